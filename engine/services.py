@@ -1,0 +1,14 @@
+"""The named functions diagrams may call from expressions, script tasks and timers.
+
+Only what is registered here is visible to diagram code: a diagram cannot import modules or reach
+the database, so a diagram edited in a modeler cannot do more than the procedure needs.
+"""
+from __future__ import annotations
+
+from .calendar import statutory_deadline
+
+SERVICES = {
+    # statutory_deadline(start "YYYY-MM-DD", days) -> ISO datetime at the end of the deadline day
+    # (working days under 10 days, calendar days otherwise; see calendar.py).
+    "statutory_deadline": statutory_deadline,
+}

@@ -1,0 +1,162 @@
+"""Tables the workflow engine owns.
+
+The engine knows cases only by id: everything the web layer needs to list or search tasks without
+deserializing a workflow (town, well number, user name) is copied into the instance's ``context`` at
+start and from there into every open-task row.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Alembic-friendly constraint names (the same convention as the web models), so that migrations
+# can drop and alter constraints by name on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes on every backend.
+
+    SQLite has no timezone type and returns naive values; storing UTC and re-attaching the zone
+    on the way out keeps comparisons between rows and ``utcnow()`` correct on both databases.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTCDateTime column")
+            value = value.astimezone(timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class EngineBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class SpecVersion(EngineBase):
+    """One content version of the diagrams a process was started from.
+
+    The diagram files themselves are kept so that an instance started before the diagrams changed can
+    still be restored with the exact spec it runs.
+    """
+
+    __tablename__ = "wf_spec_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    files: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Instance(EngineBase):
+    """A running (or finished) process instance: one per case."""
+
+    __tablename__ = "wf_instance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    process_id: Mapped[str] = mapped_column(String(64))
+    spec_version: Mapped[str] = mapped_column(String(64))
+    # running | completed | suspended | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
+    # Bumped on every change; forms carry the version they were rendered with.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    context: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The BPMN id of the end event reached (end_done, end_sanctioned…), for ledgers and dashboards.
+    outcome: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class OpenTask(EngineBase):
+    """One row per READY human task: the whole inbox is a query over this table."""
+
+    __tablename__ = "wf_open_task"
+    __table_args__ = (
+        Index("ix_wf_open_task_department_created", "department", "created_at"),
+        Index("ix_wf_open_task_department_due", "department", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("wf_instance.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    task_spec: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(128))
+    form_key: Mapped[str] = mapped_column(String(64))
+    lane: Mapped[str] = mapped_column(String(32))
+    # The lane resolved for this case: the lane itself, or the case's town code for lane "town".
+    department: Mapped[str] = mapped_column(String(32))
+    town: Mapped[str] = mapped_column(String(32), index=True)
+    well_no: Mapped[str] = mapped_column(String(64), default="")
+    party_name: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Timer(EngineBase):
+    """A waiting timer event of an instance, so the sweep finds due work without loading workflows."""
+
+    __tablename__ = "wf_timer"
+    __table_args__ = (UniqueConstraint("instance_id", "task_guid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("wf_instance.id", ondelete="CASCADE"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    task_spec: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Event(EngineBase):
+    """Append-only audit trail: who did what, when, on which task, with which data."""
+
+    __tablename__ = "wf_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
+    # started | task_created | task_completed | timer_fired | message_received | process_completed
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    actor: Mapped[str] = mapped_column(String(64), default="system")
+    actor_department: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    task_guid: Mapped[str | None] = mapped_column(String(36), index=True, nullable=True)
+    task_spec: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    title: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    form_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

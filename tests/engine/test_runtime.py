@@ -1,0 +1,228 @@
+"""The real diagram, run through every path of the spine with persistence, without Flask.
+
+Time is fixed with time-machine: SpiffWorkflow compares timers with the real clock, and fixed dates
+keep the working-day deadlines inside the years the holiday calendar covers.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from engine import Actor, StaleForm, TaskAlreadyHandled
+from engine.store import Event, Instance, OpenTask, SpecVersion, Timer
+from engine.timers import run_once
+
+# A Monday in March 2026, well inside the calendar data; 5 working days later is Monday 9 March.
+TODAY = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+
+TOWN_CLERK = Actor("xiacun.clerk", "xiacun")
+WATER = Actor("water.clerk", "water")
+
+INSPECTION = {
+    "inspected_on": "2026-03-02", "inspectors": "执法证 3701001、3701002", "in_coverage": True,
+    "has_permit": False, "purpose": "industrial", "urban_village": False, "has_meter": False,
+    "tax_registered": False, "obstructed": False, "findings": "未办理取水许可，未安装计量设施。",
+}
+NOTICE = {
+    "notice_problems": "未安装计量设施", "required_acts": ["install_meter", "stop_and_seal"],
+    "rectify_days": 5, "notice_served_on": "2026-03-02", "service_method": "direct",
+    "legal_basis": "《中华人民共和国水法》第六十九条",
+}
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock():
+    with time_machine.travel(TODAY, tick=False) as traveller:
+        yield traveller
+
+
+class Case:
+    """Drive one case through the engine, one transaction per step, as the web layer does."""
+
+    def __init__(self, wf, session_factory, case_id=1, town="xiacun"):
+        self.wf, self.factory = wf, session_factory
+        with self.factory() as s, s.begin():
+            inst = wf.start(s, "well_case", case_id, {"town": town, "well_no": f"XC-{case_id:03d}",
+                                                       "party_name": "某某食品有限公司"},
+                            data={"well_no": f"XC-{case_id:03d}"}, actor=TOWN_CLERK)
+            self.instance_id = inst.id
+
+    def open_tasks(self):
+        with self.factory() as s:
+            return list(s.scalars(select(OpenTask).where(OpenTask.instance_id == self.instance_id)))
+
+    def steps(self):
+        return sorted(t.task_spec for t in self.open_tasks())
+
+    def instance(self):
+        with self.factory() as s:
+            return s.get(Instance, self.instance_id)
+
+    def complete(self, spec, data=None, actor=WATER):
+        (task,) = [t for t in self.open_tasks() if t.task_spec == spec]
+        with self.factory() as s, s.begin():
+            self.wf.complete(s, task.task_guid, data or {}, actor,
+                             expected_version=s.get(Instance, self.instance_id).version)
+        return task
+
+    def events(self, kind=None):
+        with self.factory() as s:
+            q = select(Event).where(Event.instance_id == self.instance_id).order_by(Event.id)
+            if kind:
+                q = q.where(Event.kind == kind)
+            return list(s.scalars(q))
+
+    def to_notice(self, inspection=None):
+        self.complete("commitment", {"signed_on": "2026-03-02", "signatory": "法定代表人"}, TOWN_CLERK)
+        self.complete("inspect", {**INSPECTION, **(inspection or {})})
+
+
+def test_start_indexes_first_task_in_the_town_of_the_case(wf, session_factory):
+    case = Case(wf, session_factory)
+    (task,) = case.open_tasks()
+    assert (task.task_spec, task.form_key, task.lane, task.department) == (
+        "commitment", "commitment_letter", "town", "xiacun")
+    assert task.title == "签订承诺书"
+    assert (task.well_no, task.party_name, task.town) == ("XC-001", "某某食品有限公司", "xiacun")
+    assert case.instance().version == 1
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(SpecVersion)) == 1
+    assert [e.kind for e in case.events()] == ["started", "task_created"]
+
+
+def test_seal_path_covered_unlicensed(wf, session_factory):
+    case = Case(wf, session_factory)
+    case.to_notice()
+    assert case.steps() == ["notice"]
+    with session_factory() as s:
+        classify = s.get(Instance, case.instance_id)
+    case.complete("notice", NOTICE)
+    (report,) = case.open_tasks()
+    assert report.task_spec == "rectify_report"
+    # 5 working days from Monday 2 March 2026 end on Monday 9 March, 23:59:59 China time.
+    assert report.due_at == datetime(2026, 3, 9, 15, 59, 59, tzinfo=timezone.utc)
+    with session_factory() as s:
+        (timer,) = s.scalars(select(Timer).where(Timer.instance_id == case.instance_id))
+        assert timer.task_spec == "deadline_timer" and timer.due_at == report.due_at
+    case.complete("rectify_report", {"reported_on": "2026-03-05", "report_summary": "已停止取水"})
+    assert case.steps() == ["supply_connection"]
+    assert case.open_tasks()[0].department == "water_group"
+    case.complete("supply_connection", {"supply_agreement_no": "GS-2026-001", "connected_on": "2026-03-06"})
+    assert [(t.task_spec, t.department) for t in case.open_tasks()] == [("seal_well", "enforcement")]
+    case.complete("seal_well", {"sealed_on": "2026-03-06", "disposal_type": "backfill", "seal_no": "F-001",
+                                "latitude": 36.9, "longitude": 121.5})
+    case.complete("recheck", {"rechecked_on": "2026-03-09", "recheck_passed": True, "recheck_findings": "已封填"})
+    inst = case.instance()
+    assert (inst.status, inst.outcome) == ("completed", "end_done")
+    assert case.open_tasks() == []
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Timer)) == 0
+    assert classify.version < inst.version
+
+
+def test_permit_path_failed_recheck_leads_to_credit_sanction(wf, session_factory):
+    case = Case(wf, session_factory)
+    case.to_notice({"in_coverage": False, "has_permit": False, "purpose": "agricultural"})
+    case.complete("notice", {**NOTICE, "required_acts": ["apply_permit"]})
+    case.complete("rectify_report", {"reported_on": "2026-03-04", "report_summary": "已提交许可申请"})
+    assert [(t.task_spec, t.department) for t in case.open_tasks()] == [("permit_approval", "approval")]
+    case.complete("permit_approval", {"permit_approved": False, "approval_opinion": "材料不全"},
+                  Actor("approval.clerk", "approval"))
+    case.complete("recheck", {"rechecked_on": "2026-03-09", "recheck_passed": False, "recheck_findings": "仍在取水"})
+    assert case.steps() == ["credit_record"]
+    case.complete("credit_record", {"credit_fact": "拒不整改", "recorded_on": "2026-03-09"})
+    assert [(t.task_spec, t.department) for t in case.open_tasks()] == [("credit_review", "leading_office")]
+    case.complete("credit_review", {"credit_confirmed": True, "review_opinion": "同意"},
+                  Actor("leading_office.supervisor", "leading_office"))
+    assert case.instance().outcome == "end_sanctioned"
+
+
+def test_urban_village_exemption_approved_and_rejected(wf, session_factory):
+    village = {"urban_village": True, "purpose": "rural_domestic", "in_coverage": True}
+    approved = Case(wf, session_factory, case_id=1)
+    approved.to_notice(village)
+    assert [(t.task_spec, t.department) for t in approved.open_tasks()] == [("exemption_review", "leading_office")]
+    approved.complete("exemption_review", {"exemption_approved": True, "review_opinion": "同意暂缓"})
+    assert approved.instance().outcome == "end_exempt"
+
+    rejected = Case(wf, session_factory, case_id=2)
+    rejected.to_notice(village)
+    rejected.complete("exemption_review", {"exemption_approved": False, "review_opinion": "不符合条件"})
+    assert rejected.steps() == ["notice"]
+
+
+def test_deadline_expiry_fired_by_the_timer_sweep(wf, session_factory, fixed_clock):
+    case = Case(wf, session_factory)
+    case.to_notice()
+    case.complete("notice", NOTICE)
+    assert run_once(wf, session_factory) == 0  # not due yet: nothing moves
+    assert case.steps() == ["rectify_report"]
+
+    fixed_clock.move_to(datetime(2026, 3, 9, 16, 0, 1, tzinfo=timezone.utc))  # 00:00:01 on 10 March in China
+    assert run_once(wf, session_factory) == 1
+    assert case.steps() == ["recheck"]
+    (fired,) = case.events("timer_fired")
+    assert fired.task_spec == "deadline_timer" and fired.actor == "system"
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Timer)) == 0
+    assert run_once(wf, session_factory) == 0  # a second sweep finds nothing left to fire
+
+
+def test_deadline_already_past_when_notice_is_recorded(wf, session_factory, fixed_clock):
+    case = Case(wf, session_factory)
+    case.to_notice()
+    fixed_clock.move_to(datetime(2026, 3, 20, 2, 0, tzinfo=timezone.utc))
+    case.complete("notice", NOTICE)  # served on 2 March, 5 working days: long expired
+    assert case.steps() == ["recheck"]
+
+
+def test_stale_form_is_refused_and_nothing_changes(wf, session_factory):
+    case = Case(wf, session_factory)
+    (task,) = case.open_tasks()
+    version = case.instance().version
+    with session_factory() as s, s.begin():
+        with pytest.raises(StaleForm):
+            wf.complete(s, task.task_guid, {"signed_on": "2026-03-02"}, TOWN_CLERK, expected_version=version - 1)
+    assert case.instance().version == version
+    assert case.steps() == ["commitment"]
+    assert [e.kind for e in case.events()] == ["started", "task_created"]
+
+
+def test_completing_twice_says_who_handled_it(wf, session_factory):
+    case = Case(wf, session_factory)
+    (task,) = case.open_tasks()
+    case.complete("commitment", {"signed_on": "2026-03-02"}, TOWN_CLERK)
+    with session_factory() as s, s.begin():
+        with pytest.raises(TaskAlreadyHandled) as info:
+            wf.complete(s, task.task_guid, {"signed_on": "2026-03-02"}, TOWN_CLERK)
+    assert info.value.actor == "xiacun.clerk"
+    assert "xiacun.clerk" in str(info.value) and "2026-03-02 18:00" in str(info.value)
+
+
+def test_audit_records_completed_values(wf, session_factory):
+    case = Case(wf, session_factory)
+    case.to_notice()
+    completed = case.events("task_completed")
+    assert [(e.task_spec, e.actor, e.actor_department) for e in completed] == [
+        ("commitment", "xiacun.clerk", "xiacun"), ("inspect", "water.clerk", "water")]
+    assert completed[1].data["findings"] == INSPECTION["findings"]
+    assert completed[1].case_id == 1
+
+
+def test_instance_keeps_its_diagram_version(wf, session_factory, loaded_specs):
+    """An instance started on an older diagram version is restored with that version's spec."""
+    from engine import Engine, specs
+
+    case = Case(wf, session_factory)
+    changed = dict(loaded_specs.files)
+    changed["well_case.bpmn"] = changed["well_case.bpmn"].replace("签订承诺书", "签订承诺书（新版）")
+    newer = Engine(specs.load(changed))
+    assert newer.current.version != loaded_specs.version
+    (task,) = case.open_tasks()
+    with session_factory() as s, s.begin():
+        newer.complete(s, task.task_guid, {"signed_on": "2026-03-02"}, TOWN_CLERK)
+    assert case.instance().spec_version == loaded_specs.version
+    assert case.steps() == ["inspect"]
