@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 10:52:10.601943
+Create Date: 2026-11-29 10:56:01.040349
 """
 from alembic import op
 import sqlalchemy as sa
@@ -120,10 +120,10 @@ def upgrade():
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('name', sa.String(length=128), nullable=False),
     sa.Column('party_id', sa.String(length=18), nullable=False),
-    sa.Column('legal_representative', sa.String(length=64), nullable=True),
+    sa.Column('legal_rep', sa.String(length=64), nullable=True),
     sa.Column('address', sa.String(length=256), nullable=False),
     sa.Column('phone', sa.String(length=32), nullable=False),
-    sa.Column('industry', sa.String(length=64), nullable=False),
+    sa.Column('industry', sa.String(length=64), nullable=True),
     sa.Column('town', sa.String(length=32), nullable=False),
     sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_water_user')),
@@ -155,7 +155,7 @@ def upgrade():
     sa.Column('owner_id', sa.Integer(), nullable=False),
     sa.Column('town', sa.String(length=32), nullable=False),
     sa.Column('village', sa.String(length=64), nullable=False),
-    sa.Column('address', sa.String(length=256), nullable=False),
+    sa.Column('address', sa.String(length=256), nullable=True),
     sa.Column('latitude', sa.Float(), nullable=False),
     sa.Column('longitude', sa.Float(), nullable=False),
     sa.Column('depth_m', sa.Float(), nullable=True),
@@ -163,14 +163,15 @@ def upgrade():
     sa.Column('purpose', sa.String(length=32), nullable=False),
     sa.Column('annual_volume_m3', sa.Float(), nullable=True),
     sa.Column('in_coverage', sa.Boolean(), nullable=False),
-    sa.Column('coverage_source', sa.String(length=128), nullable=False),
+    sa.Column('coverage_source', sa.String(length=128), nullable=True),
     sa.Column('in_restricted_zone', sa.Boolean(), nullable=False),
     sa.Column('permit_no', sa.String(length=64), nullable=True),
+    sa.Column('permit_issuer', sa.String(length=64), nullable=True),
     sa.Column('permit_valid_from', sa.Date(), nullable=True),
     sa.Column('permit_valid_to', sa.Date(), nullable=True),
     sa.Column('has_meter', sa.Boolean(), nullable=False),
     sa.Column('meter_serial', sa.String(length=64), nullable=True),
-    sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('hidden_well', sa.Boolean(), nullable=False),
     sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['water_user.id'], name=op.f('fk_well_owner_id_water_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_well')),

@@ -1,0 +1,49 @@
+# make run  — set up (venv, pinned requirements, migrations, departments and demo accounts) and serve
+# make test — install the test requirements and run the test suite (SQLite)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi:app
+
+.PHONY: run test setup test-setup db browser-deps timers bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements.txt requirements-test.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@ $(VENV)/.installed
+
+setup: $(VENV)/.installed
+
+# The demo database: migrations, then departments and demo accounts (only into an empty database).
+db: setup
+	mkdir -p instance
+	WELLS_DEMO=1 $(BIN)/flask db upgrade
+	WELLS_DEMO=1 $(BIN)/flask seed --demo
+
+run: db
+	WELLS_DEMO=1 WELLS_SECURE_COOKIES=0 $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+timers: db
+	WELLS_DEMO=1 $(BIN)/flask timers run
+
+test-setup: $(VENV)/.installed-test
+
+test: test-setup
+	$(BIN)/python -m pytest -m "not browser" -q
+
+# Debian's Chromium and its driver for the browser tests (Playwright's own download does not work here).
+browser-deps:
+	@command -v chromium >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-noto-cjk; }
+
+bench: test-setup
+	$(BIN)/python bench/engine.py
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,122 @@
+"""Base classes: :class:`ZhForm` (Chinese messages, visible errors for hidden fields)
+and :class:`TaskForm` (one form per BPMN user task).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import ClassVar
+
+from flask_wtf import FlaskForm
+from wtforms.fields import SubmitField
+from wtforms.fields.core import UnboundField
+from wtforms.validators import NumberRange
+from wtforms.widgets import HiddenInput
+
+from .fields import ZhIntegerField, from_json, to_json
+from .i18n import ZH_TRANSLATIONS, translate
+from .validators import Required, RequiredWhen
+
+
+class ZhForm(FlaskForm):
+    """A ``FlaskForm`` whose built-in messages are Chinese whatever the app's i18n setup.
+
+    Errors on fields the clerk cannot see (the CSRF token, hidden fields) are also put
+    in ``form.form_errors`` so templates show them at the top of the form: otherwise
+    the page would come back unchanged with no visible reason.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return ZH_TRANSLATIONS
+
+    def validate(self, extra_validators=None) -> bool:
+        self.form_errors = []
+        ok = super().validate(extra_validators)
+        for field in self:
+            if not field.errors:
+                continue
+            # Flask-WTF raises its CSRF messages untranslated.
+            field.errors = [translate(message) for message in field.errors]
+            if isinstance(field.widget, HiddenInput):
+                self.form_errors.extend(m for m in field.errors if m not in self.form_errors)
+        return ok and not self.form_errors
+
+
+def field_specs(form_class) -> list[tuple[str, UnboundField]]:
+    """The declared fields of a form class in display order, without instantiating it
+    (no request or app context needed, e.g. for rendering a case timeline)."""
+    specs = []
+    for name in dir(form_class):
+        if name.startswith("_"):
+            continue
+        value = getattr(form_class, name, None)
+        if isinstance(value, UnboundField):
+            specs.append((name, value))
+    specs.sort(key=lambda item: (item[1].creation_counter, item[0]))
+    return specs
+
+
+def spec_label(spec: UnboundField, name: str) -> str:
+    """The label text an unbound field was declared with."""
+    label = spec.args[0] if spec.args else spec.kwargs.get("label")
+    return str(label) if label else name
+
+
+class TaskForm(ZhForm):
+    """Base of the forms that complete a user task.
+
+    Subclasses set ``form_key`` (the BPMN ``formKey``, a contract with the diagrams) and
+    ``title`` (the Chinese step name) and declare only business fields. The route renders
+    the form with ``instance_version`` set to the workflow instance's version; the engine
+    refuses the completion if the instance moved on meanwhile.
+    """
+
+    form_key: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    # Shorter labels for the case timeline where the form label carries a long hint.
+    timeline_labels: ClassVar[dict[str, str]] = {}
+    # Fields that are plumbing, not business data.
+    NON_DATA_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"csrf_token", "instance_version", "submit"})
+
+    instance_version = ZhIntegerField(
+        "版本", widget=HiddenInput(),
+        validators=[Required("页面信息不完整，请从待办事项重新打开此任务"), NumberRange(min=0)])
+    submit = SubmitField("提交")
+    # Fields render in declaration order and base-class fields are declared first;
+    # push the button to the end so generic renderers (render_form) put it last.
+    submit.creation_counter = sys.maxsize
+
+    def business_fields(self) -> list:
+        """The bound fields that hold task data, in display order (for templates)."""
+        return [f for f in self if f.name not in self.NON_DATA_FIELDS]
+
+    def task_data(self) -> dict:
+        """The business values as JSON-serialisable data for the workflow.
+
+        Dates become ``"YYYY-MM-DD"``, yes/no answers ``True``/``False``, integers ``int``,
+        decimals ``float``, text is stripped, multi-choices are lists of codes. Every key
+        is present (``None`` when not filled in) so gateway expressions never meet a
+        missing name; a field that does not apply (see ``RequiredWhen``) is ``None``.
+        Call after a successful ``validate()``.
+        """
+        data = {}
+        for field in self.business_fields():
+            applies = all(v.applies(self) for v in field.validators
+                          if isinstance(v, RequiredWhen))
+            data[field.name] = to_json(field) if applies else None
+        return self.clean_task_data(data)
+
+    def clean_task_data(self, data: dict) -> dict:
+        """Hook for a subclass to adjust the data before it leaves the form."""
+        return data
+
+    @classmethod
+    def prefill(cls, task_data: dict | None) -> dict:
+        """Stored task data -> ``data=`` for the constructor (dates, "yes"/"no"),
+        e.g. to reopen a step that a supervisor reset: ``cls(data=cls.prefill(old))``."""
+        task_data = task_data or {}
+        return {name: from_json(spec.field_class, task_data[name])
+                for name, spec in field_specs(cls)
+                if name in task_data and name not in cls.NON_DATA_FIELDS}

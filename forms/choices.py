@@ -1,0 +1,81 @@
+"""Fixed choice lists shared by the forms, the case timeline and the web layer.
+
+Each list is ``((code, Chinese label), ...)``. The codes are stored in task data and
+read by the BPMN gateways and the DMN classification table, so they are a contract:
+rename a label freely, never a code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from wtforms.fields.choices import SelectChoice
+
+Choices = tuple[tuple[str, str], ...]
+
+YES_NO: Choices = (("yes", "是"), ("no", "否"))
+
+USER_KINDS: Choices = (("enterprise", "企业（单位）"), ("individual", "个人"))
+
+# The four uses named in the plan; the classification table keys on these codes.
+PURPOSES: Choices = (
+    ("industrial", "工业"),
+    ("commercial", "商业/服务业"),
+    ("agricultural", "农业灌溉"),
+    ("rural_domestic", "农村生活"),
+)
+
+# What a 责令限期整改通知书 may order; one notice may order several.
+REQUIRED_ACTS: Choices = (
+    ("install_meter", "安装计量设施"),
+    ("apply_permit", "办理取水许可"),
+    ("pay_tax", "缴纳水资源税和污水处理费"),
+    ("stop_and_seal", "停止取水并封井"),
+)
+
+# Ways of service (送达) recognised by the Civil Procedure Law, which administrative
+# service follows; electronic service is lawful only with the recipient's consent.
+SERVICE_METHODS: Choices = (
+    ("direct", "直接送达"),
+    ("lodged", "留置送达"),
+    ("post", "邮寄送达"),
+    ("electronic", "电子送达（经受送达人同意）"),
+    ("public", "公告送达"),
+)
+
+# Disposal of a sealed well per DB37/T 4634-2023 机井封停与启用技术规范.
+DISPOSAL_TYPES: Choices = (
+    ("backfill", "机井封填"),
+    ("standby", "封存备用"),
+    ("monitoring", "改建监测井"),
+)
+
+
+def select_choices(pairs: Iterable) -> list[SelectChoice]:
+    """Turn ``(code, label)`` pairs into WTForms ``SelectChoice`` objects.
+
+    WTForms 3.3 deprecates tuples as field choices (removed in 3.4); building the
+    objects here keeps the readable tuples above and silences nothing.
+    """
+    out = []
+    for item in pairs:
+        if isinstance(item, SelectChoice):
+            out.append(item)
+        elif isinstance(item, (tuple, list)):
+            out.append(SelectChoice(value=item[0], label=item[1]))
+        else:  # a bare value is its own label
+            out.append(SelectChoice(value=item, label=str(item)))
+    return out
+
+
+def choice_label(choices: Iterable, code) -> str:
+    """The Chinese label of ``code`` in ``choices``; the code itself if it is unknown
+    (old data must still display after a choice is retired)."""
+    for item in choices:
+        if isinstance(item, SelectChoice):
+            value, label = item.value, item.label
+        else:
+            value, label = item[0], item[1]
+        if str(value) == str(code):
+            return str(label if label is not None else value)
+    return str(code)

@@ -1,0 +1,60 @@
+"""Forms of the disposal stage: connection to public supply, sealing the well, and the
+abstraction-permit decision (the two ways a case can end with the well dealt with)."""
+
+from __future__ import annotations
+
+from wtforms.validators import Length
+
+from .base import TaskForm
+from .choices import DISPOSAL_TYPES
+from .common import SHORT_TEXT_MAX, long_text, past_date, short_text
+from .fields import StrippedStringField, YesNoField, ZhDateField, ZhFloatField, ZhSelectField
+from .validators import NotBefore, Required, RequiredWhen, WithinCity
+
+
+class SupplyConnectionForm(TaskForm):
+    """接通公共供水并签订供水协议: the water group connects the user before sealing."""
+
+    form_key = "supply_connection"
+    title = "接通公共供水并签订供水协议"
+
+    supply_agreement_no = short_text("供水协议编号")
+    connected_on = past_date("接水日期")
+
+
+class SealingRecordForm(TaskForm):
+    """封井记录: the sealing record with GPS position (封井验收)."""
+
+    form_key = "sealing_record"
+    title = "封井记录"
+
+    sealed_on = past_date("封井日期")
+    disposal_type = ZhSelectField("处置方式", choices=DISPOSAL_TYPES,
+                                  description="按DB37/T 4634-2023《机井封停与启用技术规范》")
+    seal_no = short_text("封条（封井）编号")
+    latitude = ZhFloatField("纬度", [Required(), WithinCity("lat")],
+                            description="十进制度，如 36.9125")
+    longitude = ZhFloatField("经度", [Required(), WithinCity("lon")],
+                             description="十进制度，如 121.5372")
+    sealing_notes = long_text("备注（选填）", required=False, max_len=1000)
+
+
+class PermitApprovalForm(TaskForm):
+    """取水许可审批: the approval bureau's decision on an abstraction-permit application."""
+
+    form_key = "permit_approval"
+    title = "取水许可审批"
+
+    permit_approved = YesNoField("是否批准取水许可")
+    permit_no = StrippedStringField(
+        "取水许可证号",
+        [RequiredWhen("permit_approved", "yes", "批准取水许可的，须填写{label}"),
+         Length(max=SHORT_TEXT_MAX)])
+    permit_valid_from = ZhDateField(
+        "有效期起始日期",
+        [RequiredWhen("permit_approved", "yes", "批准取水许可的，须填写{label}")])
+    permit_valid_to = ZhDateField(
+        "有效期截止日期",
+        [RequiredWhen("permit_approved", "yes", "批准取水许可的，须填写{label}"),
+         NotBefore("permit_valid_from", strict=True)])
+    approval_opinion = long_text("审批意见")

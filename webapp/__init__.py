@@ -1,0 +1,43 @@
+"""The Flask application: ``create_app()`` builds it from the environment (see config.py)."""
+from __future__ import annotations
+
+from flask import Flask, redirect, url_for
+from flask_bootstrap import Bootstrap5
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+
+from . import config as config_module
+from . import db, workflow
+from .auth import limiter, login_manager
+
+csrf = CSRFProtect()
+bootstrap = Bootstrap5()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(config_module.INSTANCE))
+    app.config.update(config_module.from_environment(overrides))
+
+    db.init_app(app)
+    workflow.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    from . import auth, cases, cli, filters, inbox, security, tasks
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(tasks.bp)
+    app.register_blueprint(cases.bp)
+    cli.init_app(app)
+    filters.init_app(app)
+    security.init_app(app)
+
+    @app.get("/")
+    def index():
+        if current_user.is_authenticated:
+            return redirect(url_for("inbox.index"))
+        return redirect(url_for("auth.login"))
+
+    return app

@@ -1,0 +1,68 @@
+"""Cases: the list, one case's page (data, where it stands, timeline) and registering a new well."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from engine import EngineError
+from forms.register import RegisterWellForm
+
+from . import db, workflow
+from .cases_service import RegistrationRefused, register_case
+from .departments import DEPARTMENTS, TOWN
+from .models import Case
+from .permissions import can_register, can_view_case, require
+from .queries import case_events, case_instance, case_list, case_tasks
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@bp.get("/")
+@login_required
+def index():
+    own_town = current_user.department.code if current_user.department.is_town else None
+    town = own_town or (request.args.get("town") or None)
+    q = (request.args.get("q") or "").strip() or None
+    rows, total, page, pages = case_list(db.session(), town, q, request.args.get("page", 1, type=int),
+                                         current_app.config["PAGE_SIZE"])
+    instances = {c.instance_id: case_instance(db.session(), c) for c, _, _ in rows}
+    towns = [(code, name) for code, name, kind in DEPARTMENTS if kind == TOWN]
+    return render_template("cases/index.html", rows=rows, total=total, page=page, pages=pages, q=q,
+                           town=town, towns=towns, own_town=own_town, instances=instances)
+
+
+@bp.get("/<int:case_id>")
+@login_required
+def show(case_id: int):
+    session = db.session()
+    case = session.get(Case, case_id) or abort(404)
+    require(can_view_case(current_user, case))
+    return render_template("cases/show.html", case=case, instance=case_instance(session, case),
+                           tasks=case_tasks(session, case.id), events=case_events(session, case.id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require(can_register(current_user))
+    form = RegisterWellForm()
+    if current_user.department.is_town:
+        form.town.choices = [(current_user.department.code, current_user.department.name)]
+    else:
+        form.town.choices = [(code, name) for code, name, kind in DEPARTMENTS if kind == TOWN]
+    if form.validate_on_submit():
+        session = db.session()
+        try:
+            case = register_case(session, workflow.engine(), form.user_data(), form.well_data(), current_user)
+        except RegistrationRefused as exc:
+            session.rollback()
+            getattr(form, exc.field).errors.append(exc.message)
+        except EngineError as exc:
+            session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.commit()
+            flash(f"已登记自备井 {case.well.well_no}，案件 {case.number} 已启动。", "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    status = 422 if form.errors else 200
+    return render_template("cases/new.html", form=form), status

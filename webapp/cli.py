@@ -1,0 +1,86 @@
+"""Command-line tasks: ``flask db upgrade``, ``flask seed``, ``flask timers run [--once]``."""
+from __future__ import annotations
+
+import time
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from engine.timers import run_once
+
+from . import db, workflow
+from .config import ROOT
+from .departments import DEMO_PASSWORD, DEPARTMENTS, demo_accounts
+from .models import Department, User
+
+db_cli = AppGroup("db", help="数据库结构（Alembic 迁移）")
+timers_cli = AppGroup("timers", help="到期计时器")
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["database_url"] = url
+    return cfg
+
+
+@db_cli.command("upgrade")
+def upgrade():
+    """Apply every migration to the configured database."""
+    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), "head")
+    click.echo("数据库结构已是最新。")
+
+
+def seed_departments_and_accounts(session, with_demo_accounts: bool) -> int:
+    """Insert the departments (and demo accounts) when the database has none. Returns rows added."""
+    if session.scalar(select(func.count()).select_from(Department)):
+        return 0
+    by_code = {}
+    for code, name, kind in DEPARTMENTS:
+        by_code[code] = Department(code=code, name=name, kind=kind)
+        session.add(by_code[code])
+    added = len(by_code)
+    if with_demo_accounts:
+        # Every demo account has the same published password: hash it once (scrypt is slow on purpose).
+        password_hash = generate_password_hash(DEMO_PASSWORD)
+        for username, display, code, role in demo_accounts():
+            session.add(User(username=username, display_name=display, department=by_code[code], role=role,
+                             password_hash=password_hash))
+            added += 1
+    session.flush()
+    return added
+
+
+@click.command("seed")
+@with_appcontext
+@click.option("--demo/--no-demo", default=True, help="同时创建各部门演示账号")
+def seed(demo: bool):
+    """Load the departments (and demo accounts) into an empty database."""
+    added = seed_departments_and_accounts(db.session(), demo)
+    db.commit()
+    click.echo(f"已写入 {added} 条记录。" if added else "数据库中已有部门数据，未做改动。")
+
+
+@timers_cli.command("run")
+@click.option("--once", is_flag=True, help="只处理一遍当前到期的计时器后退出")
+def run_timers(once: bool):
+    """Fire due timers: one sweep with --once, else a loop every WELLS_TIMER_INTERVAL seconds."""
+    engine = workflow.engine()
+    factory = current_app.extensions["sa_sessionmaker"]
+    while True:
+        fired = run_once(engine, factory)
+        click.echo(f"{time.strftime('%H:%M:%S')} 触发计时器 {fired} 个。")
+        if once:
+            return
+        time.sleep(current_app.config["TIMER_INTERVAL"])
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(timers_cli)
+    app.cli.add_command(seed)

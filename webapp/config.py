@@ -1,0 +1,64 @@
+"""Settings from environment variables, all with the ``WELLS_`` prefix (see the README's table)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PREFIX = "WELLS_"
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+# name -> (default, description). The README's configuration table is written from this.
+SETTINGS: dict[str, tuple[str | None, str]] = {
+    "DATABASE_URL": (f"sqlite:///{INSTANCE / 'wells.db'}", "SQLAlchemy database URL (SQLite file or postgresql://…)"),
+    "SECRET_KEY": (None, "session signing key; required unless WELLS_DEMO=1 or testing"),
+    "DEMO": ("0", "1 = demo mode: a fixed development secret key is allowed, demo accounts are loaded"),
+    "UPLOAD_DIR": (str(INSTANCE / "uploads"), "folder for photos and evidence files"),
+    "TIMEZONE": ("Asia/Shanghai", "timezone in which dates are shown and deadlines end"),
+    "BPMN_DIR": (str(ROOT / "bpmn"), "folder of the diagrams (.bpmn, .dmn)"),
+    "RATELIMIT_STORAGE_URI": ("memory://", "storage for the failed-login limiter (e.g. redis://127.0.0.1:6379)"),
+    "LOGIN_LIMIT": ("10 per 5 minutes", "failed log-ins allowed per client address"),
+    "SECURE_COOKIES": ("1", "1 = session cookie only over HTTPS; 0 for plain-HTTP local use"),
+    "PAGE_SIZE": ("20", "inbox rows per page"),
+    "TIMER_INTERVAL": ("30", "seconds between sweeps of `flask timers run`"),
+}
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def from_environment(overrides: dict | None = None) -> dict:
+    """The Flask config mapping built from the environment, then ``overrides`` (used by tests)."""
+    values = {name: os.environ.get(PREFIX + name, default) for name, (default, _) in SETTINGS.items()}
+    overrides = dict(overrides or {})
+    testing = bool(overrides.get("TESTING"))
+    values.update({k: v for k, v in overrides.items() if k in SETTINGS})
+    demo = str(values["DEMO"]) == "1"
+    if not values["SECRET_KEY"]:
+        if not (demo or testing):
+            raise ConfigError(
+                "WELLS_SECRET_KEY is not set. Outside demo or test mode the application refuses to start "
+                "without a secret key: set WELLS_SECRET_KEY to a long random string (or WELLS_DEMO=1 for a demo).")
+        values["SECRET_KEY"] = "demo-only-not-secret"
+    config = {
+        "SECRET_KEY": values["SECRET_KEY"],
+        "DATABASE_URL": values["DATABASE_URL"],
+        "DEMO": demo,
+        "UPLOAD_DIR": values["UPLOAD_DIR"],
+        "TIMEZONE": values["TIMEZONE"],
+        "BPMN_DIR": values["BPMN_DIR"],
+        "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE_URI"],
+        "LOGIN_LIMIT": values["LOGIN_LIMIT"],
+        "PAGE_SIZE": int(values["PAGE_SIZE"]),
+        "TIMER_INTERVAL": float(values["TIMER_INTERVAL"]),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": str(values["SECURE_COOKIES"]) == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,  # a clerk may fill a long inspection form in the field
+    }
+    config.update({k: v for k, v in overrides.items() if k not in SETTINGS})
+    return config

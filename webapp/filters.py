@@ -1,0 +1,65 @@
+"""Template filters and globals: Chinese labels and China-time dates."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+
+from forms.registry import describe
+from forms.validators import mask_party_id
+
+from .departments import NAMES
+from .models import PURPOSES, ROLES
+
+EVENT_LABELS = {
+    "started": "登记立案",
+    "task_created": "生成待办",
+    "task_completed": "办理",
+    "timer_fired": "期限届满",
+    "message_received": "收到消息",
+    "process_completed": "办结",
+}
+OUTCOMES = {
+    "end_done": "整治完成",
+    "end_sanctioned": "纳入信用监管",
+    "end_exempt": "暂不列入封停",
+}
+STATUS = {"running": "办理中", "completed": "已办结", "suspended": "已暂停", "cancelled": "已撤销"}
+
+
+def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
+
+
+def local_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return local_dt(value, "%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def case_status(instance) -> str:
+    if instance is None:
+        return "未启动"
+    if instance.status == "completed":
+        return OUTCOMES.get(instance.outcome or "", "已办结")
+    return STATUS.get(instance.status, instance.status)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(local_dt, "dt")
+    app.add_template_filter(local_date, "d")
+    app.add_template_filter(lambda code: NAMES.get(code, code or ""), "dept")
+    app.add_template_filter(lambda kind: EVENT_LABELS.get(kind, kind), "event_label")
+    app.add_template_filter(lambda code: PURPOSES.get(code, code or ""), "purpose")
+    app.add_template_filter(lambda code: ROLES.get(code, code or ""), "role")
+    app.add_template_filter(lambda b: "是" if b else "否", "yesno")
+    app.add_template_filter(case_status, "case_status")
+    app.add_template_filter(mask_party_id, "mask")
+    app.add_template_global(describe, "describe")

@@ -1,0 +1,135 @@
+"""The web application's domain: departments, users, water users, wells and cases.
+
+Workflow state lives in the engine's tables (``engine.store``); a case points at its instance by id.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from engine.store import NAMING_CONVENTION, UTCDateTime, utcnow
+
+ROLES = {"clerk": "经办人", "head": "科室负责人", "supervisor": "督办员", "admin": "管理员"}
+PURPOSES = {"industrial": "工业", "commercial": "商业/服务业", "agricultural": "农业灌溉",
+            "rural_domestic": "农村生活"}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Department(Base):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # office | bureau | task_force | town
+
+    @property
+    def is_town(self) -> bool:
+        return self.kind == "town"
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="clerk")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department] = relationship(lazy="joined")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive accounts
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+
+class WaterUser(Base):
+    """用水户: an enterprise or an individual."""
+
+    __tablename__ = "water_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # enterprise | individual
+    name: Mapped[str] = mapped_column(String(128), index=True)
+    party_id: Mapped[str] = mapped_column(String(18), unique=True)  # 统一社会信用代码 or 身份证号
+    legal_rep: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    address: Mapped[str] = mapped_column(String(256), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    industry: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    town: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    wells: Mapped[list["Well"]] = relationship(back_populates="owner")
+
+
+class Well(Base):
+    """自备井: one well, one code."""
+
+    __tablename__ = "well"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    well_no: Mapped[str] = mapped_column(String(32), unique=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("water_user.id"), index=True)
+    town: Mapped[str] = mapped_column(String(32), index=True)
+    village: Mapped[str] = mapped_column(String(64), default="")
+    address: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    depth_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    year_drilled: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    annual_volume_m3: Mapped[float | None] = mapped_column(Float, nullable=True)
+    in_coverage: Mapped[bool] = mapped_column(Boolean, default=False)
+    coverage_source: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    in_restricted_zone: Mapped[bool] = mapped_column(Boolean, default=False)
+    permit_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    permit_issuer: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    permit_valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    permit_valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    has_meter: Mapped[bool] = mapped_column(Boolean, default=False)
+    meter_serial: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hidden_well: Mapped[bool] = mapped_column(Boolean, default=False)  # 隐瞒不报, found later
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner: Mapped[WaterUser] = relationship(back_populates="wells", lazy="joined")
+
+
+class Case(Base):
+    """整治案件: one per well, linked to its process instance."""
+
+    __tablename__ = "well_case"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    well_id: Mapped[int] = mapped_column(ForeignKey("well.id"), unique=True)
+    town: Mapped[str] = mapped_column(String(32), index=True)
+    instance_id: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    registered_by: Mapped[str] = mapped_column(String(64))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    well: Mapped[Well] = relationship(lazy="joined")
+
+    @property
+    def number(self) -> str:
+        return f"乳整{self.created_at.year}-{self.id:05d}"

@@ -1,0 +1,93 @@
+"""Read-side queries for the pages. The inbox never loads a workflow: it reads the open-task index."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.store import Event, Instance, OpenTask
+
+from .models import Case, Well, WaterUser
+
+
+@dataclass
+class InboxFilters:
+    town: str | None = None
+    step: str | None = None
+    overdue: bool = False
+    q: str | None = None
+
+
+@dataclass
+class InboxPage:
+    rows: list[OpenTask]
+    total: int
+    page: int
+    pages: int
+    step_counts: list[tuple[str, str, int]]  # (task spec, title, count)
+    overdue_count: int
+
+
+def inbox(session: Session, department: str, filters: InboxFilters, page: int, size: int,
+          now: datetime) -> InboxPage:
+    """The open tasks of a department: overdue first, then newest; filtered, counted and paged."""
+    base = select(OpenTask).where(OpenTask.department == department)
+    if filters.town:
+        base = base.where(OpenTask.town == filters.town)
+    if filters.q:
+        like = f"%{filters.q.strip()}%"
+        base = base.where(or_(OpenTask.well_no.like(like), OpenTask.party_name.like(like)))
+    # Counts per step ignore the step filter itself, so the chips show what each choice would give.
+    step_counts = _step_counts(session, base)
+    filtered = base
+    if filters.step:
+        filtered = filtered.where(OpenTask.task_spec == filters.step)
+    overdue_count = session.scalar(select(func.count()).select_from(
+        filtered.where(OpenTask.due_at < now).subquery()))
+    if filters.overdue:
+        filtered = filtered.where(OpenTask.due_at < now)
+    total = session.scalar(select(func.count()).select_from(filtered.subquery()))
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    is_overdue = case((OpenTask.due_at < now, 0), else_=1)
+    rows = list(session.scalars(filtered.order_by(is_overdue, OpenTask.created_at.desc(), OpenTask.id.desc())
+                                .limit(size).offset((page - 1) * size)))
+    return InboxPage(rows=rows, total=total, page=page, pages=pages, step_counts=step_counts,
+                     overdue_count=overdue_count)
+
+
+def _step_counts(session: Session, base) -> list[tuple[str, str, int]]:
+    sub = base.subquery()
+    return [tuple(r) for r in session.execute(
+        select(sub.c.task_spec, func.min(sub.c.title), func.count()).group_by(sub.c.task_spec)
+        .order_by(sub.c.task_spec))]
+
+
+def case_tasks(session: Session, case_id: int) -> list[OpenTask]:
+    return list(session.scalars(select(OpenTask).where(OpenTask.case_id == case_id).order_by(OpenTask.id)))
+
+
+def case_instance(session: Session, case: Case) -> Instance | None:
+    return session.get(Instance, case.instance_id) if case.instance_id else None
+
+
+def case_events(session: Session, case_id: int) -> list[Event]:
+    return list(session.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.id)))
+
+
+def case_list(session: Session, town: str | None, q: str | None, page: int, size: int):
+    """Cases for the case list: (case, well, owner) rows, newest first."""
+    query = select(Case, Well, WaterUser).join(Well, Case.well_id == Well.id).join(
+        WaterUser, Well.owner_id == WaterUser.id)
+    if town:
+        query = query.where(Case.town == town)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(or_(Well.well_no.like(like), WaterUser.name.like(like)))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    rows = session.execute(query.order_by(Case.id.desc()).limit(size).offset((page - 1) * size)).all()
+    return rows, total, page, pages

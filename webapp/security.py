@@ -1,0 +1,43 @@
+"""Security headers and error pages in Chinese."""
+from __future__ import annotations
+
+from flask import Flask, render_template
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+
+MESSAGES = {
+    400: ("请求有误", "提交的内容无法识别，请返回后重新填写。如果页面停留过久，请刷新后再提交。"),
+    403: ("无权操作", "您所在的部门无权查看或办理这项内容。如需办理，请联系领导小组办公室。"),
+    404: ("找不到页面", "您要找的案件或任务不存在，可能已被撤销或地址有误。"),
+    405: ("操作方式不对", "请通过页面上的按钮操作。"),
+    413: ("文件太大", "上传的文件超过了大小限制，请压缩后重试。"),
+    429: ("尝试次数过多", "登录失败次数过多，请稍等几分钟后再试。"),
+    500: ("系统出错", "系统出现了意外错误，您的提交没有保存。请稍后重试，如仍有问题请联系管理员。"),
+}
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    def _page(code):
+        def handler(_error):
+            title, text = MESSAGES[code]
+            return render_template("error.html", code=code, title=title, text=text), code
+        return handler
+
+    for code in MESSAGES:
+        app.register_error_handler(code, _page(code))
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_error):
+        return render_template("error.html", code=400, title="页面已过期",
+                               text="表单校验信息已失效，请刷新页面后重新提交。"), 400

@@ -1,0 +1,62 @@
+"""One task: the case summary and the form of the task's form key; submit → engine → inbox."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from engine import EngineError, StaleForm, TaskAlreadyHandled
+from engine.store import OpenTask
+from forms.registry import form_for
+
+from . import db, workflow
+from .cases_service import actor_of
+from .models import Case
+from .permissions import can_act_on, require
+from .queries import case_instance
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+@bp.route("/<task_guid>", methods=["GET", "POST"])
+@login_required
+def show(task_guid: str):
+    session = db.session()
+    task = session.scalar(select(OpenTask).where(OpenTask.task_guid == task_guid))
+    if task is None:
+        return _gone(task_guid)
+    require(can_act_on(current_user, task))
+    case = session.get(Case, task.case_id) or abort(404)
+    instance = case_instance(session, case)
+    form = form_for(task.form_key)()
+    if form.validate_on_submit():
+        try:
+            workflow.engine().complete(session, task_guid, form.task_data(), actor_of(current_user),
+                                       expected_version=form.instance_version.data)
+        except StaleForm as exc:
+            session.rollback()
+            flash(str(exc), "warning")
+            instance = case_instance(session, case)
+            form.instance_version.data = instance.version
+        except TaskAlreadyHandled as exc:
+            session.rollback()
+            flash(str(exc), "warning")
+            return redirect(url_for("cases.show", case_id=case.id))
+        except EngineError as exc:
+            session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.commit()
+            flash(f"“{task.title}”已提交，案件已转入下一环节。", "success")
+            return redirect(url_for("inbox.index"))
+    elif not form.is_submitted():
+        form.instance_version.data = instance.version
+    status = 422 if form.errors else 200
+    return render_template("tasks/show.html", task=task, case=case, form=form), status
+
+
+def _gone(task_guid: str):
+    """A task no longer open: say who handled it and when, instead of a bare 404."""
+    error = workflow.engine().missing_task_error(db.session(), task_guid)
+    status = 410 if isinstance(error, TaskAlreadyHandled) else 404
+    return render_template("tasks/gone.html", message=str(error)), status
