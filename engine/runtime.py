@@ -125,7 +125,9 @@ class Engine:
         instance = self.lock(session, instance_id)
         self._require_running(instance)
         workflow = self.load(session, instance)
-        event = BpmnEvent(MessageEventDefinition(message), payload or {})
+        # Camunda's message events carry {payload, result_var}; the payload lands in the task data
+        # under the message's name, where gateways and later forms can read it.
+        event = BpmnEvent(MessageEventDefinition(message), {"payload": payload or {}, "result_var": message})
         try:
             workflow.send_event(event)
         except SpiffWorkflowException as exc:

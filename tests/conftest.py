@@ -47,6 +47,8 @@ def _migrated(tmp_path_factory):
 @pytest.fixture
 def database_url(_migrated, tmp_path):
     if PG_URL:
+        # Truncate before (a run that was interrupted leaves rows behind) and after each test.
+        _truncate_all(PG_URL)
         yield PG_URL
         _truncate_all(PG_URL)
     else:

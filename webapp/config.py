@@ -12,9 +12,9 @@ INSTANCE = ROOT / "instance"
 SETTINGS: dict[str, tuple[str | None, str]] = {
     "DATABASE_URL": (f"sqlite:///{INSTANCE / 'wells.db'}", "SQLAlchemy database URL (SQLite file or postgresql://…)"),
     "SECRET_KEY": (None, "session signing key; required unless WELLS_DEMO=1 or testing"),
-    "DEMO": ("0", "1 = demo mode: a fixed development secret key is allowed, demo accounts are loaded"),
+    "DEMO": ("0", "1 = demo mode: runs without WELLS_SECRET_KEY (a fixed, public development key); never in production"),
     "UPLOAD_DIR": (str(INSTANCE / "uploads"), "folder for photos and evidence files"),
-    "TIMEZONE": ("Asia/Shanghai", "timezone in which dates are shown and deadlines end"),
+    "TIMEZONE": ("Asia/Shanghai", "timezone in which times are shown (statutory deadlines always end at 24:00 China time)"),
     "BPMN_DIR": (str(ROOT / "bpmn"), "folder of the diagrams (.bpmn, .dmn)"),
     "RATELIMIT_STORAGE_URI": ("memory://", "storage for the failed-login limiter (e.g. redis://127.0.0.1:6379)"),
     "LOGIN_LIMIT": ("10 per 5 minutes", "failed log-ins allowed per client address"),
