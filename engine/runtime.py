@@ -3,7 +3,8 @@
 Every public method runs inside the caller's transaction: it locks the instance row, restores the
 workflow against the cached spec of the instance's own diagram version, changes it, and writes the
 state, the open-task index, the timer rows and the audit events back, bumping the version counter.
-It only flushes; the caller commits once (one transaction per request or job).
+Rows are written with SQLAlchemy Core through ``persist``; the caller commits once (one transaction
+per request or job).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
@@ -22,7 +23,7 @@ from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, specs, state
+from . import audit, persist, specs, state
 from .errors import (
     EngineError,
     InstanceNotRunning,
@@ -32,7 +33,8 @@ from .errors import (
     WorkflowFailure,
 )
 from .services import SERVICES
-from .store import Instance, OpenTask, SpecVersion, Timer, utcnow
+from .persist import InstanceRow
+from .store import SpecVersion, utcnow
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class Engine:
     # -- public operations -------------------------------------------------------------------
 
     def start(self, session: Session, process_id: str, case_id: int, context: dict,
-              data: dict | None = None, actor: Actor = SYSTEM) -> Instance:
+              data: dict | None = None, actor: Actor = SYSTEM) -> InstanceRow:
         """Start a process for a case. ``context`` holds the town and the fields copied for search."""
         self._remember_version(session)
         spec, subprocess_specs = self.current.process(process_id)
@@ -64,24 +66,23 @@ class Engine:
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data or {})
         self._run(workflow.do_engine_steps)
-        instance = Instance(case_id=case_id, process_id=process_id, spec_version=self.current.version,
-                            status="running", version=0, context=dict(context), state="")
-        session.add(instance)
-        session.flush()
-        audit.record(session, "started", instance=instance, actor=actor, data=data or {})
-        self._save(session, instance, workflow, actor)
+        instance = InstanceRow(id=0, case_id=case_id, process_id=process_id, spec_version=self.current.version,
+                               status="running", version=0, context=dict(context))
+        instance.id = persist.insert_instance(session, instance, utcnow())
+        started = audit.event("started", instance=instance, actor=actor, data=data or {})
+        self._save(session, instance, workflow, actor, {}, [], [started])
         return instance
 
     def complete(self, session: Session, task_guid: str, data: dict, actor: Actor,
-                 expected_version: int | None = None) -> Instance:
+                 expected_version: int | None = None) -> InstanceRow:
         """Complete a ready user task with its form data and run the engine on to the next wait."""
-        row = session.scalar(select(OpenTask).where(OpenTask.task_guid == task_guid))
-        if row is None:
+        # One statement finds and locks the task's instance; the open tasks are read after the lock,
+        # so a completion committed by another request while we waited is seen.
+        instance = persist.lock_by_task(session, task_guid)
+        if instance is None:
             raise self.missing_task_error(session, task_guid)
-        instance = self.lock(session, row.instance_id)
-        # Re-read after the lock: another request may have completed it while we waited.
-        row = session.scalar(select(OpenTask).where(OpenTask.task_guid == task_guid)
-                             .execution_options(populate_existing=True))
+        open_rows = persist.open_tasks(session, instance.id)
+        row = open_rows.get(task_guid)
         if row is None:
             raise self.missing_task_error(session, task_guid)
         self._require_running(instance)
@@ -91,40 +92,43 @@ class Engine:
         task = workflow.get_task_from_id(UUID(task_guid))
         if task is None or task.state != TaskState.READY:
             raise self.missing_task_error(session, task_guid)
+        timers_before = _waiting_timers(workflow)
         task.data.update(data)
         self._run(task.run)
-        audit.record(session, "task_completed", instance=instance, actor=actor, task_guid=task_guid,
-                     task_spec=row.task_spec, title=row.title, form_key=row.form_key, data=data)
+        completed = audit.event("task_completed", instance=instance, actor=actor, task_guid=task_guid,
+                                task_spec=row["task_spec"], title=row["title"], form_key=row["form_key"],
+                                data=data)
         self._run(workflow.do_engine_steps)
-        self._save(session, instance, workflow, actor)
+        self._save(session, instance, workflow, actor, open_rows, timers_before, [completed])
         return instance
 
-    def advance(self, session: Session, instance_id: int, actor: Actor = SYSTEM) -> tuple[Instance, list[str]]:
+    def advance(self, session: Session, instance_id: int, actor: Actor = SYSTEM) -> tuple[InstanceRow, list[str]]:
         """Refresh timers and run engine steps; returns the instance and the timer events that fired."""
         instance = self.lock(session, instance_id)
         if instance.status != "running":
             return instance, []
         workflow = self.load(session, instance)
-        waiting = {t.id: t for t in workflow.get_tasks(state=TaskState.WAITING) if _timer_of(t)}
+        timers_before = _waiting_timers(workflow)
         self._run(workflow.refresh_timers)
         self._run(workflow.do_engine_steps)
         # Spiff clears ``event_fired`` once the event completes; a timer that was waiting and is now
         # COMPLETED (not CANCELLED with its task) is one that fired.
-        fired = [t for t in waiting.values() if t.state == TaskState.COMPLETED]
-        for task in fired:
-            audit.record(session, "timer_fired", instance=instance, actor=actor, task_guid=str(task.id),
-                         task_spec=task.task_spec.name, title=task.task_spec.bpmn_name,
-                         data={"due": task._get_internal_data("event_value")})
+        fired = [t for t, _due in timers_before if t.state == TaskState.COMPLETED]
         if fired:
-            self._save(session, instance, workflow, actor)
+            events = [audit.event("timer_fired", instance=instance, actor=actor, task_guid=str(t.id),
+                                  task_spec=t.task_spec.name, title=t.task_spec.bpmn_name,
+                                  data={"due": t._get_internal_data("event_value")}) for t in fired]
+            self._save(session, instance, workflow, actor, persist.open_tasks(session, instance.id),
+                       timers_before, events)
         return instance, [t.task_spec.name for t in fired]
 
     def correlate(self, session: Session, instance_id: int, message: str, payload: dict | None = None,
-                  actor: Actor = SYSTEM) -> Instance:
+                  actor: Actor = SYSTEM) -> InstanceRow:
         """Deliver a named message (with its payload) to an instance waiting for it."""
         instance = self.lock(session, instance_id)
         self._require_running(instance)
         workflow = self.load(session, instance)
+        timers_before = _waiting_timers(workflow)
         # Camunda's message events carry {payload, result_var}; the payload lands in the task data
         # under the message's name, where gateways and later forms can read it.
         event = BpmnEvent(MessageEventDefinition(message), {"payload": payload or {}, "result_var": message})
@@ -132,23 +136,23 @@ class Engine:
             workflow.send_event(event)
         except SpiffWorkflowException as exc:
             raise InstanceNotRunning(f"案件当前没有在等待消息 “{message}”。") from exc
-        audit.record(session, "message_received", instance=instance, actor=actor,
-                     data={"message": message, "payload": payload or {}})
+        received = audit.event("message_received", instance=instance, actor=actor,
+                               data={"message": message, "payload": payload or {}})
         self._run(workflow.do_engine_steps)
-        self._save(session, instance, workflow, actor)
+        self._save(session, instance, workflow, actor, persist.open_tasks(session, instance.id),
+                   timers_before, [received])
         return instance
 
     # -- loading and saving --------------------------------------------------------------------
 
-    def lock(self, session: Session, instance_id: int) -> Instance:
-        """The instance row, locked for this transaction (FOR UPDATE; SQLite locks at BEGIN IMMEDIATE)."""
-        instance = session.scalar(select(Instance).where(Instance.id == instance_id).with_for_update()
-                                  .execution_options(populate_existing=True))
+    def lock(self, session: Session, instance_id: int) -> InstanceRow:
+        """The instance row, locked for this transaction."""
+        instance = persist.lock(session, instance_id)
         if instance is None:
             raise TaskNotFound("找不到这个案件的流程。")
         return instance
 
-    def load(self, session: Session, instance: Instance) -> BpmnWorkflow:
+    def load(self, session: Session, instance: InstanceRow) -> BpmnWorkflow:
         loaded = self.specs_for(session, instance.spec_version)
         spec, subprocess_specs = loaded.process(instance.process_id)
         return state.loads(instance.state, spec, subprocess_specs, self.script_engine)
@@ -167,59 +171,54 @@ class Engine:
             session.add(SpecVersion(version=self.current.version, files=self.current.files))
             session.flush()
 
-    def _save(self, session: Session, instance: Instance, workflow: BpmnWorkflow, actor: Actor) -> None:
+    def _save(self, session: Session, instance: InstanceRow, workflow: BpmnWorkflow, actor: Actor,
+              open_rows: dict[str, dict], timers_before: list[tuple], events: list[dict]) -> None:
+        """Write state, open-task index, timers and audit events back; bump the version.
+
+        ``open_rows`` are the instance's index rows as read after the lock and ``timers_before`` the
+        timers it waited on when loaded: with them nothing is read again, and the timer rows are
+        rewritten only when the timers changed.
+        """
         now = utcnow()
         instance.state = state.dumps(workflow)
         instance.version += 1
-        instance.updated_at = now
         timers = _waiting_timers(workflow)
-        self._sync_open_tasks(session, instance, workflow, timers, actor, now)
-        self._sync_timers(session, instance, timers)
+        loaded = self.specs_for(session, instance.spec_version)
+        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+        wanted = {str(t.id): self._index_values(loaded, t, instance.context or {}, timers) for t in ready}
+        new = persist.sync_open_tasks(session, instance, open_rows, wanted, now)
+        events += [audit.event("task_created", instance=instance, actor=actor, task_guid=guid,
+                               task_spec=wanted[guid]["task_spec"], title=wanted[guid]["title"],
+                               form_key=wanted[guid]["form_key"], data={"department": wanted[guid]["department"]})
+                   for guid in new]
+        if _timer_keys(timers) != _timer_keys(timers_before):
+            persist.replace_timers(session, instance.id, [(str(t.id), t.task_spec.name, due) for t, due in timers],
+                                   had_timers=bool(timers_before))
         if workflow.is_completed() and instance.status == "running":
             instance.status = "completed"
             instance.completed_at = now
             instance.outcome = _end_event(workflow)
-            audit.record(session, "process_completed", instance=instance, actor=actor,
-                         data={"outcome": instance.outcome})
-        session.flush()
+            events.append(audit.event("process_completed", instance=instance, actor=actor,
+                                      data={"outcome": instance.outcome}))
+        persist.update_instance(session, instance, now)
+        audit.append(session, events)
 
-    def _sync_open_tasks(self, session, instance, workflow, timers, actor, now) -> None:
-        """Rewrite the instance's rows in the open-task index, keeping rows of tasks still open."""
-        loaded = self.specs_for(session, instance.spec_version)
-        ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        existing = {r.task_guid: r for r in session.scalars(
-            select(OpenTask).where(OpenTask.instance_id == instance.id))}
-        for guid, row in existing.items():
-            if guid not in ready:
-                session.delete(row)
-        ctx = instance.context or {}
-        for guid, task in ready.items():
-            info = loaded.user_tasks.get(task.task_spec.name)
-            lane = (info.lane if info else task.task_spec.lane) or ""
-            due = _due_of(task, timers)
-            row = existing.get(guid)
-            if row is None:
-                row = OpenTask(task_guid=guid, instance_id=instance.id, case_id=instance.case_id,
-                               task_spec=task.task_spec.name, created_at=now)
-                session.add(row)
-                audit.record(session, "task_created", instance=instance, actor=actor, task_guid=guid,
-                             task_spec=task.task_spec.name, title=info.title if info else task.task_spec.name,
-                             form_key=info.form_key if info else None,
-                             data={"department": _department(lane, ctx)})
-            row.title = info.title if info else (task.task_spec.bpmn_name or task.task_spec.name)
-            row.form_key = info.form_key if info else ""
-            row.lane = lane
-            row.department = _department(lane, ctx)
-            row.town = ctx.get("town", "")
-            row.well_no = ctx.get("well_no", "")
-            row.party_name = ctx.get("party_name", "")
-            row.due_at = due
-
-    def _sync_timers(self, session, instance, timers) -> None:
-        session.execute(delete(Timer).where(Timer.instance_id == instance.id))
-        for task, due in timers:
-            session.add(Timer(instance_id=instance.id, task_guid=str(task.id), task_spec=task.task_spec.name,
-                              due_at=due))
+    @staticmethod
+    def _index_values(loaded: specs.LoadedSpecs, task, context: dict, timers: list[tuple]) -> dict:
+        """The open-task index columns of a ready user task."""
+        info = loaded.user_tasks.get(task.task_spec.name)
+        lane = (info.lane if info else task.task_spec.lane) or ""
+        return {
+            "task_spec": task.task_spec.name,
+            "title": info.title if info else (task.task_spec.bpmn_name or task.task_spec.name),
+            "form_key": info.form_key if info else "",
+            "lane": lane,
+            "department": _department(lane, context),
+            "town": context.get("town", ""),
+            "well_no": context.get("well_no", ""),
+            "party_name": context.get("party_name", ""),
+            "due_at": _due_of(task, timers),
+        }
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -233,7 +232,7 @@ class Engine:
                                   actor=done.actor, at=done.created_at)
 
     @staticmethod
-    def _require_running(instance: Instance) -> None:
+    def _require_running(instance: InstanceRow) -> None:
         if instance.status != "running":
             label = {"completed": "已办结", "suspended": "已暂停", "cancelled": "已撤销"}.get(instance.status,
                                                                                          instance.status)
@@ -274,6 +273,10 @@ def _waiting_timers(workflow: BpmnWorkflow) -> list[tuple]:
             value = value.get("next")
         result.append((task, TimerEventDefinition.get_datetime(value)))
     return result
+
+
+def _timer_keys(timers: list[tuple]) -> set[tuple]:
+    return {(str(task.id), due) for task, due in timers}
 
 
 def _due_of(task, timers: list[tuple]) -> datetime | None:

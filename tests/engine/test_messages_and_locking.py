@@ -1,6 +1,7 @@
 """Message correlation, and the locking that keeps one task from being completed twice."""
 from __future__ import annotations
 
+import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,9 +14,9 @@ from engine import Actor, Engine, EngineError, InstanceNotRunning, specs
 from engine.store import Event, Instance, OpenTask, Timer
 from engine.timers import claim_next_due
 
-from conftest import PG_URL
 
 DATA = Path(__file__).parent / "data"
+PG_URL = os.environ.get("WELLS_TEST_DATABASE_URL")
 WATER = Actor("water.clerk", "water")
 
 
