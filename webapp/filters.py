@@ -44,6 +44,27 @@ def local_date(value) -> str:
     return str(value)
 
 
+def field_kind(field) -> str:
+    """How the form macro draws a field, decided by its widget (the forms use their own field classes)."""
+    from wtforms import widgets
+
+    widget = field.widget
+    option = getattr(field, "option_widget", None)
+    if isinstance(widget, widgets.HiddenInput) or getattr(widget, "input_type", None) == "hidden":
+        return "hidden"
+    if isinstance(widget, widgets.SubmitInput):
+        return "submit"
+    if getattr(option, "input_type", None) in ("radio", "checkbox"):
+        return "choices"
+    if getattr(widget, "input_type", None) == "checkbox":
+        return "checkbox"
+    if isinstance(widget, widgets.Select):
+        return "select"
+    if isinstance(widget, widgets.TextArea):
+        return "textarea"
+    return "input"
+
+
 def case_status(instance) -> str:
     if instance is None:
         return "未启动"
@@ -63,3 +84,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(case_status, "case_status")
     app.add_template_filter(mask_party_id, "mask")
     app.add_template_global(describe, "describe")
+    app.add_template_global(field_kind, "field_kind")
