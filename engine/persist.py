@@ -2,22 +2,26 @@
 
 Completing a task is the request that matters most; the ORM's unit of work cost more than the
 workflow itself here (see bench/engine.py), so the engine reads and writes its own tables as plain
-rows: one locking SELECT, one SELECT of the open tasks, then one statement per table that changed.
-The web layer still reads these tables through the ORM classes of ``store``.
+rows: one SELECT that locks the instance and reads its open tasks, then one statement that writes
+everything (PostgreSQL; one per part on SQLite).
+Statements go to the session's connection directly: the ORM's execute adds nothing for Core
+statements but its own overhead. The web layer still reads these tables through the ORM classes.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from .store import Instance, OpenTask, Timer
+from .store import Event, Instance, OpenTask, Timer, UTCDateTime
 
 _instance = Instance.__table__
 _open_task = OpenTask.__table__
 _timer = Timer.__table__
+_event = Event.__table__
 
 # The open-task columns the engine derives from the workflow (the rest are set once at insert).
 DERIVED = ("title", "form_key", "lane", "department", "town", "well_no", "party_name", "due_at")
@@ -39,71 +43,207 @@ class InstanceRow:
     outcome: str | None = None
 
 
-_columns = [_instance.c[name] for name in InstanceRow.__dataclass_fields__]
-
-
-def _row(result) -> InstanceRow | None:
-    return InstanceRow(**result._mapping) if result is not None else None
+# Statements are built once, with bound parameters: building a statement costs more than running
+# it on SQLite, and prebuilt statements hit SQLAlchemy's compiled cache every time.
+_FIELDS = list(InstanceRow.__dataclass_fields__)
+_TASK_FIELDS = [c.name for c in _open_task.c]
+_LOCK = select(*[_instance.c[n] for n in _FIELDS]).where(_instance.c.id == bindparam("id")).with_for_update()
+_LOCK_BY_TASK = (
+    select(*[_instance.c[n] for n in _FIELDS], *[c.label(f"t_{c.name}") for c in _open_task.c])
+    .select_from(_instance.outerjoin(_open_task, _open_task.c.instance_id == _instance.c.id))
+    .where(_instance.c.id == select(_open_task.c.instance_id)
+           .where(_open_task.c.task_guid == bindparam("guid")).scalar_subquery())
+    .with_for_update(of=_instance))
+_OPEN_TASKS = select(_open_task).where(_open_task.c.instance_id == bindparam("id"))
+_UPDATE_INSTANCE = update(_instance).where(_instance.c.id == bindparam("iid"))
+_DELETE_TASKS = delete(_open_task).where(_open_task.c.id.in_(bindparam("ids", expanding=True)))
+_UPDATE_TASK = update(_open_task).where(_open_task.c.id == bindparam("tid"))
+_DELETE_TIMERS = delete(_timer).where(_timer.c.instance_id == bindparam("iid"),
+                                      _timer.c.task_guid.in_(bindparam("guids", expanding=True)))
+_UPDATE_TIMER = (update(_timer).where(_timer.c.instance_id == bindparam("iid"),
+                                      _timer.c.task_guid == bindparam("guid"))
+                 .values(due_at=bindparam("due")))
 
 
 def lock(session: Session, instance_id: int) -> InstanceRow | None:
     """The instance row, locked for this transaction (FOR UPDATE; SQLite locks at BEGIN IMMEDIATE)."""
-    return _row(session.execute(select(*_columns).where(_instance.c.id == instance_id)
-                                .with_for_update()).first())
+    row = session.connection().execute(_LOCK, {"id": instance_id}).first()
+    return InstanceRow(*row) if row is not None else None
 
 
-def lock_by_task(session: Session, task_guid: str) -> InstanceRow | None:
-    """Find and lock the instance of an open task in one statement."""
-    return _row(session.execute(
-        select(*_columns).join(_open_task, _open_task.c.instance_id == _instance.c.id)
-        .where(_open_task.c.task_guid == task_guid).with_for_update(of=_instance)).first())
+def lock_by_task(session: Session, task_guid: str) -> tuple[InstanceRow | None, dict[str, dict]]:
+    """Find and lock the instance of a task, and read its open tasks, in one statement.
+
+    The open tasks come from the statement's snapshot, taken before the lock was granted: they are
+    current only if nobody changed the instance meanwhile. The caller checks that with the version
+    the form was rendered with (every change bumps it) and calls ``open_tasks`` again otherwise.
+    """
+    rows = session.connection().execute(_LOCK_BY_TASK, {"guid": task_guid}).all()
+    if not rows:
+        return None, {}
+    width = len(_FIELDS)
+    instance = InstanceRow(*rows[0][:width])
+    tasks = {}
+    for row in rows:
+        task = dict(zip(_TASK_FIELDS, row[width:]))
+        if task["id"] is not None:
+            tasks[task["task_guid"]] = task
+    return instance, tasks
 
 
 def open_tasks(session: Session, instance_id: int) -> dict[str, dict]:
     """The instance's open-task rows by task guid. Read after the lock, so they are current."""
-    rows = session.execute(select(_open_task).where(_open_task.c.instance_id == instance_id)).mappings()
+    rows = session.connection().execute(_OPEN_TASKS, {"id": instance_id}).mappings()
     return {row["task_guid"]: dict(row) for row in rows}
 
 
 def insert_instance(session: Session, row: InstanceRow, now: datetime) -> int:
     values = {k: v for k, v in vars(row).items() if k != "id"}
-    return session.execute(insert(_instance).values(**values, created_at=now, updated_at=now)
-                           .returning(_instance.c.id)).scalar_one()
+    return session.connection().execute(insert(_instance).values(**values, created_at=now, updated_at=now)
+                                        .returning(_instance.c.id)).scalar_one()
 
 
-def update_instance(session: Session, row: InstanceRow, now: datetime) -> None:
-    session.execute(update(_instance).where(_instance.c.id == row.id).values(
-        state=row.state, version=row.version, status=row.status, updated_at=now,
-        completed_at=row.completed_at, outcome=row.outcome))
+@dataclass
+class Changes:
+    """Everything one engine operation writes, computed before anything is sent."""
+
+    instance: InstanceRow
+    events: list[dict] = field(default_factory=list)
+    delete_task_ids: list[int] = field(default_factory=list)
+    insert_tasks: list[dict] = field(default_factory=list)
+    update_tasks: list[tuple[int, dict]] = field(default_factory=list)
+    delete_timers: list[str] = field(default_factory=list)  # task guids
+    insert_timers: list[dict] = field(default_factory=list)
+    update_timers: list[tuple[str, datetime]] = field(default_factory=list)
+
+    def plan_open_tasks(self, existing: dict[str, dict], wanted: dict[str, dict], now: datetime) -> list[str]:
+        """Make the index rows equal ``wanted`` (guid -> values); returns the guids of new tasks.
+
+        Rows of tasks still open keep their id and creation time, so inbox links stay valid.
+        """
+        instance = self.instance
+        self.delete_task_ids = [row["id"] for guid, row in existing.items() if guid not in wanted]
+        new = [guid for guid in wanted if guid not in existing]
+        self.insert_tasks = [{**wanted[guid], "task_guid": guid, "instance_id": instance.id,
+                              "case_id": instance.case_id, "created_at": now} for guid in new]
+        for guid, values in wanted.items():
+            row = existing.get(guid)
+            if row is not None and any(row[k] != values[k] for k in DERIVED):
+                self.update_tasks.append((row["id"], {k: values[k] for k in DERIVED}))
+        return new
+
+    def plan_timers(self, before: dict[str, datetime], after: dict[str, tuple[str, datetime]]) -> None:
+        """Timer rows by task guid: ``before`` guid -> due, ``after`` guid -> (task spec, due)."""
+        self.delete_timers = [guid for guid in before if guid not in after]
+        self.insert_timers = [{"instance_id": self.instance.id, "task_guid": guid, "task_spec": spec,
+                               "due_at": due} for guid, (spec, due) in after.items() if guid not in before]
+        self.update_timers = [(guid, due) for guid, (_spec, due) in after.items()
+                              if guid in before and before[guid] != due]
 
 
-def sync_open_tasks(session: Session, instance: InstanceRow, existing: dict[str, dict],
-                    wanted: dict[str, dict], now: datetime) -> list[str]:
-    """Make the index rows of the instance equal ``wanted`` (guid -> derived values); returns new guids.
+def write(session: Session, changes: Changes, now: datetime) -> None:
+    """Send the changes: one statement on PostgreSQL, one per changed part on SQLite."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(_pg_write_statement(), _pg_write_params(changes, now))
+        return
+    iid = changes.instance.id
+    if changes.delete_task_ids:
+        conn.execute(_DELETE_TASKS, {"ids": changes.delete_task_ids})
+    if changes.insert_tasks:
+        conn.execute(insert(_open_task), changes.insert_tasks)
+    for task_id, values in changes.update_tasks:
+        conn.execute(_UPDATE_TASK.values(values), {"tid": task_id})
+    if changes.delete_timers:
+        conn.execute(_DELETE_TIMERS, {"iid": iid, "guids": changes.delete_timers})
+    if changes.insert_timers:
+        conn.execute(insert(_timer), changes.insert_timers)
+    for guid, due in changes.update_timers:
+        conn.execute(_UPDATE_TIMER, {"iid": iid, "guid": guid, "due": due})
+    if changes.events:
+        conn.execute(insert(_event), changes.events)
+    conn.execute(_UPDATE_INSTANCE, {"iid": iid, **_instance_values(changes.instance, now)})
 
-    Rows of tasks still open keep their id and creation time, so inbox links stay valid.
-    """
-    gone = [row["id"] for guid, row in existing.items() if guid not in wanted]
-    if gone:
-        session.execute(delete(_open_task).where(_open_task.c.id.in_(gone)))
-    new = [guid for guid in wanted if guid not in existing]
-    if new:
-        session.execute(insert(_open_task), [
-            {**wanted[guid], "task_guid": guid, "instance_id": instance.id, "case_id": instance.case_id,
-             "created_at": now} for guid in new])
-    for guid, values in wanted.items():
-        row = existing.get(guid)
-        if row is not None and any(row[k] != values[k] for k in DERIVED):
-            session.execute(update(_open_task).where(_open_task.c.id == row["id"])
-                            .values({k: values[k] for k in DERIVED}))
-    return new
+
+def _instance_values(row: InstanceRow, now: datetime) -> dict:
+    return {"state": row.state, "version": row.version, "status": row.status, "updated_at": now,
+            "completed_at": row.completed_at, "outcome": row.outcome}
 
 
-def replace_timers(session: Session, instance_id: int, timers: list[tuple[str, str, datetime]],
-                   had_timers: bool) -> None:
-    """Rewrite the instance's timer rows: (task guid, task spec, due) for each waiting timer."""
-    if had_timers:
-        session.execute(delete(_timer).where(_timer.c.instance_id == instance_id))
-    if timers:
-        session.execute(insert(_timer), [{"instance_id": instance_id, "task_guid": guid, "task_spec": spec,
-                                          "due_at": due} for guid, spec, due in timers])
+# -- PostgreSQL: every write in one statement ---------------------------------------------------
+#
+# On PostgreSQL the round trips, not the work, dominate a task completion, so all writes ride on the
+# instance UPDATE as data-modifying CTEs. The statement has a fixed shape (rows travel as JSON arrays
+# expanded by jsonb_to_recordset), so it is prepared once instead of compiled for every request.
+# The parts never touch the same row twice (rows are diffed by id or guid), as PostgreSQL requires
+# of sibling CTEs. Column lists come from the table definitions, so they follow the models.
+
+_TASK_INSERT = [c.name for c in _open_task.c if c.name != "id"]
+_TIMER_INSERT = [c.name for c in _timer.c if c.name != "id"]
+_EVENT_INSERT = [c.name for c in _event.c if c.name != "id"]
+_pg_statement = None
+
+
+def _record_def(table, names) -> str:
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()
+    return ", ".join(f"{name} {table.c[name].type.compile(dialect=dialect)}" for name in names)
+
+
+def _pg_write_statement():
+    global _pg_statement
+    if _pg_statement is None:
+        tasks, timers, events = ", ".join(_TASK_INSERT), ", ".join(_TIMER_INSERT), ", ".join(_EVENT_INSERT)
+        derived = ", ".join(f"{name} = x.{name}" for name in DERIVED)
+        _pg_statement = text(f"""
+WITH del_tasks AS (
+  DELETE FROM wf_open_task WHERE id = ANY(CAST(:delete_task_ids AS integer[]))),
+ins_tasks AS (
+  INSERT INTO wf_open_task ({tasks}) SELECT {tasks}
+  FROM jsonb_to_recordset(CAST(:insert_tasks AS jsonb)) AS x({_record_def(_open_task, _TASK_INSERT)})),
+upd_tasks AS (
+  UPDATE wf_open_task SET {derived}
+  FROM jsonb_to_recordset(CAST(:update_tasks AS jsonb)) AS x({_record_def(_open_task, ["id", *DERIVED])})
+  WHERE wf_open_task.id = x.id),
+del_timers AS (
+  DELETE FROM wf_timer WHERE instance_id = :id AND task_guid = ANY(CAST(:delete_timers AS varchar[]))),
+ins_timers AS (
+  INSERT INTO wf_timer ({timers}) SELECT {timers}
+  FROM jsonb_to_recordset(CAST(:insert_timers AS jsonb)) AS x({_record_def(_timer, _TIMER_INSERT)})),
+upd_timers AS (
+  UPDATE wf_timer SET due_at = x.due_at
+  FROM jsonb_to_recordset(CAST(:update_timers AS jsonb)) AS x({_record_def(_timer, ["task_guid", "due_at"])})
+  WHERE wf_timer.instance_id = :id AND wf_timer.task_guid = x.task_guid),
+ins_events AS (
+  INSERT INTO wf_event ({events}) SELECT {events}
+  FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS x({_record_def(_event, _EVENT_INSERT)}))
+UPDATE wf_instance SET state = :state, version = :version, status = :status, updated_at = :updated_at,
+  completed_at = :completed_at, outcome = :outcome
+WHERE id = :id""").bindparams(bindparam("completed_at", type_=UTCDateTime()),
+                                  bindparam("updated_at", type_=UTCDateTime()))
+    return _pg_statement
+
+
+def _json(rows) -> str:
+    return json.dumps(rows, default=_encode, ensure_ascii=False)
+
+
+def _encode(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in the workflow tables")
+
+
+def _pg_write_params(changes: Changes, now: datetime) -> dict:
+    return {
+        "id": changes.instance.id,
+        **_instance_values(changes.instance, now),
+        "delete_task_ids": changes.delete_task_ids,
+        "insert_tasks": _json(changes.insert_tasks),
+        "update_tasks": _json([{"id": task_id, **values} for task_id, values in changes.update_tasks]),
+        "delete_timers": changes.delete_timers,
+        "insert_timers": _json(changes.insert_timers),
+        "update_timers": _json([{"task_guid": guid, "due_at": due} for guid, due in changes.update_timers]),
+        "events": _json(changes.events),
+    }

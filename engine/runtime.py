@@ -76,12 +76,12 @@ class Engine:
     def complete(self, session: Session, task_guid: str, data: dict, actor: Actor,
                  expected_version: int | None = None) -> InstanceRow:
         """Complete a ready user task with its form data and run the engine on to the next wait."""
-        # One statement finds and locks the task's instance; the open tasks are read after the lock,
-        # so a completion committed by another request while we waited is seen.
-        instance = persist.lock_by_task(session, task_guid)
+        instance, open_rows = persist.lock_by_task(session, task_guid)
         if instance is None:
             raise self.missing_task_error(session, task_guid)
-        open_rows = persist.open_tasks(session, instance.id)
+        if expected_version is None or instance.version != expected_version:
+            # The rows read with the lock may predate a change we waited for: read them again.
+            open_rows = persist.open_tasks(session, instance.id)
         row = open_rows.get(task_guid)
         if row is None:
             raise self.missing_task_error(session, task_guid)
@@ -175,33 +175,31 @@ class Engine:
               open_rows: dict[str, dict], timers_before: list[tuple], events: list[dict]) -> None:
         """Write state, open-task index, timers and audit events back; bump the version.
 
-        ``open_rows`` are the instance's index rows as read after the lock and ``timers_before`` the
-        timers it waited on when loaded: with them nothing is read again, and the timer rows are
-        rewritten only when the timers changed.
+        ``open_rows`` are the instance's current index rows and ``timers_before`` the timers it waited
+        on when loaded: everything to write is computed from them and the workflow, then sent at once.
         """
         now = utcnow()
         instance.state = state.dumps(workflow)
         instance.version += 1
+        changes = persist.Changes(instance, events=events)
         timers = _waiting_timers(workflow)
         loaded = self.specs_for(session, instance.spec_version)
         ready = workflow.get_tasks(state=TaskState.READY, manual=True)
         wanted = {str(t.id): self._index_values(loaded, t, instance.context or {}, timers) for t in ready}
-        new = persist.sync_open_tasks(session, instance, open_rows, wanted, now)
-        events += [audit.event("task_created", instance=instance, actor=actor, task_guid=guid,
-                               task_spec=wanted[guid]["task_spec"], title=wanted[guid]["title"],
-                               form_key=wanted[guid]["form_key"], data={"department": wanted[guid]["department"]})
-                   for guid in new]
-        if _timer_keys(timers) != _timer_keys(timers_before):
-            persist.replace_timers(session, instance.id, [(str(t.id), t.task_spec.name, due) for t, due in timers],
-                                   had_timers=bool(timers_before))
+        for guid in changes.plan_open_tasks(open_rows, wanted, now):
+            values = wanted[guid]
+            events.append(audit.event("task_created", instance=instance, actor=actor, task_guid=guid,
+                                      task_spec=values["task_spec"], title=values["title"],
+                                      form_key=values["form_key"], data={"department": values["department"]}))
+        changes.plan_timers({str(t.id): due for t, due in timers_before},
+                            {str(t.id): (t.task_spec.name, due) for t, due in timers})
         if workflow.is_completed() and instance.status == "running":
             instance.status = "completed"
             instance.completed_at = now
             instance.outcome = _end_event(workflow)
             events.append(audit.event("process_completed", instance=instance, actor=actor,
                                       data={"outcome": instance.outcome}))
-        persist.update_instance(session, instance, now)
-        audit.append(session, events)
+        persist.write(session, changes, now)
 
     @staticmethod
     def _index_values(loaded: specs.LoadedSpecs, task, context: dict, timers: list[tuple]) -> dict:
@@ -273,10 +271,6 @@ def _waiting_timers(workflow: BpmnWorkflow) -> list[tuple]:
             value = value.get("next")
         result.append((task, TimerEventDefinition.get_datetime(value)))
     return result
-
-
-def _timer_keys(timers: list[tuple]) -> set[tuple]:
-    return {(str(task.id), due) for task, due in timers}
 
 
 def _due_of(task, timers: list[tuple]) -> datetime | None:
