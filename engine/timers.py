@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .runtime import SYSTEM, Engine
+from .runtime import Engine
 from .store import Instance, Timer, utcnow
 
 

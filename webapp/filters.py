@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 
 from forms.registry import describe
-from forms.validators import mask_party_id
+from forms.identifiers import mask_party_id
 
 from .departments import NAMES
 from .models import PURPOSES, ROLES
