@@ -8,7 +8,7 @@ per request or job).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
@@ -70,7 +70,7 @@ class Engine:
                                status="running", version=0, context=dict(context))
         instance.id = persist.insert_instance(session, instance, utcnow())
         started = audit.event("started", instance=instance, actor=actor, data=data or {})
-        self._save(session, instance, workflow, actor, {}, [], [started])
+        self._save(session, instance, workflow, actor, {}, _TimerState(), [started])
         return instance
 
     def complete(self, session: Session, task_guid: str, data: dict, actor: Actor,
@@ -92,14 +92,14 @@ class Engine:
         task = workflow.get_task_from_id(UUID(task_guid))
         if task is None or task.state != TaskState.READY:
             raise self.missing_task_error(session, task_guid)
-        timers_before = _waiting_timers(workflow)
+        before = _TimerState.of(workflow)
         task.data.update(data)
         self._run(task.run)
         completed = audit.event("task_completed", instance=instance, actor=actor, task_guid=task_guid,
                                 task_spec=row["task_spec"], title=row["title"], form_key=row["form_key"],
                                 data=data)
         self._run(workflow.do_engine_steps)
-        self._save(session, instance, workflow, actor, open_rows, timers_before, [completed])
+        self._save(session, instance, workflow, actor, open_rows, before, [completed])
         return instance
 
     def advance(self, session: Session, instance_id: int, actor: Actor = SYSTEM) -> tuple[InstanceRow, list[str]]:
@@ -108,18 +108,12 @@ class Engine:
         if instance.status != "running":
             return instance, []
         workflow = self.load(session, instance)
-        timers_before = _waiting_timers(workflow)
+        before = _TimerState.of(workflow)
         self._run(workflow.refresh_timers)
         self._run(workflow.do_engine_steps)
-        # Spiff clears ``event_fired`` once the event completes; a timer that was waiting and is now
-        # COMPLETED (not CANCELLED with its task) is one that fired.
-        fired = [t for t, _due in timers_before if t.state == TaskState.COMPLETED]
+        fired = before.fired_since(workflow)
         if fired:
-            events = [audit.event("timer_fired", instance=instance, actor=actor, task_guid=str(t.id),
-                                  task_spec=t.task_spec.name, title=t.task_spec.bpmn_name,
-                                  data={"due": t._get_internal_data("event_value")}) for t in fired]
-            self._save(session, instance, workflow, actor, persist.open_tasks(session, instance.id),
-                       timers_before, events)
+            self._save(session, instance, workflow, actor, persist.open_tasks(session, instance.id), before, [])
         return instance, [t.task_spec.name for t in fired]
 
     def correlate(self, session: Session, instance_id: int, message: str, payload: dict | None = None,
@@ -128,7 +122,7 @@ class Engine:
         instance = self.lock(session, instance_id)
         self._require_running(instance)
         workflow = self.load(session, instance)
-        timers_before = _waiting_timers(workflow)
+        before = _TimerState.of(workflow)
         # Camunda's message events carry {payload, result_var}; the payload lands in the task data
         # under the message's name, where gateways and later forms can read it.
         event = BpmnEvent(MessageEventDefinition(message), {"payload": payload or {}, "result_var": message})
@@ -140,7 +134,7 @@ class Engine:
                                data={"message": message, "payload": payload or {}})
         self._run(workflow.do_engine_steps)
         self._save(session, instance, workflow, actor, persist.open_tasks(session, instance.id),
-                   timers_before, [received])
+                   before, [received])
         return instance
 
     # -- loading and saving --------------------------------------------------------------------
@@ -172,17 +166,23 @@ class Engine:
             session.flush()
 
     def _save(self, session: Session, instance: InstanceRow, workflow: BpmnWorkflow, actor: Actor,
-              open_rows: dict[str, dict], timers_before: list[tuple], events: list[dict]) -> None:
+              open_rows: dict[str, dict], before: "_TimerState", events: list[dict]) -> None:
         """Write state, open-task index, timers and audit events back; bump the version.
 
-        ``open_rows`` are the instance's current index rows and ``timers_before`` the timers it waited
-        on when loaded: everything to write is computed from them and the workflow, then sent at once.
+        ``open_rows`` are the instance's current index rows and ``before`` its timers when loaded:
+        everything to write is computed from them and the workflow, then sent at once. Timers that
+        fired meanwhile are recorded, whether a sweep fired them or a deadline was already past
+        when the step that sets it completed.
         """
         now = utcnow()
         instance.state = state.dumps(workflow)
         instance.version += 1
         changes = persist.Changes(instance, events=events)
         timers = _waiting_timers(workflow)
+        events += [audit.event("timer_fired", instance=instance, actor=SYSTEM, task_guid=str(t.id),
+                               task_spec=t.task_spec.name, title=t.task_spec.bpmn_name,
+                               data={"due": t._get_internal_data("event_value")})
+                   for t in before.fired_since(workflow)]
         loaded = self.specs_for(session, instance.spec_version)
         ready = workflow.get_tasks(state=TaskState.READY, manual=True)
         wanted = {str(t.id): self._index_values(loaded, t, instance.context or {}, timers) for t in ready}
@@ -191,7 +191,7 @@ class Engine:
             events.append(audit.event("task_created", instance=instance, actor=actor, task_guid=guid,
                                       task_spec=values["task_spec"], title=values["title"],
                                       form_key=values["form_key"], data={"department": values["department"]}))
-        changes.plan_timers({str(t.id): due for t, due in timers_before},
+        changes.plan_timers({str(t.id): due for t, due in before.waiting},
                             {str(t.id): (t.task_spec.name, due) for t, due in timers})
         if workflow.is_completed() and instance.status == "running":
             instance.status = "completed"
@@ -255,6 +255,26 @@ def _timer_of(task) -> TimerEventDefinition | None:
     if isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, TimerEventDefinition):
         return spec.event_definition
     return None
+
+
+@dataclass
+class _TimerState:
+    """The timers of a workflow when it was loaded: to know which fired and which rows to rewrite."""
+
+    waiting: list[tuple] = field(default_factory=list)  # (task, due) as in _waiting_timers
+    finished: set = field(default_factory=set)  # ids of timer events already completed
+
+    @classmethod
+    def of(cls, workflow: BpmnWorkflow) -> "_TimerState":
+        return cls(_waiting_timers(workflow), {t.id for t in _timer_tasks(workflow, TaskState.COMPLETED)})
+
+    def fired_since(self, workflow: BpmnWorkflow) -> list:
+        """Timer events completed since (cancelled ones, e.g. with their task, did not fire)."""
+        return [t for t in _timer_tasks(workflow, TaskState.COMPLETED) if t.id not in self.finished]
+
+
+def _timer_tasks(workflow: BpmnWorkflow, state: TaskState) -> list:
+    return [t for t in workflow.get_tasks(state=state) if _timer_of(t) is not None]
 
 
 def _waiting_timers(workflow: BpmnWorkflow) -> list[tuple]:

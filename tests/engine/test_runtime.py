@@ -177,6 +177,9 @@ def test_deadline_already_past_when_notice_is_recorded(wf, session_factory, fixe
     fixed_clock.move_to(datetime(2026, 3, 20, 2, 0, tzinfo=timezone.utc))
     case.complete("notice", NOTICE)  # served on 2 March, 5 working days: long expired
     assert case.steps() == ["recheck"]
+    (fired,) = case.events("timer_fired")  # the expiry is on the record even without a sweep
+    assert fired.task_spec == "deadline_timer" and fired.data["due"] == "2026-03-09T23:59:59+08:00"
+    assert [e.kind for e in case.events()][-3:] == ["task_completed", "timer_fired", "task_created"]
 
 
 def test_stale_form_is_refused_and_nothing_changes(wf, session_factory):
