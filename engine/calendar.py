@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from .errors import EngineError
+
 __all__ = [
     "TIMEZONE",
     "WORKING_DAY_THRESHOLD",
@@ -46,7 +48,7 @@ WORKING_DAY_THRESHOLD = 10
 _ONE_DAY = timedelta(days=1)
 
 
-class CalendarDataMissing(Exception):
+class CalendarDataMissing(EngineError):
     """The installed ``chinesecalendar`` has no holiday data for the year of a date.
 
     The message is meant for an administrator (shown in the UI / logs): it names the year and

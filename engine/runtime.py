@@ -243,7 +243,21 @@ class Engine:
             return step(*args)
         except SpiffWorkflowException as exc:
             where = getattr(getattr(exc, "task_spec", None), "bpmn_name", None) or ""
-            raise WorkflowFailure(f"流程执行出错{('（' + where + '）') if where else ''}：{exc}") from exc
+            # A service called by the diagram (the calendar, say) explains itself better than
+            # SpiffWorkflow's "Error evaluating expression": show its message when there is one.
+            cause = _engine_error_in(exc)
+            reason = str(cause) if cause is not None else str(exc)
+            raise WorkflowFailure(f"流程执行出错{('（' + where + '）') if where else ''}：{reason}") from exc
+
+
+def _engine_error_in(exc: BaseException) -> EngineError | None:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, EngineError):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _department(lane: str, context: dict) -> str:

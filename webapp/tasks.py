@@ -29,29 +29,33 @@ def show(task_guid: str):
     case = session.get(Case, task.case_id) or abort(404)
     instance = case_instance(session, case)
     form = form_for(task.form_key)()
+    status = 200
     if form.validate_on_submit():
         try:
             workflow.engine().complete(session, task_guid, form.task_data(), actor_of(current_user),
                                        expected_version=form.instance_version.data)
-        except StaleForm as exc:
-            session.rollback()
-            flash(str(exc), "warning")
-            instance = case_instance(session, case)
-            form.instance_version.data = instance.version
         except TaskAlreadyHandled as exc:
             session.rollback()
             flash(str(exc), "warning")
             return redirect(url_for("cases.show", case_id=case.id))
+        except StaleForm as exc:
+            # Show the form again on the current version: the clerk reviews the case and resubmits.
+            session.rollback()
+            flash(str(exc), "warning")
+            form.instance_version.data = case_instance(session, case).version
+            status = 409
         except EngineError as exc:
             session.rollback()
             flash(str(exc), "danger")
+            status = 422
         else:
             db.commit()
             flash(f"“{task.title}”已提交，案件已转入下一环节。", "success")
             return redirect(url_for("inbox.index"))
-    elif not form.is_submitted():
+    elif form.is_submitted():
+        status = 422
+    else:
         form.instance_version.data = instance.version
-    status = 422 if form.errors else 200
     return render_template("tasks/show.html", task=task, case=case, form=form), status
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
@@ -160,7 +161,7 @@ def test_stale_form_is_refused_with_a_message(app, login):
     version = instance_version(app)
     before = counts(app)
     response = submit(town, guid, {"signed_on": "2026-03-02", "signatory": "甲"}, version - 1)
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "已有新的进展" in response.get_data(as_text=True)
     assert counts(app) == before and instance_version(app) == version
 
@@ -225,3 +226,43 @@ def test_inbox_filters_counts_and_paging(make_app, login):
     assert all_pages.count('data-testid="task-inspect"') == 2 and "共 3 件" in all_pages
     assert force.get("/inbox/?page=2").get_data(as_text=True).count('data-testid="task-inspect"') == 1
     assert 'data-testid="step-inspect"' in all_pages
+
+
+NOTICE_FORM = {
+    "notice_problems": "未安装取水计量设施\n未办理取水许可", "required_acts": ["install_meter", "stop_and_seal"],
+    "rectify_days": "5", "notice_served_on": "2026-03-02", "service_method": "direct",
+    "legal_basis": "《中华人民共和国水法》第六十九条",
+}
+
+
+def walk_to_notice(app, login):
+    town = login("xiacun.clerk")
+    register(town)
+    submit(town, task_guid_in(town.get("/inbox/").get_data(as_text=True), "commitment"),
+           {"signed_on": "2026-03-02", "signatory": "甲"}, instance_version(app))
+    force = login("task_force.clerk")
+    submit(force, task_guid_in(force.get("/inbox/").get_data(as_text=True), "inspect"), INSPECTION,
+           instance_version(app))
+    water = login("water.clerk")
+    return water, task_guid_in(water.get("/inbox/").get_data(as_text=True), "notice")
+
+
+def test_notice_sets_the_working_day_deadline_shown_in_the_inbox(app, login):
+    water, guid = walk_to_notice(app, login)
+    assert submit(water, guid, NOTICE_FORM, instance_version(app)).status_code == 302
+    inbox = water.get("/inbox/").get_data(as_text=True)
+    # Served Monday 2 March 2026, 5 working days: the deadline ends on Monday 9 March at 24:00.
+    assert "整改情况报告" in inbox and "期限 2026-03-09 23:59" in inbox
+    case_page = water.get("/cases/1").get_data(as_text=True)
+    assert "未安装取水计量设施" in case_page and "直接送达" in case_page
+
+
+def test_deadline_beyond_the_calendar_data_is_explained_and_nothing_written(app, login, fixed_clock):
+    fixed_clock.move_to(datetime(2026, 12, 28, 2, tzinfo=timezone.utc))  # before logging in: sessions expire
+    water, guid = walk_to_notice(app, login)
+    before, version = counts(app), instance_version(app)
+    response = submit(water, guid, {**NOTICE_FORM, "notice_served_on": "2026-12-28"}, version)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "工作日历缺少 2027 年的法定节假日数据" in html and "chinesecalendar" in html
+    assert counts(app) == before and instance_version(app) == version
