@@ -5,7 +5,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine as SAEngine
 
 
-def make_engine(url: str, **kwargs) -> SAEngine:
+def make_engine(url: str, pre_ping: bool = False, **kwargs) -> SAEngine:
     """A SQLAlchemy engine; on SQLite every transaction takes the write lock when it begins.
 
     SQLite has no ``SELECT … FOR UPDATE``: ``BEGIN IMMEDIATE`` is its equivalent of locking the
@@ -13,7 +13,9 @@ def make_engine(url: str, **kwargs) -> SAEngine:
     old state. It also avoids the deadlock where two readers both try to upgrade to writers.
     """
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {}).update({"timeout": 30, "check_same_thread": False})
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args.setdefault("timeout", 30)  # seconds to wait for the write lock (sqlite3's busy timeout)
+        connect_args.setdefault("check_same_thread", False)
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -22,7 +24,6 @@ def make_engine(url: str, **kwargs) -> SAEngine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -30,5 +31,10 @@ def make_engine(url: str, **kwargs) -> SAEngine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # Stale connections (a database restart, an idle timeout) are handled optimistically: recycled
+    # before the server would drop them, and on a disconnect error SQLAlchemy discards the whole pool
+    # so only the request in flight fails (rolled back, nothing half-written). Pre-ping instead costs
+    # a round trip on every request, about a tenth of a task completion (bench/engine.py).
+    kwargs.setdefault("pool_recycle", 1800)
+    kwargs.setdefault("pool_pre_ping", pre_ping)
     return create_engine(url, **kwargs)

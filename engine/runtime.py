@@ -70,7 +70,7 @@ class Engine:
                                status="running", version=0, context=dict(context))
         instance.id = persist.insert_instance(session, instance, utcnow())
         started = audit.event("started", instance=instance, actor=actor, data=data or {})
-        self._save(session, instance, workflow, actor, {}, _TimerState(), [started])
+        self._save(session, instance, workflow, actor, {}, _Scan(), [started])
         return instance
 
     def complete(self, session: Session, task_guid: str, data: dict, actor: Actor,
@@ -92,7 +92,7 @@ class Engine:
         task = workflow.get_task_from_id(UUID(task_guid))
         if task is None or task.state != TaskState.READY:
             raise self.missing_task_error(session, task_guid)
-        before = _TimerState.of(workflow)
+        before = _Scan.of(workflow)
         task.data.update(data)
         self._run(task.run)
         completed = audit.event("task_completed", instance=instance, actor=actor, task_guid=task_guid,
@@ -108,10 +108,10 @@ class Engine:
         if instance.status != "running":
             return instance, []
         workflow = self.load(session, instance)
-        before = _TimerState.of(workflow)
+        before = _Scan.of(workflow)
         self._run(workflow.refresh_timers)
         self._run(workflow.do_engine_steps)
-        fired = before.fired_since(workflow)
+        fired = _Scan.of(workflow).fired_since(before)
         if fired:
             self._save(session, instance, workflow, actor, persist.open_tasks(session, instance.id), before, [])
         return instance, [t.task_spec.name for t in fired]
@@ -122,7 +122,7 @@ class Engine:
         instance = self.lock(session, instance_id)
         self._require_running(instance)
         workflow = self.load(session, instance)
-        before = _TimerState.of(workflow)
+        before = _Scan.of(workflow)
         # Camunda's message events carry {payload, result_var}; the payload lands in the task data
         # under the message's name, where gateways and later forms can read it.
         event = BpmnEvent(MessageEventDefinition(message), {"payload": payload or {}, "result_var": message})
@@ -166,7 +166,7 @@ class Engine:
             session.flush()
 
     def _save(self, session: Session, instance: InstanceRow, workflow: BpmnWorkflow, actor: Actor,
-              open_rows: dict[str, dict], before: "_TimerState", events: list[dict]) -> None:
+              open_rows: dict[str, dict], before: "_Scan", events: list[dict]) -> None:
         """Write state, open-task index, timers and audit events back; bump the version.
 
         ``open_rows`` are the instance's current index rows and ``before`` its timers when loaded:
@@ -178,21 +178,21 @@ class Engine:
         instance.state = state.dumps(workflow)
         instance.version += 1
         changes = persist.Changes(instance, events=events)
-        timers = _waiting_timers(workflow)
+        after = _Scan.of(workflow)
         events += [audit.event("timer_fired", instance=instance, actor=SYSTEM, task_guid=str(t.id),
                                task_spec=t.task_spec.name, title=t.task_spec.bpmn_name,
                                data={"due": t._get_internal_data("event_value")})
-                   for t in before.fired_since(workflow)]
+                   for t in after.fired_since(before)]
         loaded = self.specs_for(session, instance.spec_version)
-        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-        wanted = {str(t.id): self._index_values(loaded, t, instance.context or {}, timers) for t in ready}
+        wanted = {str(t.id): self._index_values(loaded, t, instance.context or {}, after.waiting)
+                  for t in after.ready}
         for guid in changes.plan_open_tasks(open_rows, wanted, now):
             values = wanted[guid]
             events.append(audit.event("task_created", instance=instance, actor=actor, task_guid=guid,
                                       task_spec=values["task_spec"], title=values["title"],
                                       form_key=values["form_key"], data={"department": values["department"]}))
         changes.plan_timers({str(t.id): due for t, due in before.waiting},
-                            {str(t.id): (t.task_spec.name, due) for t, due in timers})
+                            {str(t.id): (t.task_spec.name, due) for t, due in after.waiting})
         if workflow.is_completed() and instance.status == "running":
             instance.status = "completed"
             instance.completed_at = now
@@ -272,39 +272,42 @@ def _timer_of(task) -> TimerEventDefinition | None:
 
 
 @dataclass
-class _TimerState:
-    """The timers of a workflow when it was loaded: to know which fired and which rows to rewrite."""
+class _Scan:
+    """One pass over a workflow's tasks: its waiting timers, finished timers and ready user tasks.
 
-    waiting: list[tuple] = field(default_factory=list)  # (task, due) as in _waiting_timers
-    finished: set = field(default_factory=set)  # ids of timer events already completed
+    Taken when a workflow is loaded and again before it is saved: the difference tells which timers
+    fired and which timer rows to rewrite. One pass, because each ``get_tasks`` walks the whole tree.
+    """
+
+    waiting: list[tuple] = field(default_factory=list)  # (timer task, due datetime in UTC)
+    finished: dict = field(default_factory=dict)  # task id -> completed timer event
+    ready: list = field(default_factory=list)  # READY user (manual) tasks
 
     @classmethod
-    def of(cls, workflow: BpmnWorkflow) -> "_TimerState":
-        return cls(_waiting_timers(workflow), {t.id for t in _timer_tasks(workflow, TaskState.COMPLETED)})
+    def of(cls, workflow: BpmnWorkflow) -> "_Scan":
+        scan = cls()
+        for task in workflow.get_tasks():
+            state = task.state
+            if state == TaskState.READY:
+                if task.task_spec.manual:
+                    scan.ready.append(task)
+            elif state in (TaskState.WAITING, TaskState.COMPLETED) and _timer_of(task) is not None:
+                if state == TaskState.COMPLETED:
+                    scan.finished[task.id] = task
+                elif (due := _timer_due(task)) is not None:
+                    scan.waiting.append((task, due))
+        return scan
 
-    def fired_since(self, workflow: BpmnWorkflow) -> list:
-        """Timer events completed since (cancelled ones, e.g. with their task, did not fire)."""
-        return [t for t in _timer_tasks(workflow, TaskState.COMPLETED) if t.id not in self.finished]
+    def fired_since(self, before: "_Scan") -> list:
+        """Timer events completed since ``before`` (cancelled ones, e.g. with their task, did not fire)."""
+        return [task for task_id, task in self.finished.items() if task_id not in before.finished]
 
 
-def _timer_tasks(workflow: BpmnWorkflow, state: TaskState) -> list:
-    return [t for t in workflow.get_tasks(state=state) if _timer_of(t) is not None]
-
-
-def _waiting_timers(workflow: BpmnWorkflow) -> list[tuple]:
-    """(task, due datetime in UTC) for every timer event the workflow waits on."""
-    result = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = _timer_of(task)
-        if definition is None:
-            continue
-        value = task._get_internal_data("event_value")
-        if value is None:
-            continue
-        if isinstance(value, dict):  # a cycle timer: the next occurrence
-            value = value.get("next")
-        result.append((task, TimerEventDefinition.get_datetime(value)))
-    return result
+def _timer_due(task) -> datetime | None:
+    value = task._get_internal_data("event_value")
+    if isinstance(value, dict):  # a cycle timer: its next occurrence
+        value = value.get("next")
+    return TimerEventDefinition.get_datetime(value) if value is not None else None
 
 
 def _due_of(task, timers: list[tuple]) -> datetime | None:

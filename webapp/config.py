@@ -11,6 +11,7 @@ INSTANCE = ROOT / "instance"
 # name -> (default, description). The README's configuration table is written from this.
 SETTINGS: dict[str, tuple[str | None, str]] = {
     "DATABASE_URL": (f"sqlite:///{INSTANCE / 'wells.db'}", "SQLAlchemy database URL (SQLite file or postgresql://…)"),
+    "DB_PRE_PING": ("0", "1 = test each pooled database connection before use (one more round trip per request)"),
     "SECRET_KEY": (None, "session signing key; required unless WELLS_DEMO=1 or testing"),
     "DEMO": ("0", "1 = demo mode: runs without WELLS_SECRET_KEY (a fixed, public development key); never in production"),
     "UPLOAD_DIR": (str(INSTANCE / "uploads"), "folder for photos and evidence files"),
@@ -44,6 +45,7 @@ def from_environment(overrides: dict | None = None) -> dict:
     config = {
         "SECRET_KEY": values["SECRET_KEY"],
         "DATABASE_URL": values["DATABASE_URL"],
+        "DB_PRE_PING": str(values["DB_PRE_PING"]) == "1",
         "DEMO": demo,
         "UPLOAD_DIR": values["UPLOAD_DIR"],
         "TIMEZONE": values["TIMEZONE"],

@@ -8,7 +8,7 @@ from engine.db import make_engine
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], pre_ping=app.config["DB_PRE_PING"])
     app.extensions["sa_engine"] = engine
     app.extensions["sa_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close)
