@@ -183,7 +183,7 @@ def main() -> int:
     if set(names) - {"sqlite", "postgresql"} or args.n < 2:
         parser.error("--backends takes sqlite and/or postgresql; --n must be at least 2 (for the p90)")
 
-    wf = Engine(specs.load(specs.read_directory(ROOT / "bpmn")))
+    wf = Engine(specs.load(specs.read_directory(ROOT / "bpmn")), audit_key=b"bench audit key")
     rounds, cases = args.warmup + args.n, args.warmup + args.n + 1  # +1: the statement count
     results = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
                "n": args.n, "warmup": args.warmup, "step": "complete `inspect` -> classify (DMN) -> `notice`",

@@ -16,12 +16,13 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from .store import Event, Instance, OpenTask, Timer, UTCDateTime
+from .store import AuditHead, Event, Instance, OpenTask, Timer, UTCDateTime
 
 _instance = Instance.__table__
 _open_task = OpenTask.__table__
 _timer = Timer.__table__
 _event = Event.__table__
+_head = AuditHead.__table__
 
 # The open-task columns the engine derives from the workflow (the rest are set once at insert).
 DERIVED = ("title", "form_key", "lane", "department", "town", "well_no", "party_name", "due_at")
@@ -60,6 +61,8 @@ _DELETE_TASKS = delete(_open_task).where(_open_task.c.id.in_(bindparam("ids", ex
 _UPDATE_TASK = update(_open_task).where(_open_task.c.id == bindparam("tid"))
 _DELETE_TIMERS = delete(_timer).where(_timer.c.instance_id == bindparam("iid"),
                                       _timer.c.task_guid.in_(bindparam("guids", expanding=True)))
+_UPDATE_HEAD = (update(_head).where(_head.c.id == 1)
+                .values(chain_no=bindparam("head_no"), last_hash=bindparam("head_hash")))
 _UPDATE_TIMER = (update(_timer).where(_timer.c.instance_id == bindparam("iid"),
                                       _timer.c.task_guid == bindparam("guid"))
                  .values(due_at=bindparam("due")))
@@ -115,6 +118,7 @@ class Changes:
     delete_timers: list[str] = field(default_factory=list)  # task guids
     insert_timers: list[dict] = field(default_factory=list)
     update_timers: list[tuple[str, datetime]] = field(default_factory=list)
+    head: tuple[int, str] | None = None  # the audit chain's new end, when there are events
 
     def plan_open_tasks(self, existing: dict[str, dict], wanted: dict[str, dict], now: datetime) -> list[str]:
         """Make the index rows equal ``wanted`` (guid -> values); returns the guids of new tasks.
@@ -142,7 +146,10 @@ class Changes:
 
 
 def write(session: Session, changes: Changes, now: datetime) -> None:
-    """Send the changes: one statement on PostgreSQL, one per changed part on SQLite."""
+    """Send the changes: one statement on PostgreSQL, one per changed part on SQLite.
+
+    ``changes.events`` must be chained already (``audit.chain``), with ``changes.head`` the new end.
+    """
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         conn.execute(_pg_write_statement(), _pg_write_params(changes, now))
@@ -162,6 +169,7 @@ def write(session: Session, changes: Changes, now: datetime) -> None:
         conn.execute(_UPDATE_TIMER, {"iid": iid, "guid": guid, "due": due})
     if changes.events:
         conn.execute(insert(_event), changes.events)
+        conn.execute(_UPDATE_HEAD, {"head_no": changes.head[0], "head_hash": changes.head[1]})
     conn.execute(_UPDATE_INSTANCE, {"iid": iid, **_instance_values(changes.instance, now)})
 
 
@@ -217,7 +225,9 @@ upd_timers AS (
   WHERE wf_timer.instance_id = :id AND wf_timer.task_guid = x.task_guid),
 ins_events AS (
   INSERT INTO wf_event ({events}) SELECT {events}
-  FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS x({_record_def(_event, _EVENT_INSERT)}))
+  FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS x({_record_def(_event, _EVENT_INSERT)})),
+upd_head AS (
+  UPDATE wf_audit_head SET chain_no = :head_no, last_hash = :head_hash WHERE id = 1 AND :head_no > 0)
 UPDATE wf_instance SET state = :state, version = :version, status = :status, updated_at = :updated_at,
   completed_at = :completed_at, outcome = :outcome
 WHERE id = :id""").bindparams(bindparam("completed_at", type_=UTCDateTime()),
@@ -246,4 +256,6 @@ def _pg_write_params(changes: Changes, now: datetime) -> dict:
         "insert_timers": _json(changes.insert_timers),
         "update_timers": _json([{"task_guid": guid, "due_at": due} for guid, due in changes.update_timers]),
         "events": _json(changes.events),
+        "head_no": changes.head[0] if changes.head else 0,
+        "head_hash": changes.head[1] if changes.head else "",
     }

@@ -51,8 +51,9 @@ SYSTEM = Actor("system", None)
 class Engine:
     """The workflow runtime over one current diagram version (older versions are loaded on demand)."""
 
-    def __init__(self, current: specs.LoadedSpecs):
+    def __init__(self, current: specs.LoadedSpecs, audit_key: bytes):
         self.current = current
+        self.audit_key = audit_key
         self.script_engine = PythonScriptEngine(environment=TaskDataEnvironment(dict(SERVICES)))
 
     # -- public operations -------------------------------------------------------------------
@@ -199,6 +200,8 @@ class Engine:
             instance.outcome = _end_event(workflow)
             events.append(audit.event("process_completed", instance=instance, actor=actor,
                                       data={"outcome": instance.outcome}))
+        if events:
+            changes.head = audit.chain(session, self.audit_key, events)
         persist.write(session, changes, now)
 
     @staticmethod
@@ -217,6 +220,10 @@ class Engine:
             "party_name": context.get("party_name", ""),
             "due_at": _due_of(task, timers),
         }
+
+    def record(self, session: Session, kind: str, actor: Actor | None = None, **fields) -> None:
+        """Append an event that is not a workflow step (log-in, refused access…) to the audit chain."""
+        audit.append(session, self.audit_key, [audit.event(kind, actor=actor, **fields)])
 
     # -- helpers -------------------------------------------------------------------------------
 

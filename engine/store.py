@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -143,11 +144,18 @@ class Timer(EngineBase):
 
 
 class Event(EngineBase):
-    """Append-only audit trail: who did what, when, on which task, with which data."""
+    """Append-only audit trail: who did what, when, on which task, with which data.
+
+    Hash-chained (see ``audit.py``): ``chain_no`` orders the events without gaps, ``prev_hash`` is the
+    previous event's ``hash``, and ``hash`` is an HMAC over both and the event's content.
+    """
 
     __tablename__ = "wf_event"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_no: Mapped[int] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
     instance_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
     case_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
     # started | task_created | task_completed | timer_fired | message_received | process_completed
@@ -160,3 +168,17 @@ class Event(EngineBase):
     form_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class AuditHead(EngineBase):
+    """The end of the audit chain: one row, locked by every transaction that appends events.
+
+    Holding it until commit gives the events one total order; a verifier compares the last event with
+    it, so events cut off the end of the chain are noticed too.
+    """
+
+    __tablename__ = "wf_audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_no: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))

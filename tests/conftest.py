@@ -26,6 +26,7 @@ from webapp.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("WELLS_TEST_DATABASE_URL")
+AUDIT_KEY = b"test audit key"
 
 
 @pytest.fixture(scope="session")
@@ -58,10 +59,12 @@ def database_url(_migrated, tmp_path):
 
 
 def _truncate_all(url: str) -> None:
-    tables = [t.name for md in (EngineBase.metadata, Base.metadata) for t in md.sorted_tables]
+    tables = [t.name for md in (EngineBase.metadata, Base.metadata) for t in md.sorted_tables
+              if t.name != "wf_audit_head"]
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("UPDATE wf_audit_head SET chain_no = 0, last_hash = :genesis"), {"genesis": "0" * 64})
     engine.dispose()
 
 
@@ -80,4 +83,4 @@ def session_factory(sa_engine):
 @pytest.fixture
 def wf(loaded_specs):
     """The workflow engine over the real diagrams."""
-    return Engine(loaded_specs)
+    return Engine(loaded_specs, audit_key=AUDIT_KEY)

@@ -10,7 +10,9 @@ from sqlalchemy import select
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from . import db
+from engine import Actor
+
+from . import db, workflow
 from .models import User
 
 bp = Blueprint("auth", __name__)
@@ -46,15 +48,25 @@ def login():
         return redirect(url_for("inbox.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session().scalar(select(User).where(User.username == form.username.data.strip()))
+        session = db.session()
+        username = form.username.data.strip()
+        user = session.scalar(select(User).where(User.username == username))
+        actor = Actor(username, user.department.code if user else None)
+        ip = {"ip": request.remote_addr}
         if user is None or not user.check_password(form.password.data):
             form.password.errors.append("用户名或密码不正确。")
+            reason = "unknown_user" if user is None else "wrong_password"
         elif not user.active:
             form.username.errors.append("该账号已停用，请联系系统管理员。")
+            reason = "inactive"
         else:
             login_user(user, remember=form.remember.data)
+            workflow.engine().record(session, "login", actor=actor, data=ip)
+            db.commit()
             flash(f"欢迎，{user.display_name}。", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("inbox.index"))
+        workflow.engine().record(session, "login_failed", actor=actor, data={**ip, "reason": reason})
+        db.commit()
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
 
@@ -64,6 +76,9 @@ def login():
 def logout():
     form = FlaskForm()
     if form.validate_on_submit():
+        workflow.engine().record(db.session(), "logout",
+                                 actor=Actor(current_user.username, current_user.department.code))
+        db.commit()
         logout_user()
         flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))

@@ -36,7 +36,7 @@ def index():
 def show(case_id: int):
     session = db.session()
     case = session.get(Case, case_id) or abort(404)
-    require(can_view_case(current_user, case))
+    require(can_view_case(current_user, case), case_id=case.id)
     return render_template("cases/show.html", case=case, instance=case_instance(session, case),
                            tasks=case_tasks(session, case.id), events=case_events(session, case.id))
 

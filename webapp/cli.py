@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from engine import audit
 from engine.timers import run_once
 
 from . import db, workflow
@@ -20,6 +21,7 @@ from .models import Department, User
 
 db_cli = AppGroup("db", help="数据库结构（Alembic 迁移）")
 timers_cli = AppGroup("timers", help="到期计时器")
+audit_cli = AppGroup("audit", help="审计记录")
 
 
 def alembic_config(url: str) -> Config:
@@ -80,7 +82,20 @@ def run_timers(once: bool):
         time.sleep(current_app.config["TIMER_INTERVAL"])
 
 
+@audit_cli.command("verify")
+def verify_audit():
+    """Check the audit chain end to end; exit 1 naming the first event altered, removed or inserted."""
+    verdict = audit.verify(db.session(), current_app.config["AUDIT_KEY"])
+    if verdict.ok:
+        click.echo(f"审计记录完整：共 {verdict.checked} 条事件，哈希链校验通过。")
+        return
+    click.echo(f"审计记录被篡改：第 {verdict.chain_no} 号事件（id {verdict.event_id}）{verdict.problem}。"
+               f"此前 {verdict.checked} 条事件校验通过。", err=True)
+    raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(audit_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(timers_cli)
     app.cli.add_command(seed)

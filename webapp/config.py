@@ -1,6 +1,7 @@
 """Settings from environment variables, all with the ``WELLS_`` prefix (see the README's table)."""
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -13,6 +14,7 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "DATABASE_URL": (f"sqlite:///{INSTANCE / 'wells.db'}", "SQLAlchemy database URL (SQLite file or postgresql://…)"),
     "DB_PRE_PING": ("0", "1 = test each pooled database connection before use (one more round trip per request)"),
     "SECRET_KEY": (None, "session signing key; required unless WELLS_DEMO=1 or testing"),
+    "AUDIT_KEY": (None, "key of the audit trail's hash chain (HMAC); default derived from WELLS_SECRET_KEY. Set it once: events chained with another key no longer verify"),
     "DEMO": ("0", "1 = demo mode: runs without WELLS_SECRET_KEY (a fixed, public development key); never in production"),
     "UPLOAD_DIR": (str(INSTANCE / "uploads"), "folder for photos and evidence files"),
     "TIMEZONE": ("Asia/Shanghai", "timezone in which times are shown (statutory deadlines always end at 24:00 China time)"),
@@ -42,8 +44,11 @@ def from_environment(overrides: dict | None = None) -> dict:
                 "WELLS_SECRET_KEY is not set. Outside demo or test mode the application refuses to start "
                 "without a secret key: set WELLS_SECRET_KEY to a long random string (or WELLS_DEMO=1 for a demo).")
         values["SECRET_KEY"] = "demo-only-not-secret"
+    audit_key = values["AUDIT_KEY"] or "derived:" + hashlib.sha256(
+        b"wells audit chain\0" + values["SECRET_KEY"].encode()).hexdigest()
     config = {
         "SECRET_KEY": values["SECRET_KEY"],
+        "AUDIT_KEY": audit_key.encode(),
         "DATABASE_URL": values["DATABASE_URL"],
         "DB_PRE_PING": str(values["DB_PRE_PING"]) == "1",
         "DEMO": demo,

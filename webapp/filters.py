@@ -19,6 +19,10 @@ EVENT_LABELS = {
     "timer_fired": "期限届满",
     "message_received": "收到消息",
     "process_completed": "办结",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "logout": "退出登录",
+    "permission_denied": "越权访问被拒绝",
 }
 OUTCOMES = {
     "end_done": "整治完成",

@@ -6,10 +6,13 @@
 """
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, request
+from flask_login import current_user
 
+from engine import Actor
 from engine.store import OpenTask
 
+from . import db, workflow
 from .models import Case, User
 
 
@@ -27,6 +30,14 @@ def can_register(user: User) -> bool:
     return user.department.is_town or user.department.code in ("water", "leading_office")
 
 
-def require(allowed: bool) -> None:
-    if not allowed:
-        abort(403)
+def require(allowed: bool, case_id: int | None = None) -> None:
+    """Refuse with 403 — and put the attempt on the audit trail (guessed ids in URLs included)."""
+    if allowed:
+        return
+    session = db.session()
+    session.rollback()  # nothing the request read or did may ride along with the refusal
+    workflow.engine().record(session, "permission_denied", case_id=case_id,
+                             actor=Actor(current_user.username, current_user.department.code),
+                             data={"method": request.method, "path": request.path})
+    db.commit()
+    abort(403)

@@ -74,7 +74,7 @@ def case_instance(session: Session, case: Case) -> Instance | None:
 
 
 def case_events(session: Session, case_id: int) -> list[Event]:
-    return list(session.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.id)))
+    return list(session.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.chain_no)))
 
 
 def case_list(session: Session, town: str | None, q: str | None, page: int, size: int):

@@ -25,7 +25,7 @@ def show(task_guid: str):
     task = session.scalar(select(OpenTask).where(OpenTask.task_guid == task_guid))
     if task is None:
         return _gone(task_guid)
-    require(can_act_on(current_user, task))
+    require(can_act_on(current_user, task), case_id=task.case_id)
     case = session.get(Case, task.case_id) or abort(404)
     instance = case_instance(session, case)
     form = form_for(task.form_key)()

@@ -17,7 +17,7 @@ PROCESS_ID = "well_case"
 
 def init_app(app: Flask) -> None:
     loaded = specs.load(specs.read_directory(app.config["BPMN_DIR"]), departments=CODES, form_keys=set(FORMS))
-    app.extensions["workflow_engine"] = Engine(loaded)
+    app.extensions["workflow_engine"] = Engine(loaded, audit_key=app.config["AUDIT_KEY"])
 
 
 def engine() -> Engine:

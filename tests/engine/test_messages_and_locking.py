@@ -22,7 +22,8 @@ WATER = Actor("water.clerk", "water")
 
 @pytest.fixture
 def message_engine():
-    return Engine(specs.load({"message_wait.bpmn": (DATA / "message_wait.bpmn").read_text(encoding="utf-8")}))
+    return Engine(specs.load({"message_wait.bpmn": (DATA / "message_wait.bpmn").read_text(encoding="utf-8")}),
+                  audit_key=b"test audit key")
 
 
 def test_correlate_delivers_a_message_with_its_payload(message_engine, session_factory):

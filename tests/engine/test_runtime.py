@@ -222,7 +222,7 @@ def test_instance_keeps_its_diagram_version(wf, session_factory, loaded_specs):
     case = Case(wf, session_factory)
     changed = dict(loaded_specs.files)
     changed["well_case.bpmn"] = changed["well_case.bpmn"].replace("签订承诺书", "签订承诺书（新版）")
-    newer = Engine(specs.load(changed))
+    newer = Engine(specs.load(changed), audit_key=wf.audit_key)
     assert newer.current.version != loaded_specs.version
     (task,) = case.open_tasks()
     with session_factory() as s, s.begin():

@@ -142,7 +142,12 @@ def test_another_departments_task_is_forbidden(app, login):
         before = counts(app)
         response = submit(other, guid, {"signed_on": "2026-03-02", "signatory": "某人"}, instance_version(app))
         assert response.status_code == 403
-        assert counts(app) == before
+        assert counts(app)[:4] == before[:4] and instance_version(app) == 1  # the case did not move
+        with app.app_context():
+            denied = db.session().scalars(select(Event).where(Event.kind == "permission_denied")
+                                          .order_by(Event.chain_no.desc())).first()
+        assert (denied.actor, denied.case_id, denied.data["method"]) == (username, 1, "POST")
+        assert denied.data["path"] == f"/tasks/{guid}"
 
 
 def test_town_cannot_open_another_towns_case(app, login):
