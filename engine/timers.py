@@ -1,8 +1,8 @@
 """The due-timer sweep, safe with any number of workers.
 
-Each call handles one instance in the caller's transaction: it claims the earliest due timer row with
-``FOR UPDATE SKIP LOCKED`` (PostgreSQL; on SQLite the transaction already holds the write lock), so
-two workers never fire the same timer, then advances that instance. The worker commits after each
+Each call handles one instance in the caller's transaction: it claims the instance of the earliest due
+timer with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; on SQLite the transaction already holds the write
+lock), so two workers never fire the same timer, then advances that instance. The worker commits after each
 call, which keeps one slow case from holding locks on others.
 """
 from __future__ import annotations
@@ -17,14 +17,20 @@ from .store import Instance, Timer, utcnow
 
 
 def claim_next_due(session: Session, now: datetime | None = None, skip: set[int] | None = None) -> int | None:
-    """Lock the earliest due timer of a running instance and return its instance id (or None)."""
+    """Lock the instance of the earliest due timer and return its id (or None when nothing is due).
+
+    The claim locks the *instance* row, not the timer row: every operation takes the instance lock
+    first and the rows under it after, so a sweep and a clerk completing a task of the same case
+    queue on one lock instead of each holding what the other needs (a deadlock). An instance that is
+    being worked on right now is skipped and picked up by the next sweep.
+    """
     now = now or utcnow()
     query = (select(Timer.instance_id)
              .join(Instance, Instance.id == Timer.instance_id)
              .where(Timer.due_at <= now, Instance.status == "running")
              .order_by(Timer.due_at, Timer.id)
              .limit(1)
-             .with_for_update(skip_locked=True, of=Timer))
+             .with_for_update(skip_locked=True, of=Instance))
     if skip:
         query = query.where(Timer.instance_id.notin_(skip))
     return session.scalar(query)

@@ -110,3 +110,29 @@ def test_two_timer_workers_never_claim_the_same_timer(wf, session_factory):
         second.close()
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Timer)) == 2
+
+
+@pytest.mark.skipif(not PG_URL, reason="row locks are PostgreSQL's; SQLite serializes whole transactions")
+def test_sweep_skips_a_case_being_completed_and_never_deadlocks_with_it(wf, session_factory):
+    """A clerk holds the case (instance lock) while the sweep runs: the sweep passes it by."""
+    with time_machine.travel(datetime(2026, 3, 2, 2, tzinfo=timezone.utc), tick=False):
+        with session_factory() as s, s.begin():
+            inst = wf.start(s, "well_case", 1, {"town": "xiacun"})
+            for spec, data in [("commitment", {}), ("inspect", {"in_coverage": True, "has_permit": False,
+                                                                "purpose": "industrial", "urban_village": False}),
+                               ("notice", {"notice_served_on": "2026-03-02", "rectify_days": 5})]:
+                guid = s.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == inst.id))
+                wf.complete(s, guid, data, WATER)
+    later = datetime(2026, 3, 11, tzinfo=timezone.utc)
+    clerk = session_factory()
+    try:
+        clerk.begin()
+        wf.lock(clerk, inst.id)  # a completion in progress on the same case
+        with session_factory() as sweeper:
+            assert claim_next_due(sweeper, later) is None
+            sweeper.rollback()
+    finally:
+        clerk.close()
+    with session_factory() as sweeper:
+        assert claim_next_due(sweeper, later) == inst.id
+        sweeper.rollback()
