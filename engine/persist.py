@@ -129,7 +129,8 @@ class Changes:
         self.delete_task_ids = [row["id"] for guid, row in existing.items() if guid not in wanted]
         new = [guid for guid in wanted if guid not in existing]
         self.insert_tasks = [{**wanted[guid], "task_guid": guid, "instance_id": instance.id,
-                              "case_id": instance.case_id, "created_at": now} for guid in new]
+                              "case_id": instance.case_id, "created_at": now,
+                              "assignee": None, "assigned_at": None, "priority": 0} for guid in new]
         for guid, values in wanted.items():
             row = existing.get(guid)
             if row is not None and any(row[k] != values[k] for k in DERIVED):

@@ -86,7 +86,7 @@ class Engine:
         row = open_rows.get(task_guid)
         if row is None:
             raise self.missing_task_error(session, task_guid)
-        self._require_running(instance)
+        self.require_running(instance)
         if expected_version is not None and instance.version != expected_version:
             raise StaleForm("这个案件在您打开表单之后已有新的进展，请核对最新情况后重新填写。")
         workflow = self.load(session, instance)
@@ -121,7 +121,7 @@ class Engine:
                   actor: Actor = SYSTEM) -> InstanceRow:
         """Deliver a named message (with its payload) to an instance waiting for it."""
         instance = self.lock(session, instance_id)
-        self._require_running(instance)
+        self.require_running(instance)
         workflow = self.load(session, instance)
         before = _Scan.of(workflow)
         # Camunda's message events carry {payload, result_var}; the payload lands in the task data
@@ -214,7 +214,7 @@ class Engine:
             "title": info.title if info else (task.task_spec.bpmn_name or task.task_spec.name),
             "form_key": info.form_key if info else "",
             "lane": lane,
-            "department": _department(lane, context),
+            "department": _department(lane, context, str(task.id)),
             "town": context.get("town", ""),
             "well_no": context.get("well_no", ""),
             "party_name": context.get("party_name", ""),
@@ -237,7 +237,7 @@ class Engine:
                                   actor=done.actor, at=done.created_at)
 
     @staticmethod
-    def _require_running(instance: InstanceRow) -> None:
+    def require_running(instance: InstanceRow) -> None:
         if instance.status != "running":
             label = {"completed": "已办结", "suspended": "已暂停", "cancelled": "已撤销"}.get(instance.status,
                                                                                          instance.status)
@@ -267,7 +267,11 @@ def _engine_error_in(exc: BaseException) -> EngineError | None:
     return None
 
 
-def _department(lane: str, context: dict) -> str:
+def _department(lane: str, context: dict, task_guid: str) -> str:
+    """The department whose inbox holds a task: a supervisor's choice, else the lane (``town``: the case's)."""
+    moved = context.get("department_overrides", {}).get(task_guid)
+    if moved:
+        return moved
     return context.get("town", "") if lane == specs.TOWN_LANE else lane
 
 

@@ -128,6 +128,11 @@ class OpenTask(EngineBase):
     party_name: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Who works on it (a username; None: the department's pool) and how urgent it is (0 普通, 1 紧急).
+    # Not derived from the workflow: rewriting the index after a step keeps them for tasks still open.
+    assignee: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Timer(EngineBase):

@@ -25,11 +25,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import auth, cases, cli, filters, inbox, security, tasks
+    from . import assignments, auth, cases, cli, filters, inbox, security, tasks
+    from . import supervise
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(supervise.bp)
+    app.register_blueprint(assignments.bp)
     cli.init_app(app)
     filters.init_app(app)
     security.init_app(app)

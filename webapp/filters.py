@@ -5,11 +5,17 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
+from flask_login import current_user
 
 from forms.registry import describe
 from forms.identifiers import mask_party_id
 
+from engine.assignment import PRIORITIES
+
+from . import db
 from .departments import NAMES
+from .permissions import is_supervisor
+from .queries import badge_counts
 from .models import PURPOSES, ROLES
 
 EVENT_LABELS = {
@@ -23,6 +29,10 @@ EVENT_LABELS = {
     "login_failed": "登录失败",
     "logout": "退出登录",
     "permission_denied": "越权访问被拒绝",
+    "task_claimed": "认领任务",
+    "task_released": "退回任务",
+    "task_assigned": "指派任务",
+    "task_reassigned": "转办任务",
 }
 OUTCOMES = {
     "end_done": "整治完成",
@@ -69,6 +79,11 @@ def field_kind(field) -> str:
     return "input"
 
 
+def nav_counts() -> dict[str, int]:
+    """Badge counts for the navigation of the logged-in user (two indexed counts)."""
+    return badge_counts(db.session(), current_user.department.code, current_user.username)
+
+
 def case_status(instance) -> str:
     if instance is None:
         return "未启动"
@@ -88,4 +103,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(case_status, "case_status")
     app.add_template_filter(mask_party_id, "mask")
     app.add_template_global(describe, "describe")
+    app.add_template_global(nav_counts, "nav_counts")
+    app.add_template_global(is_supervisor, "is_supervisor")
+    app.add_template_filter(lambda p: PRIORITIES.get(p, p), "priority")
     app.add_template_global(field_kind, "field_kind")

@@ -8,7 +8,11 @@ from engine.store import utcnow
 
 from . import db
 from .departments import DEPARTMENTS, TOWN
-from .queries import InboxFilters, inbox
+from forms.assignment import AssignForm
+
+from .assignments import assignee_choices
+from .permissions import is_head_of, is_supervisor
+from .queries import SORTS, VIEWS, InboxFilters, inbox
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -21,8 +25,16 @@ def index():
         step=request.args.get("step") or None,
         overdue=request.args.get("overdue") == "1",
         q=(request.args.get("q") or "").strip() or None,
+        view=request.args.get("view") if request.args.get("view") in VIEWS else "all",
+        sort=request.args.get("sort") if request.args.get("sort") in SORTS else "default",
     )
-    page = inbox(db.session(), current_user.department.code, filters,
+    department = current_user.department.code
+    page = inbox(db.session(), department, current_user.username, filters,
                  page=request.args.get("page", 1, type=int), size=current_app.config["PAGE_SIZE"], now=utcnow())
     towns = [(code, name) for code, name, kind in DEPARTMENTS if kind == TOWN]
-    return render_template("inbox/index.html", page=page, filters=filters, towns=towns, now=utcnow())
+    assign_form = None
+    if is_head_of(current_user, department) or is_supervisor(current_user):
+        assign_form = AssignForm()
+        assign_form.assignee.choices = assignee_choices(department)
+    return render_template("inbox/index.html", page=page, filters=filters, towns=towns, now=utcnow(),
+                           views=VIEWS, sorts=SORTS, assign_form=assign_form)

@@ -2,7 +2,10 @@
 
 - towns see only the cases of their own area and act on the tasks resolved to their town;
 - bureaus (and the task force) see every case and act on the tasks of their own lane;
-- the leading group office sees everything and acts on its own lane (overrides come later).
+- the leading group office sees everything and acts on its own lane; its supervisors move tasks
+  between departments and assign them to anyone;
+- within a department, clerks claim and release tasks, the head assigns them; a task claimed by one
+  clerk is completed by that clerk (or the head).
 """
 from __future__ import annotations
 
@@ -24,6 +27,33 @@ def can_view_case(user: User, case: Case) -> bool:
 
 def can_act_on(user: User, task: OpenTask) -> bool:
     return task.department == user.department.code
+
+
+def is_supervisor(user: User) -> bool:
+    return user.department.code == "leading_office" and user.role == "supervisor"
+
+
+def is_head_of(user: User, department: str) -> bool:
+    return user.role == "head" and user.department.code == department
+
+
+def can_complete(user: User, task: OpenTask) -> bool:
+    """Act on the task now: your department's, and not claimed by a colleague (the head may)."""
+    return can_act_on(user, task) and (task.assignee in (None, user.username)
+                                       or is_head_of(user, task.department))
+
+
+def can_claim(user: User, task: OpenTask) -> bool:
+    return can_act_on(user, task) and task.assignee in (None, user.username)
+
+
+def can_release(user: User, task: OpenTask) -> bool:
+    return task.assignee is not None and (
+        task.assignee == user.username or is_head_of(user, task.department) or is_supervisor(user))
+
+
+def can_assign(user: User, task: OpenTask) -> bool:
+    return is_head_of(user, task.department) or is_supervisor(user)
 
 
 def can_register(user: User) -> bool:

@@ -9,7 +9,11 @@ from sqlalchemy.orm import Session
 
 from engine.store import Event, Instance, OpenTask
 
-from .models import Case, Well, WaterUser
+from .models import Case, Department, User, Well, WaterUser
+
+
+VIEWS = {"all": "部门全部", "pool": "待认领", "mine": "我的任务"}
+SORTS = {"default": "逾期优先、最新在前", "due": "按办理期限", "priority": "紧急优先", "oldest": "最早在前"}
 
 
 @dataclass
@@ -18,6 +22,8 @@ class InboxFilters:
     step: str | None = None
     overdue: bool = False
     q: str | None = None
+    view: str = "all"  # all | pool (unassigned) | mine (assigned to me)
+    sort: str = "default"
 
 
 @dataclass
@@ -30,10 +36,14 @@ class InboxPage:
     overdue_count: int
 
 
-def inbox(session: Session, department: str, filters: InboxFilters, page: int, size: int,
+def inbox(session: Session, department: str, username: str, filters: InboxFilters, page: int, size: int,
           now: datetime) -> InboxPage:
-    """The open tasks of a department: overdue first, then newest; filtered, counted and paged."""
+    """The open tasks of a department (or of one person in it): filtered, counted, sorted and paged."""
     base = select(OpenTask).where(OpenTask.department == department)
+    if filters.view == "mine":
+        base = base.where(OpenTask.assignee == username)
+    elif filters.view == "pool":
+        base = base.where(OpenTask.assignee.is_(None))
     if filters.town:
         base = base.where(OpenTask.town == filters.town)
     if filters.q:
@@ -51,11 +61,36 @@ def inbox(session: Session, department: str, filters: InboxFilters, page: int, s
     total = session.scalar(select(func.count()).select_from(filtered.subquery()))
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)
-    is_overdue = case((OpenTask.due_at < now, 0), else_=1)
-    rows = list(session.scalars(filtered.order_by(is_overdue, OpenTask.created_at.desc(), OpenTask.id.desc())
+    rows = list(session.scalars(filtered.order_by(*_order(filters.sort, now))
                                 .limit(size).offset((page - 1) * size)))
     return InboxPage(rows=rows, total=total, page=page, pages=pages, step_counts=step_counts,
                      overdue_count=overdue_count)
+
+
+def _order(sort: str, now: datetime) -> list:
+    no_due_last = case((OpenTask.due_at.is_(None), 1), else_=0)
+    if sort == "due":
+        return [no_due_last, OpenTask.due_at, OpenTask.id]
+    if sort == "priority":
+        return [OpenTask.priority.desc(), no_due_last, OpenTask.due_at, OpenTask.created_at.desc(), OpenTask.id]
+    if sort == "oldest":
+        return [OpenTask.created_at, OpenTask.id]
+    is_overdue = case((OpenTask.due_at < now, 0), else_=1)
+    return [is_overdue, OpenTask.created_at.desc(), OpenTask.id.desc()]
+
+
+def badge_counts(session: Session, department: str, username: str) -> dict[str, int]:
+    """For the navigation: tasks assigned to me, and unassigned tasks of my department."""
+    mine, pool = session.execute(select(
+        func.count().filter(OpenTask.assignee == username),
+        func.count().filter(OpenTask.assignee.is_(None)),
+    ).where(OpenTask.department == department)).one()
+    return {"mine": mine, "pool": pool}
+
+
+def department_users(session: Session, department_code: str) -> list[User]:
+    return list(session.scalars(select(User).join(Department).where(
+        Department.code == department_code, User.active.is_(True)).order_by(User.username)))
 
 
 def _step_counts(session: Session, base) -> list[tuple[str, str, int]]:

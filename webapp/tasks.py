@@ -12,7 +12,10 @@ from forms.registry import form_for
 from . import db, workflow
 from .cases_service import actor_of
 from .models import Case
-from .permissions import can_act_on, require
+from forms.assignment import ActionForm, AssignForm
+
+from .assignments import assignee_choices
+from .permissions import can_act_on, can_assign, can_claim, can_complete, can_release, require
 from .queries import case_instance
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -30,6 +33,9 @@ def show(task_guid: str):
     instance = case_instance(session, case)
     form = form_for(task.form_key)()
     status = 200
+    if form.is_submitted() and not can_complete(current_user, task):
+        flash(f"这项任务已由 {task.assignee} 认领，请与其联系或由科室负责人重新指派。", "warning")
+        return render_template("tasks/show.html", task=task, case=case, form=form, **_panel(task)), 409
     if form.validate_on_submit():
         try:
             workflow.engine().complete(session, task_guid, form.task_data(), actor_of(current_user),
@@ -56,7 +62,19 @@ def show(task_guid: str):
         status = 422
     else:
         form.instance_version.data = instance.version
-    return render_template("tasks/show.html", task=task, case=case, form=form), status
+    return render_template("tasks/show.html", task=task, case=case, form=form, **_panel(task)), status
+
+
+def _panel(task) -> dict:
+    """What the assignment panel of the task page offers this user."""
+    assign_form = None
+    if can_assign(current_user, task):
+        assign_form = AssignForm(priority=str(task.priority))
+        assign_form.assignee.choices = assignee_choices(task.department)
+    return {"action_form": ActionForm(), "assign_form": assign_form,
+            "may_claim": can_claim(current_user, task) and task.assignee is None,
+            "may_release": can_release(current_user, task),
+            "may_complete": can_complete(current_user, task)}
 
 
 def _gone(task_guid: str):

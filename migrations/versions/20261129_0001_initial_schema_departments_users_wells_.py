@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 11:31:11.863542
+Create Date: 2026-11-29 11:34:57.406428
 """
 from alembic import op
 import sqlalchemy as sa
@@ -94,11 +94,15 @@ def upgrade():
     sa.Column('party_name', sa.String(length=128), nullable=False),
     sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
     sa.Column('due_at', engine.store.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('assignee', sa.String(length=64), nullable=True),
+    sa.Column('assigned_at', engine.store.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('priority', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['wf_instance.id'], name=op.f('fk_wf_open_task_instance_id_wf_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_open_task')),
     sa.UniqueConstraint('task_guid', name=op.f('uq_wf_open_task_task_guid'))
     )
     with op.batch_alter_table('wf_open_task', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wf_open_task_assignee'), ['assignee'], unique=False)
         batch_op.create_index(batch_op.f('ix_wf_open_task_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_wf_open_task_department_created', ['department', 'created_at'], unique=False)
         batch_op.create_index('ix_wf_open_task_department_due', ['department', 'due_at'], unique=False)
@@ -244,6 +248,7 @@ def downgrade():
         batch_op.drop_index('ix_wf_open_task_department_due')
         batch_op.drop_index('ix_wf_open_task_department_created')
         batch_op.drop_index(batch_op.f('ix_wf_open_task_case_id'))
+        batch_op.drop_index(batch_op.f('ix_wf_open_task_assignee'))
 
     op.drop_table('wf_open_task')
     op.drop_table('wf_spec_version')

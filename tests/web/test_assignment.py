@@ -1,0 +1,188 @@
+"""Claim, release, assign (one and many), move to another department: pages, rules and the record."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from engine.store import Event, Instance, OpenTask
+from webapp import db
+from webapp.models import Case
+
+REGISTRATION = {
+    "user_kind": "enterprise", "user_name": "乳山某某食品有限公司", "party_id": "91350100M000100Y43",
+    "legal_rep": "法定代表人甲", "user_address": "夏村镇工业园1号", "phone": "0631-6651234",
+    "industry": "食品加工", "well_no": "XC-001", "town": "xiacun", "village": "东村", "well_address": "",
+    "latitude": "36.92", "longitude": "121.52", "depth_m": "", "year_drilled": "", "purpose": "industrial",
+    "annual_volume_m3": "", "in_coverage": "yes", "coverage_source": "", "in_restricted_zone": "no",
+    "permit_no": "", "permit_issuer": "", "permit_valid_from": "", "permit_valid_to": "", "has_meter": "no",
+    "meter_serial": "", "hidden_well": "no",
+}
+COMMITMENT = {"signed_on": "2026-03-02", "signatory": "法定代表人甲"}
+
+
+def make_water_user(app, username, role):
+    """A second water bureau account (the demo data has one clerk and one head per bureau)."""
+    from webapp.models import Department, User
+    with app.app_context():
+        s = db.session()
+        water = s.scalar(select(Department).where(Department.code == "water"))
+        template = s.scalar(select(User).where(User.username == "water.clerk"))
+        s.add(User(username=username, display_name=username, department=water, role=role,
+                   password_hash=template.password_hash))
+        db.commit()
+
+
+def task(app, spec, case_id=1):
+    with app.app_context():
+        return db.session().scalar(select(OpenTask).where(OpenTask.case_id == case_id, OpenTask.task_spec == spec))
+
+
+def version(app, case_id=1):
+    with app.app_context():
+        return db.session().get(Instance, db.session().get(Case, case_id).instance_id).version
+
+
+def registered(app, login, n=1):
+    water = login("water.clerk")
+    for i in range(1, n + 1):
+        assert water.post("/cases/new", data={**REGISTRATION, "well_no": f"XC-00{i}",
+                                              "party_id": "91350100M000100Y43"}).status_code == 302
+    return water
+
+
+def events(app, kind):
+    with app.app_context():
+        return list(db.session().scalars(select(Event).where(Event.kind == kind).order_by(Event.chain_no)))
+
+
+def test_clerk_claims_then_colleague_cannot_take_or_complete_it(app, login):
+    registered(app, login)
+    make_water_user(app, "water.clerk2", "clerk")
+    guid = task(app, "commitment").task_guid
+    town, other = login("xiacun.clerk"), login("water.clerk")  # the task is the town's
+    assert other.post(f"/tasks/{guid}/claim").status_code == 403
+
+    assert town.post(f"/tasks/{guid}/claim").status_code == 302
+    assert task(app, "commitment").assignee == "xiacun.clerk"
+    mine = town.get("/inbox/?view=mine").get_data(as_text=True)
+    assert 'data-testid="task-commitment"' in mine and 'data-testid="badge-mine">1<' in mine
+    pool = town.get("/inbox/?view=pool").get_data(as_text=True)
+    assert 'data-testid="task-commitment"' not in pool
+    (claimed,) = events(app, "task_claimed")
+    assert (claimed.actor, claimed.task_guid, claimed.case_id) == ("xiacun.clerk", guid, 1)
+
+
+def test_claimed_task_is_completed_only_by_its_claimant(app, login):
+    registered(app, login)
+    make_water_user(app, "water.clerk2", "clerk")
+    # Move to the water bureau's notice step, where two clerks and a head work.
+    town = login("xiacun.clerk")
+    guid = task(app, "commitment").task_guid
+    town.post(f"/tasks/{guid}", data={**COMMITMENT, "instance_version": version(app)})
+    force = login("task_force.clerk")
+    force.post(f"/tasks/{task(app, 'inspect').task_guid}", data={
+        "inspected_on": "2026-03-02", "inspectors": "执法证 3701001", "in_coverage": "yes", "has_permit": "no",
+        "purpose": "industrial", "urban_village": "no", "has_meter": "no", "tax_registered": "no",
+        "obstructed": "no", "findings": "未安装计量设施", "instance_version": version(app)})
+    notice = task(app, "notice").task_guid
+    first, second, head = login("water.clerk"), login("water.clerk2"), login("water.head")
+    assert first.post(f"/tasks/{notice}/claim").status_code == 302
+    assert second.post(f"/tasks/{notice}/claim").status_code == 403
+    page = second.get(f"/tasks/{notice}").get_data(as_text=True)
+    assert 'data-testid="claimed-by-other"' in page and "water.clerk" in page
+    form = {"notice_problems": "未安装计量设施", "required_acts": ["install_meter"], "rectify_days": "5",
+            "notice_served_on": "2026-03-02", "service_method": "direct", "legal_basis": "水法第六十九条",
+            "instance_version": version(app)}
+    refused = second.post(f"/tasks/{notice}", data=form)
+    assert refused.status_code == 409 and "已由 water.clerk 认领" in refused.get_data(as_text=True)
+    assert task(app, "notice") is not None  # nothing moved
+    # The head may act on it (e.g. the claimant is away); here the claimant releases, the head assigns.
+    assert first.post(f"/tasks/{notice}/release").status_code == 302
+    assert task(app, "notice").assignee is None
+    assert head.post(f"/tasks/{notice}/assign", data={"assignee": "water.clerk2", "priority": "1"}).status_code == 302
+    assigned = task(app, "notice")
+    assert (assigned.assignee, assigned.priority) == ("water.clerk2", 1)
+    assert second.post(f"/tasks/{notice}", data=form).status_code == 302
+    assert task(app, "rectify_report").assignee is None  # the next step starts in the pool
+    assert [e.kind for e in events(app, "task_assigned")] == ["task_assigned"]
+
+
+def test_only_heads_and_supervisors_assign(app, login):
+    registered(app, login)
+    guid = task(app, "commitment").task_guid
+    for username in ("xiacun.clerk", "water.head", "task_force.clerk"):
+        assert login(username).post(f"/tasks/{guid}/assign",
+                                    data={"assignee": "xiacun.clerk", "priority": "0"}).status_code == 403
+    supervisor = login("leading_office.supervisor")
+    assert supervisor.post(f"/tasks/{guid}/assign", data={"assignee": "xiacun.clerk", "priority": "0"}).status_code == 302
+    assert task(app, "commitment").assignee == "xiacun.clerk"
+    # A person outside the task's department is not a valid choice.
+    response = supervisor.post(f"/tasks/{guid}/assign", data={"assignee": "water.clerk", "priority": "0"},
+                               follow_redirects=True)
+    assert "请从列表中选择一项" in response.get_data(as_text=True)
+    assert task(app, "commitment").assignee == "xiacun.clerk"
+
+
+def test_head_bulk_assigns_and_sorts_by_priority(app, login):
+    registered(app, login, n=3)
+    # Bring the three cases to the water bureau is long; the town's inbox is enough: give xiacun a head.
+    from webapp.models import Department, User
+    with app.app_context():
+        s = db.session()
+        xiacun = s.scalar(select(Department).where(Department.code == "xiacun"))
+        template = s.scalar(select(User).where(User.username == "xiacun.clerk"))
+        s.add(User(username="xiacun.head", display_name="夏村镇负责人", department=xiacun, role="head",
+                   password_hash=template.password_hash))
+        db.commit()
+    head = login("xiacun.head")
+    page = head.get("/inbox/").get_data(as_text=True)
+    assert 'data-testid="bulk-assign"' in page
+    guids = re.findall(r'name="task" value="([0-9a-f-]{36})"', page)
+    assert len(guids) == 3
+    response = head.post("/inbox/assign", data={"task": guids[:2], "assignee": "xiacun.clerk", "priority": "1"})
+    assert response.status_code == 302
+    with app.app_context():
+        rows = {t.task_guid: t for t in db.session().scalars(select(OpenTask))}
+    assert [rows[g].assignee for g in guids] == ["xiacun.clerk", "xiacun.clerk", None]
+    clerk = login("xiacun.clerk")
+    urgent_first = clerk.get("/inbox/?sort=priority").get_data(as_text=True)
+    order = re.findall(r'/tasks/([0-9a-f-]{36})" data-testid', urgent_first)
+    assert set(order[:2]) == set(guids[:2]) and order[2] == guids[2]
+    assert 'data-testid="badge-mine">2<' in urgent_first
+    # A clerk has no bulk form and cannot post one.
+    assert 'data-testid="bulk-assign"' not in urgent_first
+    assert clerk.post("/inbox/assign", data={"task": guids[2:], "assignee": "xiacun.clerk",
+                                             "priority": "0"}).status_code == 403
+    # A task of another department slipped into the list: nothing at all is assigned.
+    with app.app_context():
+        db.session().execute(OpenTask.__table__.update().where(OpenTask.task_guid == guids[2])
+                             .values(department="water"))
+        db.commit()
+    assert head.post("/inbox/assign", data={"task": guids, "assignee": "xiacun.head",
+                                            "priority": "0"}).status_code == 403
+    with app.app_context():
+        assert db.session().scalar(select(OpenTask.assignee).where(OpenTask.task_guid == guids[0])) == "xiacun.clerk"
+
+
+def test_supervisor_moves_a_task_to_another_department(app, login):
+    registered(app, login)
+    guid = task(app, "commitment").task_guid
+    assert login("water.head").get(f"/tasks/{guid}/move").status_code == 403
+    supervisor = login("leading_office.supervisor")
+    assert 'data-testid="move-commitment"' in supervisor.get("/cases/1").get_data(as_text=True)
+    missing_reason = supervisor.post(f"/tasks/{guid}/move", data={"department": "water", "reason": ""})
+    assert missing_reason.status_code == 422 and "请填写转办理由" in missing_reason.get_data(as_text=True)
+    assert task(app, "commitment").department == "xiacun"
+    response = supervisor.post(f"/tasks/{guid}/move", data={"department": "water", "reason": "镇里人手不足，由水利局代办"})
+    assert response.status_code == 302
+    assert task(app, "commitment").department == "water"
+    assert "XC-001" not in login("xiacun.clerk").get("/inbox/").get_data(as_text=True)
+    water = login("water.clerk")
+    assert 'data-testid="task-commitment"' in water.get("/inbox/").get_data(as_text=True)
+    (moved,) = events(app, "task_reassigned")
+    assert moved.data == {"from": "xiacun", "to": "water", "previous": None, "reason": "镇里人手不足，由水利局代办"}
+    assert "由夏村镇转办至市水利局" in water.get("/cases/1").get_data(as_text=True)
+    # The water clerk now completes it; the case goes on to the task force as usual.
+    assert water.post(f"/tasks/{guid}", data={**COMMITMENT, "instance_version": version(app)}).status_code == 302
+    assert task(app, "inspect").department == "task_force"
