@@ -167,13 +167,18 @@ class Engine:
             session.flush()
 
     def _save(self, session: Session, instance: InstanceRow, workflow: BpmnWorkflow, actor: Actor,
-              open_rows: dict[str, dict], before: "_Scan", events: list[dict]) -> None:
+              open_rows: dict[str, dict], before: "_Scan", events: list[dict],
+              timer_rows: dict[str, datetime] | None = None) -> None:
         """Write state, open-task index, timers and audit events back; bump the version.
 
         ``open_rows`` are the instance's current index rows and ``before`` its timers when loaded:
         everything to write is computed from them and the workflow, then sent at once. Timers that
         fired meanwhile are recorded, whether a sweep fired them or a deadline was already past
-        when the step that sets it completed.
+        when the step that sets it completed. ``timer_rows`` (guid -> due) are the instance's timer
+        rows when they differ from the timers the workflow waited on (after a suspension).
+
+        A case that is not running (suspended, cancelled) has no open tasks and no timer rows: its
+        tasks leave the inboxes and its timers are not swept.
         """
         now = utcnow()
         instance.state = state.dumps(workflow)
@@ -185,15 +190,16 @@ class Engine:
                                data={"due": t._get_internal_data("event_value")})
                    for t in after.fired_since(before)]
         loaded = self.specs_for(session, instance.spec_version)
+        active = instance.status == "running"
         wanted = {str(t.id): self._index_values(loaded, t, instance.context or {}, after.waiting)
-                  for t in after.ready}
+                  for t in after.ready} if active else {}
         for guid in changes.plan_open_tasks(open_rows, wanted, now):
             values = wanted[guid]
             events.append(audit.event("task_created", instance=instance, actor=actor, task_guid=guid,
                                       task_spec=values["task_spec"], title=values["title"],
                                       form_key=values["form_key"], data={"department": values["department"]}))
-        changes.plan_timers({str(t.id): due for t, due in before.waiting},
-                            {str(t.id): (t.task_spec.name, due) for t, due in after.waiting})
+        changes.plan_timers({str(t.id): due for t, due in before.waiting} if timer_rows is None else timer_rows,
+                            {str(t.id): (t.task_spec.name, due) for t, due in after.waiting} if active else {})
         if workflow.is_completed() and instance.status == "running":
             instance.status = "completed"
             instance.completed_at = now
@@ -299,12 +305,13 @@ class _Scan:
         scan = cls()
         for task in workflow.get_tasks():
             state = task.state
-            if state == TaskState.READY:
-                if task.task_spec.manual:
-                    scan.ready.append(task)
-            elif state in (TaskState.WAITING, TaskState.COMPLETED) and _timer_of(task) is not None:
+            if state == TaskState.READY and task.task_spec.manual:
+                scan.ready.append(task)
+            elif state in (TaskState.WAITING, TaskState.READY, TaskState.COMPLETED) and _timer_of(task) is not None:
                 if state == TaskState.COMPLETED:
                     scan.finished[task.id] = task
+                # A timer found due by an engine step without refresh_timers stays READY until the
+                # sweep runs it: it keeps its row so that the sweep does.
                 elif (due := _timer_due(task)) is not None:
                     scan.waiting.append((task, due))
         return scan

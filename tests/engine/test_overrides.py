@@ -1,0 +1,199 @@
+"""Supervisor overrides on the real diagram: deadlines, skip, reset/re-open, suspend/resume, cancel."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from engine import Actor, StaleForm, TaskAlreadyHandled, WorkflowFailure, overrides
+from engine.overrides import OverrideRefused
+from engine.store import Event, Instance, OpenTask, Timer
+from engine.timers import run_once
+
+SUPERVISOR = Actor("leading_office.supervisor", "leading_office")
+WATER = Actor("water.clerk", "water")
+INSPECTION = {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False}
+NOTICE = {"notice_served_on": "2026-03-02", "rectify_days": 5}  # due Monday 9 March 2026, 24:00 China time
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(datetime(2026, 3, 2, 2, tzinfo=timezone.utc), tick=False) as traveller:
+        yield traveller
+
+
+class Case:
+    def __init__(self, wf, factory):
+        self.wf, self.factory = wf, factory
+        with factory() as s, s.begin():
+            self.id = wf.start(s, "well_case", 1, {"town": "xiacun"}, data={"in_coverage": True,
+                                                                           "has_permit": False,
+                                                                           "purpose": "industrial",
+                                                                           "urban_village": False}).id
+
+    def tasks(self):
+        with self.factory() as s:
+            return {t.task_spec: t for t in s.scalars(select(OpenTask).where(OpenTask.instance_id == self.id))}
+
+    def instance(self):
+        with self.factory() as s:
+            return s.get(Instance, self.id)
+
+    def complete(self, spec, data=None):
+        with self.factory() as s, s.begin():
+            self.wf.complete(s, self.tasks()[spec].task_guid, data or {}, WATER)
+
+    def override(self, operation, *args, **kwargs):
+        with self.factory() as s, s.begin():
+            operation(self.wf, s, *args, actor=SUPERVISOR, **kwargs)
+
+    def overrides(self):
+        with self.factory() as s:
+            return [e.data for e in s.scalars(select(Event).where(Event.kind == "override").order_by(Event.chain_no))]
+
+    def to_report(self):
+        self.complete("commitment")
+        self.complete("inspect", INSPECTION)
+        self.complete("notice", NOTICE)
+        return self.tasks()["rectify_report"]
+
+
+def timers(factory):
+    with factory() as s:
+        return list(s.scalars(select(Timer)))
+
+
+def test_extend_a_deadline_moves_the_timer_and_the_inbox_due_date(wf, session_factory, clock):
+    case = Case(wf, session_factory)
+    report = case.to_report()
+    new_due = datetime(2026, 3, 20, 15, 59, 59, tzinfo=timezone.utc)
+    case.override(overrides.set_deadline, report.task_guid, new_due, reason="用户申请延期，已提交施工合同")
+    assert case.tasks()["rectify_report"].due_at == new_due
+    (timer,) = timers(session_factory)
+    assert timer.due_at == new_due
+    assert case.overrides() == [{"type": "deadline", "reason": "用户申请延期，已提交施工合同",
+                                 "before": "2026-03-09T15:59:59+00:00", "after": new_due.isoformat()}]
+    clock.move_to(datetime(2026, 3, 10, 2, tzinfo=timezone.utc))  # past the old deadline
+    assert run_once(wf, session_factory) == 0
+    assert "rectify_report" in case.tasks()
+    clock.move_to(datetime(2026, 3, 21, tzinfo=timezone.utc))
+    assert run_once(wf, session_factory) == 1
+    assert list(case.tasks()) == ["recheck"]
+
+
+def test_shorten_a_deadline_into_the_past_expires_it_now(wf, session_factory):
+    case = Case(wf, session_factory)
+    report = case.to_report()
+    case.override(overrides.set_deadline, report.task_guid, datetime(2026, 3, 1, tzinfo=timezone.utc),
+                  reason="用户明确拒绝整改")
+    assert list(case.tasks()) == ["recheck"]
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Event).where(Event.kind == "timer_fired")) == 1
+
+
+def test_deadline_of_a_task_without_one_is_refused(wf, session_factory):
+    case = Case(wf, session_factory)
+    with pytest.raises(OverrideRefused, match="没有办理期限"):
+        case.override(overrides.set_deadline, case.tasks()["commitment"].task_guid,
+                      datetime(2026, 4, 1, tzinfo=timezone.utc), reason="试试")
+
+
+def test_skip_completes_without_the_form(wf, session_factory):
+    case = Case(wf, session_factory)
+    case.complete("commitment")
+    case.override(overrides.skip, case.tasks()["inspect"].task_guid, reason="已由执法大队另案检查")
+    # Classification used the registration's data: covered and unlicensed, so a notice follows.
+    assert list(case.tasks()) == ["notice"]
+    assert case.overrides()[0]["type"] == "skip"
+
+
+def test_skip_that_leaves_a_decision_without_its_data_is_refused_and_changes_nothing(wf, session_factory):
+    case = Case(wf, session_factory)
+    report = case.to_report()
+    case.complete("rectify_report")
+    case.complete("supply_connection")
+    case.complete("seal_well")
+    version = case.instance().version
+    with pytest.raises(WorkflowFailure, match="recheck_passed"):
+        case.override(overrides.skip, case.tasks()["recheck"].task_guid, reason="跳过")
+    assert case.instance().version == version and list(case.tasks()) == ["recheck"]
+    assert report.task_guid not in {t.task_guid for t in case.tasks().values()}
+
+
+def test_reset_to_an_earlier_step_and_reopen_a_finished_case(wf, session_factory):
+    case = Case(wf, session_factory)
+    case.complete("commitment")
+    case.complete("inspect", INSPECTION)
+    with session_factory() as s:
+        inspect_guid = s.scalar(select(Event.task_guid).where(Event.kind == "task_completed",
+                                                              Event.task_spec == "inspect"))
+    case.override(overrides.reset, case.id, inspect_guid, reason="检查笔录有误，需重新检查")
+    assert list(case.tasks()) == ["inspect"]
+    # Finish the case, then re-open it at the recheck.
+    case.complete("inspect", {**INSPECTION, "urban_village": True, "purpose": "agricultural"})
+    case.complete("exemption_review", {"exemption_approved": True})
+    assert case.instance().status == "completed"
+    with session_factory() as s:
+        review_guid = s.scalar(select(Event.task_guid).where(Event.kind == "task_completed",
+                                                             Event.task_spec == "exemption_review"))
+    case.override(overrides.reset, case.id, review_guid, reason="复议撤销了暂缓决定")
+    instance = case.instance()
+    assert (instance.status, instance.outcome, instance.completed_at) == ("running", None, None)
+    assert list(case.tasks()) == ["exemption_review"]
+
+
+def test_suspend_and_resume(wf, session_factory, clock):
+    case = Case(wf, session_factory)
+    report = case.to_report()
+    case.override(overrides.suspend, case.id, reason="用户涉诉，等待法院裁定")
+    assert case.tasks() == {} and timers(session_factory) == []
+    assert case.instance().status == "suspended"
+    with session_factory() as s, s.begin(), pytest.raises(Exception):
+        wf.complete(s, report.task_guid, {}, WATER)
+    clock.move_to(datetime(2026, 3, 10, 2, tzinfo=timezone.utc))
+    assert run_once(wf, session_factory) == 0  # a suspended case's timers do not fire
+    case.override(overrides.resume, case.id, reason="法院已裁定")
+    # The deadline passed during the suspension: it fires on resuming, not at some later sweep.
+    assert list(case.tasks()) == ["recheck"] and timers(session_factory) == []
+
+
+def test_resume_before_the_deadline_brings_back_task_and_timer(wf, session_factory):
+    case = Case(wf, session_factory)
+    report = case.to_report()
+    case.override(overrides.suspend, case.id, reason="等待鉴定")
+    case.override(overrides.resume, case.id, reason="鉴定完成")
+    tasks = case.tasks()
+    assert list(tasks) == ["rectify_report"] and tasks["rectify_report"].task_guid == report.task_guid
+    assert tasks["rectify_report"].due_at == report.due_at
+    (timer,) = timers(session_factory)
+    assert timer.due_at == report.due_at
+    assert [d["type"] for d in case.overrides()] == ["suspend", "resume"]
+
+
+def test_cancel_then_reopen(wf, session_factory):
+    case = Case(wf, session_factory)
+    case.complete("commitment")
+    case.override(overrides.cancel, case.id, reason="重复登记，见案件 2")
+    assert case.tasks() == {} and case.instance().status == "cancelled"
+    with pytest.raises(OverrideRefused, match="已经结束"):
+        case.override(overrides.cancel, case.id, reason="再撤销一次")
+    with session_factory() as s:
+        guid = s.scalar(select(Event.task_guid).where(Event.kind == "task_completed"))
+    case.override(overrides.reset, case.id, guid, reason="登记并不重复，恢复办理")
+    assert list(case.tasks()) == ["commitment"] and case.instance().status == "running"
+
+
+def test_stale_or_moved_on_overrides_are_refused_and_change_nothing(wf, session_factory):
+    case = Case(wf, session_factory)
+    commitment = case.tasks()["commitment"]
+    version = case.instance().version
+    with pytest.raises(OverrideRefused, match="理由"):
+        case.override(overrides.skip, commitment.task_guid, reason="  ")
+    with pytest.raises(StaleForm):
+        case.override(overrides.suspend, case.id, reason="x", expected_version=version - 1)
+    case.complete("commitment")
+    with pytest.raises(TaskAlreadyHandled, match="water.clerk"):
+        case.override(overrides.skip, commitment.task_guid, reason="跳过承诺书")
+    assert case.overrides() == [] and list(case.tasks()) == ["inspect"]
