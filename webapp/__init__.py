@@ -14,9 +14,9 @@ csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 
 
-def create_app(overrides: dict | None = None) -> Flask:
+def create_app(settings: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config_module.INSTANCE))
-    app.config.update(config_module.from_environment(overrides))
+    app.config.update(config_module.from_environment(settings))
 
     db.init_app(app)
     workflow.init_app(app)
@@ -25,14 +25,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import assignments, auth, cases, cli, filters, inbox, security, tasks
-    from . import supervise
+    from . import assignments, auth, cases, cli, filters, inbox, overrides, security, supervise, tasks
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(supervise.bp)
     app.register_blueprint(assignments.bp)
+    app.register_blueprint(overrides.bp)
     cli.init_app(app)
     filters.init_app(app)
     security.init_app(app)

@@ -11,6 +11,7 @@ from forms.registry import describe
 from forms.identifiers import mask_party_id
 
 from engine.assignment import PRIORITIES
+from engine.overrides import TYPES as OVERRIDE_TYPES
 
 from . import db
 from .departments import NAMES
@@ -33,6 +34,8 @@ EVENT_LABELS = {
     "task_released": "退回任务",
     "task_assigned": "指派任务",
     "task_reassigned": "转办任务",
+    "override": "督办操作",
+    "audit_exported": "导出审计记录",
 }
 OUTCOMES = {
     "end_done": "整治完成",
@@ -105,5 +108,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(describe, "describe")
     app.add_template_global(nav_counts, "nav_counts")
     app.add_template_global(is_supervisor, "is_supervisor")
+    app.add_template_global(lambda kind: OVERRIDE_TYPES.get(kind, kind), "override_label")
     app.add_template_filter(lambda p: PRIORITIES.get(p, p), "priority")
     app.add_template_global(field_kind, "field_kind")

@@ -11,6 +11,7 @@ from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, MetaData, Stri
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from engine.audit import CHINA
 from engine.store import NAMING_CONVENTION, UTCDateTime, utcnow
 
 ROLES = {"clerk": "经办人", "head": "科室负责人", "supervisor": "督办员", "admin": "管理员"}
@@ -132,4 +133,6 @@ class Case(Base):
 
     @property
     def number(self) -> str:
-        return f"乳整{self.created_at.year}-{self.id:05d}"
+        # The year the case was registered in China, not in UTC (1 January before 08:00 is still
+        # the new year in Rushan).
+        return f"乳整{self.created_at.astimezone(CHINA).year}-{self.id:05d}"

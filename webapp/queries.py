@@ -112,6 +112,20 @@ def case_events(session: Session, case_id: int) -> list[Event]:
     return list(session.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.chain_no)))
 
 
+def override_list(session: Session, supervisor: str | None, kind: str | None, page: int, size: int):
+    """Override events, newest first, by supervisor (username prefix) and override type."""
+    query = select(Event).where(Event.kind == "override")
+    if supervisor:
+        query = query.where(Event.actor.like(f"{supervisor}%"))
+    if kind:
+        query = query.where(Event.data["type"].as_string() == kind)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    rows = list(session.scalars(query.order_by(Event.chain_no.desc()).limit(size).offset((page - 1) * size)))
+    return rows, total, page, pages
+
+
 def case_list(session: Session, town: str | None, q: str | None, page: int, size: int):
     """Cases for the case list: (case, well, owner) rows, newest first."""
     query = select(Case, Well, WaterUser).join(Well, Case.well_id == Well.id).join(

@@ -1,0 +1,109 @@
+"""The supervisor's override page on a case and the list of overrides."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from engine.store import Event, Instance, OpenTask
+from webapp import db
+from webapp.models import Case
+
+REGISTRATION = {
+    "user_kind": "enterprise", "user_name": "乳山某某食品有限公司", "party_id": "91350100M000100Y43",
+    "legal_rep": "法定代表人甲", "user_address": "夏村镇工业园1号", "phone": "0631-6651234",
+    "industry": "食品加工", "well_no": "XC-001", "town": "xiacun", "village": "东村", "well_address": "",
+    "latitude": "36.92", "longitude": "121.52", "depth_m": "", "year_drilled": "", "purpose": "industrial",
+    "annual_volume_m3": "", "in_coverage": "yes", "coverage_source": "", "in_restricted_zone": "no",
+    "permit_no": "", "permit_issuer": "", "permit_valid_from": "", "permit_valid_to": "", "has_meter": "no",
+    "meter_serial": "", "hidden_well": "no",
+}
+
+
+def version(app):
+    with app.app_context():
+        return db.session().get(Instance, db.session().get(Case, 1).instance_id).version
+
+
+def open_task(app, spec):
+    with app.app_context():
+        return db.session().scalar(select(OpenTask).where(OpenTask.task_spec == spec))
+
+
+def to_report(app, login):
+    """Register a covered, unlicensed well and move it to the rectification report (with its deadline)."""
+    water = login("water.clerk")
+    assert water.post("/cases/new", data=REGISTRATION).status_code == 302
+    town, force = login("xiacun.clerk"), login("task_force.clerk")
+    town.post(f"/tasks/{open_task(app, 'commitment').task_guid}",
+              data={"signed_on": "2026-03-02", "signatory": "甲", "instance_version": version(app)})
+    force.post(f"/tasks/{open_task(app, 'inspect').task_guid}", data={
+        "inspected_on": "2026-03-02", "inspectors": "执法证 3701001", "in_coverage": "yes", "has_permit": "no",
+        "purpose": "industrial", "urban_village": "no", "has_meter": "no", "tax_registered": "no",
+        "obstructed": "no", "findings": "未安装计量设施", "instance_version": version(app)})
+    water.post(f"/tasks/{open_task(app, 'notice').task_guid}", data={
+        "notice_problems": "未安装计量设施", "required_acts": ["install_meter"], "rectify_days": "5",
+        "notice_served_on": "2026-03-02", "service_method": "direct", "legal_basis": "水法第六十九条",
+        "instance_version": version(app)})
+    return open_task(app, "rectify_report")
+
+
+def test_only_supervisors_see_and_use_the_override_page(app, login):
+    to_report(app, login)
+    for username in ("water.head", "leading_office.clerk", "xiacun.clerk"):
+        user = login(username)
+        assert user.get("/cases/1/overrides").status_code == 403
+        assert user.post("/cases/1/overrides/suspend", data={"suspend-reason": "x",
+                                                            "suspend-instance_version": version(app)}).status_code == 403
+        assert user.get("/overrides/").status_code == 403
+    assert login("leading_office.supervisor").get("/cases/1/overrides").status_code == 200
+
+
+def test_extend_deadline_from_the_page(app, login):
+    report = to_report(app, login)
+    supervisor = login("leading_office.supervisor")
+    page = supervisor.get("/cases/1/overrides").get_data(as_text=True)
+    assert 'data-testid="override-task-rectify_report"' in page and "期限 2026-03-09 23:59" in page
+    url = f"/cases/1/overrides/deadline/{report.task_guid}"
+    prefix = f"d{report.id}-"
+    missing = supervisor.post(url, data={prefix + "due_on": "2026-03-20", prefix + "reason": "",
+                                         prefix + "instance_version": version(app)})
+    assert missing.status_code == 422 and "请填写理由" in missing.get_data(as_text=True)
+    stale = supervisor.post(url, data={prefix + "due_on": "2026-03-20", prefix + "reason": "延期",
+                                       prefix + "instance_version": version(app) - 1})
+    assert stale.status_code == 409 and "已有新的进展" in stale.get_data(as_text=True)
+    assert open_task(app, "rectify_report").due_at == report.due_at
+    done = supervisor.post(url, data={prefix + "due_on": "2026-03-20", prefix + "reason": "用户申请延期",
+                                      prefix + "instance_version": version(app)})
+    assert done.status_code == 302
+    inbox = login("water.clerk").get("/inbox/").get_data(as_text=True)
+    assert "期限 2026-03-20 23:59" in inbox
+    listing = supervisor.get("/overrides/?type=deadline").get_data(as_text=True)
+    assert "调整期限" in listing and "用户申请延期" in listing
+    assert "leading_office.supervisor" in listing
+
+
+def test_suspend_resume_and_cancel_from_the_page(app, login):
+    to_report(app, login)
+    supervisor = login("leading_office.supervisor")
+    post = lambda action, reason: supervisor.post(f"/cases/1/overrides/{action}", data={  # noqa: E731
+        f"{action}-reason": reason, f"{action}-instance_version": version(app)})
+    assert post("suspend", "用户涉诉").status_code == 302
+    assert "整改情况报告" not in login("water.clerk").get("/inbox/").get_data(as_text=True)
+    page = supervisor.get("/cases/1").get_data(as_text=True)
+    assert "已暂停" in page and "暂停案件：用户涉诉" in page
+    assert post("resume", "裁定已出").status_code == 302
+    assert "整改情况报告" in login("water.clerk").get("/inbox/").get_data(as_text=True)
+    assert post("cancel", "重复登记").status_code == 302
+    assert "已撤销" in supervisor.get("/cases/1").get_data(as_text=True)
+    # The reset form now offers to re-open the case at a step already done.
+    page = supervisor.get("/cases/1/overrides").get_data(as_text=True)
+    assert "重新打开案件" in page
+    target = re.search(r'<option value="([0-9a-f-]{36})"[^>]*>下达责令限期整改通知书', page).group(1)
+    assert supervisor.post("/cases/1/overrides/reset", data={
+        "reset-target": target, "reset-reason": "并非重复登记", "reset-instance_version": version(app)}).status_code == 302
+    assert open_task(app, "notice") is not None
+    with app.app_context():
+        kinds = [e.data["type"] for e in db.session().scalars(
+            select(Event).where(Event.kind == "override").order_by(Event.chain_no))]
+    assert kinds == ["suspend", "resume", "cancel", "reset"]

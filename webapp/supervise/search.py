@@ -1,0 +1,144 @@
+"""The audit-trail search: filters, the paged query, the export query and how an event reads.
+
+Dates are days in China time (the configured timezone); ``created_at`` is stored in UTC, so a day
+becomes the UTC interval [00:00 of the day, 00:00 of the next day) in that timezone.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, lazyload
+
+from engine.store import Event
+from forms.registry import describe, display_value
+
+from ..departments import NAMES
+from ..filters import EVENT_LABELS, OUTCOMES
+from ..models import PURPOSES, Case
+
+# The department filter's choice for events without one (timers, log-ins of unknown user names).
+NO_DEPARTMENT = "none"
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str | None = None        # user name, or its beginning
+    department: str | None = None   # department code, or NO_DEPARTMENT
+    case_id: int | None = None
+    kind: str | None = None
+    date_from: date | None = None   # inclusive, in ``tz``
+    date_to: date | None = None     # inclusive, in ``tz``
+    tz: str = "Asia/Shanghai"
+
+    def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
+        """[start, end) in UTC for the local days date_from … date_to."""
+        zone = ZoneInfo(self.tz)
+
+        def midnight(day: date) -> datetime:
+            return datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
+
+        start = midnight(self.date_from) if self.date_from else None
+        end = midnight(self.date_to + timedelta(days=1)) if self.date_to and self.date_to < date.max else None
+        return start, end
+
+
+@dataclass
+class AuditPage:
+    rows: list[tuple[Event, Case | None]]
+    total: int
+    page: int
+    pages: int
+
+
+def _conditions(filters: AuditFilters) -> list:
+    where = []
+    if filters.actor:
+        # Prefix match (an exact name is its own prefix); "_" and "%" in names are literal.
+        where.append(func.lower(Event.actor).startswith(filters.actor.lower(), autoescape=True))
+    if filters.department == NO_DEPARTMENT:
+        where.append(Event.actor_department.is_(None))
+    elif filters.department:
+        where.append(Event.actor_department == filters.department)
+    if filters.case_id is not None:
+        where.append(Event.case_id == filters.case_id)
+    if filters.kind:
+        where.append(Event.kind == filters.kind)
+    start, end = filters.utc_bounds()
+    if start is not None:
+        where.append(Event.created_at >= start)
+    if end is not None:
+        where.append(Event.created_at < end)
+    return where
+
+
+def _events(filters: AuditFilters):
+    """Matching events with their case (if any), newest first (chain order is the true order)."""
+    return (select(Event, Case).outerjoin(Case, Case.id == Event.case_id)
+            .options(lazyload(Case.well))  # only the case number is shown
+            .where(*_conditions(filters)).order_by(Event.chain_no.desc()))
+
+
+def count_events(session: Session, filters: AuditFilters) -> int:
+    return session.scalar(select(func.count()).select_from(Event).where(*_conditions(filters)))
+
+
+def search_events(session: Session, filters: AuditFilters, page: int, size: int) -> AuditPage:
+    """One page of matching events and the total."""
+    total = count_events(session, filters)
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    rows = [tuple(r) for r in session.execute(_events(filters).limit(size).offset((page - 1) * size))]
+    return AuditPage(rows=rows, total=total, page=page, pages=pages)
+
+
+def iter_events(session: Session, filters: AuditFilters, limit: int) -> Iterator[tuple[Event, Case | None]]:
+    """All matching events (at most ``limit``), fetched in batches, for the exports."""
+    query = _events(filters).limit(limit).execution_options(yield_per=1000)
+    for event, case in session.execute(query):
+        yield event, case
+
+
+# -- how an event reads ----------------------------------------------------------------------
+
+KEY_LABELS = {
+    "ip": "IP地址", "reason": "原因", "method": "请求方式", "path": "访问地址", "department": "办理部门",
+    "outcome": "结果", "due": "期限", "message": "消息", "payload": "消息内容", "well_no": "井编号",
+    "town": "镇区", "purpose": "用途", "in_coverage": "管网覆盖", "has_permit": "取水许可",
+    "hidden_well": "隐瞒不报",
+}
+REASONS = {"wrong_password": "密码错误", "unknown_user": "用户名不存在", "inactive": "账号已停用"}
+VALUE_LABELS = {"department": NAMES, "town": NAMES, "outcome": OUTCOMES, "reason": REASONS,
+                "purpose": PURPOSES}
+
+
+def _value(key: str, value) -> str:
+    labels = VALUE_LABELS.get(key)
+    if labels and isinstance(value, str):
+        return labels.get(value, value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return display_value(value)
+
+
+def event_content(event: Event) -> list[tuple[str, str]]:
+    """(label, value) pairs: a completed task as on the case page, anything else key by key."""
+    if event.kind == "task_completed":
+        return describe(event.form_key or "", event.data)
+    return [(KEY_LABELS.get(key, str(key)), _value(key, value)) for key, value in (event.data or {}).items()]
+
+
+def content_text(event: Event) -> str:
+    return "；".join(f"{label}：{value}" for label, value in event_content(event))
+
+
+def kind_label(kind: str) -> str:
+    return EVENT_LABELS.get(kind, kind)
+
+
+def department_name(code: str | None) -> str:
+    return NAMES.get(code, code) if code else ""
