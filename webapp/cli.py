@@ -50,9 +50,9 @@ def seed_departments_and_accounts(session, with_demo_accounts: bool) -> int:
     if with_demo_accounts:
         # Every demo account has the same published password: hash it once (scrypt is slow on purpose).
         password_hash = generate_password_hash(DEMO_PASSWORD)
-        for username, display, code, role in demo_accounts():
+        for username, display, code, role, seconded in demo_accounts():
             session.add(User(username=username, display_name=display, department=by_code[code], role=role,
-                             password_hash=password_hash))
+                             task_force_member=seconded, password_hash=password_hash))
             added += 1
     session.flush()
     return added

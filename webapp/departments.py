@@ -51,13 +51,20 @@ NAMES = {code: name for code, name, _ in DEPARTMENTS}
 DEMO_PASSWORD = "demo12345"
 
 
-def demo_accounts() -> list[tuple[str, str, str, str]]:
-    """(username, display name, department code, role) of every demo account."""
+# The task force's members are seconded from five units and keep their home department (plan §六(二)).
+TASK_FORCE_HOMES = ("water", "housing", "enforcement", "approval", "water_group")
+
+
+def demo_accounts() -> list[tuple[str, str, str, str, bool]]:
+    """(username, display name, department code, role, seconded to the task force) of every demo account."""
     accounts = []
     for code, name, _ in DEPARTMENTS:
         if code == "leading_office":
-            accounts.append((f"{code}.supervisor", f"{name}督办员", code, "supervisor"))
-        accounts.append((f"{code}.clerk", f"{name}经办人", code, "clerk"))
-    accounts.append(("water.head", "市水利局科室负责人", "water", "head"))
-    accounts.append(("admin", "系统管理员", "leading_office", "admin"))
+            accounts.append((f"{code}.supervisor", f"{name}督办员", code, "supervisor", False))
+        accounts.append((f"{code}.clerk", f"{name}经办人", code, "clerk", False))
+    accounts.append(("water.head", "市水利局科室负责人", "water", "head", False))
+    accounts.append(("task_force.head", "整治专班负责人", "task_force", "head", False))
+    for code in TASK_FORCE_HOMES:
+        accounts.append((f"{code}.inspector", f"{NAMES[code]}专班队员", code, "clerk", True))
+    accounts.append(("admin", "系统管理员", "leading_office", "admin", False))
     return accounts

@@ -28,7 +28,8 @@ def index():
         view=request.args.get("view") if request.args.get("view") in VIEWS else "all",
         sort=request.args.get("sort") if request.args.get("sort") in SORTS else "default",
     )
-    department = current_user.department.code
+    inboxes = current_user.inboxes
+    department = request.args.get("dept") if request.args.get("dept") in inboxes else inboxes[0]
     page = inbox(db.session(), department, current_user.username, filters,
                  page=request.args.get("page", 1, type=int), size=current_app.config["PAGE_SIZE"], now=utcnow())
     towns = [(code, name) for code, name, kind in DEPARTMENTS if kind == TOWN]
@@ -37,4 +38,5 @@ def index():
         assign_form = AssignForm()
         assign_form.assignee.choices = assignee_choices(department)
     return render_template("inbox/index.html", page=page, filters=filters, towns=towns, now=utcnow(),
-                           views=VIEWS, sorts=SORTS, assign_form=assign_form)
+                           views=VIEWS, sorts=SORTS, assign_form=assign_form, department=department,
+                           inboxes=inboxes)

@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from engine.audit import CHINA
 from engine.store import NAMING_CONVENTION, UTCDateTime, utcnow
 
+TASK_FORCE = "task_force"
 ROLES = {"clerk": "经办人", "head": "科室负责人", "supervisor": "督办员", "admin": "管理员"}
 PURPOSES = {"industrial": "工业", "commercial": "商业/服务业", "agricultural": "农业灌溉",
             "rural_domestic": "农村生活"}
@@ -46,9 +47,19 @@ class User(UserMixin, Base):
     role: Mapped[str] = mapped_column(String(16), default="clerk")
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Seconded to the joint task force (整治专班) while keeping the home department (plan §六(二)).
+    task_force_member: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department] = relationship(lazy="joined")
+
+    @property
+    def inboxes(self) -> list[str]:
+        """The departments whose tasks this user works: home first, then the task force if seconded."""
+        codes = [self.department.code]
+        if self.task_force_member and self.department.code != TASK_FORCE:
+            codes.append(TASK_FORCE)
+        return codes
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

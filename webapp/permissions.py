@@ -26,7 +26,8 @@ def can_view_case(user: User, case: Case) -> bool:
 
 
 def can_act_on(user: User, task: OpenTask) -> bool:
-    return task.department == user.department.code
+    """The task is in one of the user's inboxes (home department, and the task force if seconded)."""
+    return task.department in user.inboxes
 
 
 def is_supervisor(user: User) -> bool:

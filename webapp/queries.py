@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.store import Event, Instance, OpenTask
 
-from .models import Case, Department, User, Well, WaterUser
+from .models import TASK_FORCE, Case, Department, User, Well, WaterUser
 
 
 VIEWS = {"all": "部门全部", "pool": "待认领", "mine": "我的任务"}
@@ -89,8 +89,12 @@ def badge_counts(session: Session, department: str, username: str) -> dict[str, 
 
 
 def department_users(session: Session, department_code: str) -> list[User]:
-    return list(session.scalars(select(User).join(Department).where(
-        Department.code == department_code, User.active.is_(True)).order_by(User.username)))
+    """Active users who work a department's inbox (for the task force: its seconded members too)."""
+    works_here = Department.code == department_code
+    if department_code == TASK_FORCE:
+        works_here = or_(works_here, User.task_force_member.is_(True))
+    return list(session.scalars(select(User).join(Department).where(works_here, User.active.is_(True))
+                                .order_by(User.username)))
 
 
 def _step_counts(session: Session, base) -> list[tuple[str, str, int]]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 11:34:57.406428
+Create Date: 2026-11-29 11:49:45.957455
 """
 from alembic import op
 import sqlalchemy as sa
@@ -158,6 +158,7 @@ def upgrade():
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('password_hash', sa.String(length=256), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('task_force_member', sa.Boolean(), server_default='0', nullable=False),
     sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_user_account_department_id_department')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),

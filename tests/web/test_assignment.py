@@ -186,3 +186,32 @@ def test_supervisor_moves_a_task_to_another_department(app, login):
     # The water clerk now completes it; the case goes on to the task force as usual.
     assert water.post(f"/tasks/{guid}", data={**COMMITMENT, "instance_version": version(app)}).status_code == 302
     assert task(app, "inspect").department == "task_force"
+
+
+def test_seconded_task_force_members_work_both_inboxes(app, login):
+    registered(app, login)
+    town = login("xiacun.clerk")
+    town.post(f"/tasks/{task(app, 'commitment').task_guid}", data={**COMMITMENT, "instance_version": version(app)})
+    inspect = task(app, "inspect")
+    assert inspect.department == "task_force"
+    member, colleague = login("water.inspector"), login("water.clerk")
+    home = member.get("/inbox/").get_data(as_text=True)
+    assert "市水利局 · 待办任务" in home and 'data-testid="inbox-task_force"' in home
+    squad = member.get("/inbox/?dept=task_force").get_data(as_text=True)
+    assert "整治专班 · 待办任务" in squad and 'data-testid="task-inspect"' in squad
+    assert colleague.get(f"/tasks/{inspect.task_guid}").status_code == 403  # not seconded
+    assert 'data-testid="inbox-task_force"' not in colleague.get("/inbox/").get_data(as_text=True)
+    assert colleague.get("/inbox/?dept=task_force").get_data(as_text=True).count("整治专班 · 待办任务") == 0
+    response = member.post(f"/tasks/{inspect.task_guid}", data={
+        "inspected_on": "2026-03-02", "inspectors": "执法证 3701001", "in_coverage": "yes", "has_permit": "no",
+        "purpose": "industrial", "urban_village": "no", "has_meter": "no", "tax_registered": "no",
+        "obstructed": "no", "findings": "未安装计量设施", "instance_version": version(app)})
+    assert response.status_code == 302
+    (done,) = [e for e in events(app, "task_completed") if e.task_spec == "inspect"]
+    assert (done.actor, done.actor_department) == ("water.inspector", "water")  # home department kept
+    # The task force's head assigns among the task force's own staff and the seconded members.
+    from webapp.queries import department_users
+    with app.app_context():
+        names = {u.username for u in department_users(db.session(), "task_force")}
+    assert {"task_force.clerk", "task_force.head", "water.inspector", "enforcement.inspector"} <= names
+    assert "water.clerk" not in names

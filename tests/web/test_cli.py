@@ -20,6 +20,7 @@ def test_seed_is_idempotent(app):
         usernames = set(db.session().scalars(select(User.username)))
     assert {"water.clerk", "task_force.clerk", "xiacun.clerk", "leading_office.supervisor"} <= usernames
     assert all(f"{code}.clerk" in usernames for code, _, _ in DEPARTMENTS)
+    assert {"water.inspector", "task_force.head", "water.head"} <= usernames
 
 
 def test_timers_run_once_moves_an_expired_case(app, login, fixed_clock):
