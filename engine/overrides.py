@@ -26,6 +26,7 @@ TYPES = {
     "suspend": "暂停案件",
     "resume": "恢复案件",
     "cancel": "撤销案件",
+    "migrate": "迁移到新版流程图",
 }
 
 

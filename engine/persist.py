@@ -106,6 +106,11 @@ def insert_instance(session: Session, row: InstanceRow, now: datetime) -> int:
                                         .returning(_instance.c.id)).scalar_one()
 
 
+def set_spec_version(session: Session, instance_id: int, version: str) -> None:
+    """Record the diagram version an instance now runs (only a migration changes it)."""
+    session.connection().execute(update(_instance).where(_instance.c.id == instance_id).values(spec_version=version))
+
+
 @dataclass
 class Changes:
     """Everything one engine operation writes, computed before anything is sent."""

@@ -51,3 +51,8 @@ def loads(text: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
     dct = json.loads(text)
     dct.pop(BpmnWorkflowSerializer.VERSION_KEY, None)
     return _converter.restore_with_spec(dct, spec, subprocess_specs, script_engine)
+
+
+def registry():
+    """The serializer registry: SpiffWorkflow's spec diff compares specs through it."""
+    return _registry

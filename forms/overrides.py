@@ -26,6 +26,13 @@ class DeadlineForm(OverrideForm):
     submit = SubmitField("调整期限")
 
 
+class MigrationForm(ZhForm):
+    """Move the ticked cases to the current diagram version (the ticks come with the request)."""
+
+    reason = long_text("迁移理由", max_len=1000, description="如：流程图按新规定修改，记入审计记录")
+    submit = SubmitField("迁移所选案件")
+
+
 class ResetForm(OverrideForm):
     """Back to a step already done. The caller sets ``target.choices`` (completed tasks of the case)."""
 

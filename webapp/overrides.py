@@ -8,9 +8,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import EngineError, overrides
+from engine import EngineError, migration, overrides
 from engine.store import Event, OpenTask
-from forms.overrides import DeadlineForm, OverrideForm, ResetForm
+from forms.overrides import DeadlineForm, MigrationForm, OverrideForm, ResetForm
 
 from . import db, workflow
 from .cases_service import actor_of
@@ -129,3 +129,36 @@ def index():
                                              current_app.config["PAGE_SIZE"])
     return render_template("overrides/index.html", rows=rows, total=total, page=page, pages=pages,
                            supervisor=supervisor, kind=kind, types=overrides.TYPES)
+
+
+@bp.route("/overrides/migrations", methods=["GET", "POST"])
+@login_required
+def migrations():
+    """Cases on an older diagram version: the dry run, and moving the ticked ones (each on the record)."""
+    require(is_supervisor(current_user))
+    engine, session = workflow.engine(), db.session()
+    form = MigrationForm()
+    if form.validate_on_submit():
+        ids = {int(i) for i in request.form.getlist("instance") if i.isdigit()}
+        moved, refused = [], []
+        for instance_id in sorted(ids):
+            savepoint = session.begin_nested()  # one case's refusal leaves the others moved
+            try:
+                check = migration.migrate(engine, session, instance_id, actor_of(current_user), form.reason.data)
+            except EngineError as exc:
+                savepoint.rollback()
+                refused.append(f"流程 {instance_id}：{exc}")
+            else:
+                savepoint.commit()
+                moved.append(check.case_id)
+        db.commit()
+        if moved:
+            flash(f"已迁移 {len(moved)} 个案件到最新版流程图。", "success")
+        for message in refused:
+            flash(message, "warning")
+        if not ids:
+            flash("请先勾选要迁移的案件。", "warning")
+        return redirect(url_for("overrides.migrations"))
+    checks = migration.dry_run(engine, session)
+    return render_template("overrides/migrations.html", checks=checks, form=form,
+                           current=engine.current.version), 422 if form.errors else 200

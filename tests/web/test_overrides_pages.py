@@ -107,3 +107,28 @@ def test_suspend_resume_and_cancel_from_the_page(app, login):
         kinds = [e.data["type"] for e in db.session().scalars(
             select(Event).where(Event.kind == "override").order_by(Event.chain_no))]
     assert kinds == ["suspend", "resume", "cancel", "reset"]
+
+
+def test_migrate_cases_to_a_new_diagram_version(app, login):
+    from engine import Engine, specs
+    water = login("water.clerk")
+    assert water.post("/cases/new", data=REGISTRATION).status_code == 302
+    assert water.post("/cases/new", data={**REGISTRATION, "well_no": "XC-002"}).status_code == 302
+    supervisor = login("leading_office.supervisor")
+    assert 'data-testid="no-migrations"' in supervisor.get("/overrides/migrations").get_data(as_text=True)
+    assert login("water.head").get("/overrides/migrations").status_code == 403
+    # The office edits the diagram (a step renamed) and the app restarts on the new version.
+    old = app.extensions["workflow_engine"]
+    files = dict(old.current.files)
+    files["well_case.bpmn"] = files["well_case.bpmn"].replace('name="签订承诺书"', 'name="签订安全取水承诺书"')
+    app.extensions["workflow_engine"] = Engine(specs.load(files), audit_key=old.audit_key)
+    page = supervisor.get("/overrides/migrations").get_data(as_text=True)
+    assert page.count('data-testid="movable"') == 2 and "签订承诺书" in page  # the changed step is named
+    no_reason = supervisor.post("/overrides/migrations", data={"instance": ["1"], "reason": ""})
+    assert no_reason.status_code == 422 and "请填写迁移理由" in no_reason.get_data(as_text=True)
+    assert supervisor.post("/overrides/migrations", data={"instance": ["1"], "reason": "承诺书名称按新规定调整"}
+                           ).status_code == 302
+    assert "签订安全取水承诺书" in login("xiacun.clerk").get("/inbox/").get_data(as_text=True)
+    page = supervisor.get("/overrides/migrations").get_data(as_text=True)
+    assert page.count('data-testid="movable"') == 1  # case 2 was not ticked: still on the old version
+    assert "迁移到新版流程图" in supervisor.get("/overrides/?type=migrate").get_data(as_text=True)
