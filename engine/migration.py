@@ -86,5 +86,5 @@ def migrate(engine: Engine, session: Session, instance_id: int, actor: Actor, re
         "type": "migrate", "reason": reason.strip(), "before": result.from_version[:12],
         "after": engine.current.version[:12], "changed": result.changed})
     engine._save(session, instance, workflow, actor, persist.open_tasks(session, instance.id), before, [event])
-    persist.set_spec_version(session, instance.id, instance.spec_version)
+    persist.update_instance_fields(session, instance.id, spec_version=instance.spec_version)
     return result

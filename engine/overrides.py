@@ -27,6 +27,7 @@ TYPES = {
     "resume": "恢复案件",
     "cancel": "撤销案件",
     "migrate": "迁移到新版流程图",
+    "correct_data": "更正案件信息",
 }
 
 
@@ -162,3 +163,18 @@ def cancel(engine: Engine, session: Session, instance_id: int, actor: Actor, rea
     case.instance.status, case.instance.completed_at, case.instance.outcome = "cancelled", utcnow(), "cancelled"
     case.save(actor, "cancel", reason, status_before=status_before,
               timer_rows={} if status_before == "suspended" else None)
+
+
+def correct_data(engine: Engine, session: Session, instance_id: int, context: dict, changes: dict, actor: Actor,
+                 reason: str, expected_version: int | None = None) -> None:
+    """Record a correction of the case's data (made by the caller in its own tables) with before/after.
+
+    ``context`` holds the corrected values the engine copies into the open-task index (town, well
+    number, party name): the index is rewritten, so a change of town moves the town's tasks to the new
+    town's inbox. ``changes`` maps each corrected field to ``[before, after]``.
+    """
+    reason = _need_reason(reason)
+    case = _Open(engine, session, instance_id=instance_id, expected_version=expected_version)
+    case.instance.context = {**(case.instance.context or {}), **context}
+    persist.update_instance_fields(session, instance_id, context=case.instance.context)
+    case.save(actor, "correct_data", reason, changes=changes)

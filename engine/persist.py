@@ -106,9 +106,9 @@ def insert_instance(session: Session, row: InstanceRow, now: datetime) -> int:
                                         .returning(_instance.c.id)).scalar_one()
 
 
-def set_spec_version(session: Session, instance_id: int, version: str) -> None:
-    """Record the diagram version an instance now runs (only a migration changes it)."""
-    session.connection().execute(update(_instance).where(_instance.c.id == instance_id).values(spec_version=version))
+def update_instance_fields(session: Session, instance_id: int, **values) -> None:
+    """Columns of an instance that no step changes (diagram version, case context): rare overrides only."""
+    session.connection().execute(update(_instance).where(_instance.c.id == instance_id).values(**values))
 
 
 @dataclass

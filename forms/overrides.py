@@ -8,6 +8,7 @@ from wtforms.widgets import HiddenInput
 from .base import ZhForm
 from .common import long_text
 from .fields import ZhDateField, ZhIntegerField, ZhSelectField
+from .register import RegisterWellForm
 from .validators import Required
 
 
@@ -38,3 +39,44 @@ class ResetForm(OverrideForm):
 
     target = ZhSelectField("退回到")
     submit = SubmitField("退回")
+
+
+class CorrectCaseForm(RegisterWellForm):
+    """Correct the water user's and the well's data of a case; the caller sets ``town.choices``."""
+
+    instance_version = ZhIntegerField("版本", widget=HiddenInput(),
+                                      validators=[Required("页面信息不完整，请刷新后重试"), NumberRange(min=0)])
+    reason = long_text("更正理由", max_len=1000, description="写明依据（如营业执照、现场核实），将记入审计记录")
+    submit = SubmitField("保存更正")
+
+    @staticmethod
+    def data_of(owner, well) -> dict:
+        """The form's data from the stored water user and well (the inverse of user_data/well_data)."""
+        yes_no = lambda value: "yes" if value else "no"  # noqa: E731
+        return {
+            "user_kind": owner.kind, "user_name": owner.name, "party_id": owner.party_id,
+            "legal_rep": owner.legal_rep, "user_address": owner.address, "phone": owner.phone,
+            "industry": owner.industry, "well_no": well.well_no, "town": well.town, "village": well.village,
+            "well_address": well.address, "latitude": well.latitude, "longitude": well.longitude,
+            "depth_m": well.depth_m, "year_drilled": well.year_drilled, "purpose": well.purpose,
+            "annual_volume_m3": well.annual_volume_m3, "in_coverage": yes_no(well.in_coverage),
+            "coverage_source": well.coverage_source, "in_restricted_zone": yes_no(well.in_restricted_zone),
+            "permit_no": well.permit_no, "permit_issuer": well.permit_issuer,
+            "permit_valid_from": well.permit_valid_from, "permit_valid_to": well.permit_valid_to,
+            "has_meter": yes_no(well.has_meter), "meter_serial": well.meter_serial,
+            "hidden_well": yes_no(well.hidden_well),
+        }
+
+
+# Stored field (as recorded in a correction's changes) -> the form field that edits it.
+_FIELD_OF = {"user.kind": "user_kind", "user.name": "user_name", "user.address": "user_address",
+             "user.town": "town", "well.address": "well_address"}
+
+
+def change_label(key: str) -> str:
+    """The Chinese label of a corrected field, e.g. ``well.town`` -> ``所属镇（街道）``."""
+    prefix, _, name = key.partition(".")
+    field = getattr(RegisterWellForm, _FIELD_OF.get(key, name), None)
+    label = field.args[0] if field is not None and field.args else key
+    owner = "用水户" if prefix == "user" and name == "town" else ""
+    return owner + str(label).replace("（选填）", "")

@@ -4,7 +4,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from datetime import date, datetime
+
 from engine import Actor, Engine
+from engine import overrides as engine_overrides
 
 from .models import Case, User, WaterUser, Well
 from .workflow import PROCESS_ID
@@ -52,3 +55,42 @@ def register_case(session: Session, engine: Engine, user_data: dict, well_data: 
     case.instance_id = instance.id
     session.flush()
     return case
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def correct_case(session: Session, engine: Engine, case: Case, user_data: dict, well_data: dict, reason: str,
+                 actor: Actor, expected_version: int | None) -> dict:
+    """Correct the water user and the well of a case, recorded with before/after; returns the changes.
+
+    The engine gets the values it copies into the inboxes (town, well number, party name), so a
+    corrected town moves the case's town tasks to that town.
+    """
+    well, owner = case.well, case.well.owner
+    changes = {}
+    for prefix, record, values in (("user", owner, user_data), ("well", well, well_data)):
+        for name, after in values.items():
+            before = getattr(record, name)
+            if before != after:
+                changes[f"{prefix}.{name}"] = [_plain(before), _plain(after)]
+    if not changes:
+        raise RegistrationRefused("reason", "没有修改任何内容。")
+    if "well.well_no" in changes and session.scalar(select(Well.id).where(
+            Well.well_no == well_data["well_no"], Well.id != well.id)):
+        raise RegistrationRefused("well_no", f"井编号 {well_data['well_no']} 已被其他机井使用。")
+    if "user.party_id" in changes and session.scalar(select(WaterUser.id).where(
+            WaterUser.party_id == user_data["party_id"], WaterUser.id != owner.id)):
+        raise RegistrationRefused("party_id", "该证件号码已登记为其他用水户，请核对。")
+    for name, value in user_data.items():
+        setattr(owner, name, value)
+    for name, value in well_data.items():
+        setattr(well, name, value)
+    case.town = well.town
+    session.flush()
+    engine_overrides.correct_data(
+        engine, session, case.instance_id,
+        context={"town": well.town, "well_no": well.well_no, "party_name": owner.name},
+        changes=changes, actor=actor, reason=reason, expected_version=expected_version)
+    return changes

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 from flask_login import current_user
 
+from forms.overrides import change_label
 from forms.registry import describe
 from forms.identifiers import mask_party_id
 
@@ -111,3 +112,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(lambda kind: OVERRIDE_TYPES.get(kind, kind), "override_label")
     app.add_template_filter(lambda p: PRIORITIES.get(p, p), "priority")
     app.add_template_global(field_kind, "field_kind")
+    app.add_template_global(change_label, "change_label")

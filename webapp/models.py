@@ -106,8 +106,9 @@ class Well(Base):
     town: Mapped[str] = mapped_column(String(32), index=True)
     village: Mapped[str] = mapped_column(String(64), default="")
     address: Mapped[str | None] = mapped_column(String(256), nullable=True)
-    latitude: Mapped[float] = mapped_column(Float)
-    longitude: Mapped[float] = mapped_column(Float)
+    # Unknown at registration sometimes: taken on site at the inspection.
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     depth_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     year_drilled: Mapped[int | None] = mapped_column(Integer, nullable=True)
     purpose: Mapped[str] = mapped_column(String(32))

@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from engine import EngineError, migration, overrides
 from engine.store import Event, OpenTask
-from forms.overrides import DeadlineForm, MigrationForm, OverrideForm, ResetForm
+from forms.overrides import CorrectCaseForm, DeadlineForm, MigrationForm, OverrideForm, ResetForm
 
 from . import db, workflow
-from .cases_service import actor_of
+from .cases_service import RegistrationRefused, actor_of, correct_case
+from .departments import DEPARTMENTS, TOWN
 from .models import Case
 from .permissions import is_supervisor, require
 from .queries import case_instance, case_tasks, override_list
@@ -162,3 +163,32 @@ def migrations():
     checks = migration.dry_run(engine, session)
     return render_template("overrides/migrations.html", checks=checks, form=form,
                            current=engine.current.version), 422 if form.errors else 200
+
+
+@bp.route("/cases/<int:case_id>/overrides/correct", methods=["GET", "POST"])
+@login_required
+def correct(case_id: int):
+    """Correct the case's water user and well data; every changed field is recorded before/after."""
+    case = _case(case_id)
+    session = db.session()
+    instance = case_instance(session, case)
+    form = CorrectCaseForm() if request.method == "POST" else CorrectCaseForm(
+        data={**CorrectCaseForm.data_of(case.well.owner, case.well), "instance_version": instance.version})
+    form.town.choices = [(code, name) for code, name, kind in DEPARTMENTS if kind == TOWN]
+    if form.validate_on_submit():
+        try:
+            changes = correct_case(session, workflow.engine(), case, form.user_data(), form.well_data(),
+                                   form.reason.data, actor_of(current_user), form.instance_version.data)
+        except RegistrationRefused as exc:
+            session.rollback()
+            getattr(form, exc.field).errors.append(exc.message)
+        except EngineError as exc:
+            session.rollback()
+            flash(str(exc), "warning")
+            return render_template("overrides/correct.html", case=case, form=form), 409
+        else:
+            db.commit()
+            flash(f"已更正 {len(changes)} 项案件信息，已记入审计记录。", "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    status = 422 if form.errors else 200
+    return render_template("overrides/correct.html", case=case, form=form), status

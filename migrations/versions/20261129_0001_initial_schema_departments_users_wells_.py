@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 11:49:45.957455
+Create Date: 2026-11-29 11:53:14.970631
 """
 from alembic import op
 import sqlalchemy as sa
@@ -174,8 +174,8 @@ def upgrade():
     sa.Column('town', sa.String(length=32), nullable=False),
     sa.Column('village', sa.String(length=64), nullable=False),
     sa.Column('address', sa.String(length=256), nullable=True),
-    sa.Column('latitude', sa.Float(), nullable=False),
-    sa.Column('longitude', sa.Float(), nullable=False),
+    sa.Column('latitude', sa.Float(), nullable=True),
+    sa.Column('longitude', sa.Float(), nullable=True),
     sa.Column('depth_m', sa.Float(), nullable=True),
     sa.Column('year_drilled', sa.Integer(), nullable=True),
     sa.Column('purpose', sa.String(length=32), nullable=False),

@@ -271,3 +271,11 @@ def test_deadline_beyond_the_calendar_data_is_explained_and_nothing_written(app,
     html = response.get_data(as_text=True)
     assert "工作日历缺少 2027 年的法定节假日数据" in html and "chinesecalendar" in html
     assert counts(app) == before and instance_version(app) == version
+
+
+def test_register_without_coordinates(app, login):
+    """Coordinates are optional at registration (taken on site later): no error, shown as not taken."""
+    water = login("water.clerk")
+    response = register(water, latitude="", longitude="")
+    assert response.status_code == 302
+    assert "未采集" in water.get(response.headers["Location"]).get_data(as_text=True)

@@ -132,3 +132,33 @@ def test_migrate_cases_to_a_new_diagram_version(app, login):
     page = supervisor.get("/overrides/migrations").get_data(as_text=True)
     assert page.count('data-testid="movable"') == 1  # case 2 was not ticked: still on the old version
     assert "迁移到新版流程图" in supervisor.get("/overrides/?type=migrate").get_data(as_text=True)
+
+
+def test_correct_case_data_moves_town_tasks_and_records_before_after(app, login):
+    water = login("water.clerk")
+    assert water.post("/cases/new", data=REGISTRATION).status_code == 302
+    assert water.post("/cases/new", data={**REGISTRATION, "well_no": "XC-002"}).status_code == 302
+    supervisor = login("leading_office.supervisor")
+    page = supervisor.get("/cases/1/overrides/correct").get_data(as_text=True)
+    assert 'value="XC-001"' in page and 'value="乳山某某食品有限公司"' in page  # prefilled
+    assert login("water.head").get("/cases/1/overrides/correct").status_code == 403
+    data = {**REGISTRATION, "instance_version": version(app), "reason": "现场核实：机井位于南黄镇"}
+    unchanged = supervisor.post("/cases/1/overrides/correct", data=data)
+    assert unchanged.status_code == 422 and "没有修改任何内容" in unchanged.get_data(as_text=True)
+    taken = supervisor.post("/cases/1/overrides/correct", data={**data, "well_no": "XC-002"})
+    assert taken.status_code == 422 and "已被其他机井使用" in taken.get_data(as_text=True)
+    done = supervisor.post("/cases/1/overrides/correct", data={**data, "town": "nanhuang", "village": "西村"})
+    assert done.status_code == 302
+    assert open_task(app, "commitment").department in ("nanhuang", "xiacun")
+    with app.app_context():
+        tasks = {t.case_id: t.department for t in db.session().scalars(select(OpenTask))}
+        case = db.session().get(Case, 1)
+        assert (case.town, case.well.town, case.well.village) == ("nanhuang", "nanhuang", "西村")
+        event = db.session().scalar(select(Event).where(Event.kind == "override"))
+    assert tasks == {1: "nanhuang", 2: "xiacun"}  # only the corrected case's town task moved
+    assert event.data["type"] == "correct_data"
+    assert event.data["changes"] == {"well.town": ["xiacun", "nanhuang"], "well.village": ["东村", "西村"],
+                                     "user.town": ["xiacun", "nanhuang"]}
+    assert 'data-testid="task-commitment"' in login("nanhuang.clerk").get("/inbox/").get_data(as_text=True)
+    timeline = supervisor.get("/cases/1").get_data(as_text=True)
+    assert "所属镇（街道）：xiacun → nanhuang" in timeline and "村（社区）：东村 → 西村" in timeline
