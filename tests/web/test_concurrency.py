@@ -1,0 +1,58 @@
+"""Two clerks submit the same task at the same moment: exactly one succeeds, the other is told who did."""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from engine.store import Event, Instance, OpenTask
+from webapp import db
+from webapp.models import Case, Department, User
+
+REGISTRATION = {
+    "user_kind": "enterprise", "user_name": "乳山某某食品有限公司", "party_id": "91350100M000100Y43",
+    "legal_rep": "法定代表人甲", "user_address": "夏村镇工业园1号", "phone": "0631-6651234",
+    "industry": "", "well_no": "XC-001", "town": "xiacun", "village": "东村", "well_address": "",
+    "latitude": "", "longitude": "", "depth_m": "", "year_drilled": "", "purpose": "industrial",
+    "annual_volume_m3": "", "in_coverage": "yes", "coverage_source": "", "in_restricted_zone": "no",
+    "permit_no": "", "permit_issuer": "", "permit_valid_from": "", "permit_valid_to": "", "has_meter": "no",
+    "meter_serial": "", "hidden_well": "no",
+}
+
+
+def test_simultaneous_submissions_of_one_task(app, login):
+    with app.app_context():
+        s = db.session()
+        town = s.scalar(select(Department).where(Department.code == "xiacun"))
+        template = s.scalar(select(User).where(User.username == "xiacun.clerk"))
+        s.add(User(username="xiacun.clerk2", display_name="夏村镇经办人二", department=town, role="clerk",
+                   password_hash=template.password_hash))
+        db.commit()
+    first, second = login("xiacun.clerk"), login("xiacun.clerk2")
+    assert first.post("/cases/new", data=REGISTRATION).status_code == 302
+    with app.app_context():
+        guid = db.session().scalar(select(OpenTask.task_guid))
+        version = db.session().get(Instance, db.session().get(Case, 1).instance_id).version
+    # Both opened the form on the same version of the case, then press 提交 together.
+    barrier, responses = threading.Barrier(2), {}
+
+    def submit(name, client):
+        barrier.wait()
+        responses[name] = client.post(f"/tasks/{guid}", data={
+            "signed_on": "2026-03-02", "signatory": name, "instance_version": version}, follow_redirects=True)
+
+    threads = [threading.Thread(target=submit, args=pair) for pair in
+               (("xiacun.clerk", first), ("xiacun.clerk2", second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context():
+        done = db.session().scalars(select(Event).where(Event.kind == "task_completed")).all()
+        assert db.session().scalar(select(func.count()).select_from(OpenTask)) == 1  # the next step only
+    assert len(done) == 1
+    winner = done[0].actor
+    loser = "xiacun.clerk2" if winner == "xiacun.clerk" else "xiacun.clerk"
+    assert "已提交" in responses[winner].get_data(as_text=True)
+    told = responses[loser].get_data(as_text=True)
+    assert f"这项任务已由 {winner} 于 2026-03-02 10:00 办理" in told
