@@ -1,7 +1,7 @@
 """Supervisor overrides from the web: one page per case, and the list of all overrides."""
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -126,10 +126,27 @@ def index():
     require(is_supervisor(current_user))
     supervisor = (request.args.get("supervisor") or "").strip() or None
     kind = request.args.get("type") if request.args.get("type") in overrides.TYPES else None
-    rows, total, page, pages = override_list(db.session(), supervisor, kind, request.args.get("page", 1, type=int),
-                                             current_app.config["PAGE_SIZE"])
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    days, problems = {}, []
+    for name, label in (("from", "开始日期"), ("to", "截止日期")):
+        text = (request.args.get(name) or "").strip()
+        try:
+            days[name] = date.fromisoformat(text) if text else None
+        except ValueError:
+            problems.append(f"{label}“{text}”不是有效的日期，请按 2026-03-02 的格式填写。")
+    if days.get("from") and days.get("to") and days["to"] < days["from"]:
+        problems.append("截止日期不能早于开始日期。")
+    since = datetime.combine(days["from"], time(0), tz) if days.get("from") else None
+    until = datetime.combine(days["to"] + timedelta(days=1), time(0), tz) if days.get("to") else None
+    if problems:
+        rows, total, page, pages = [], 0, 1, 1
+    else:
+        rows, total, page, pages = override_list(db.session(), supervisor, kind, request.args.get("page", 1, type=int),
+                                                 current_app.config["PAGE_SIZE"], since, until)
     return render_template("overrides/index.html", rows=rows, total=total, page=page, pages=pages,
-                           supervisor=supervisor, kind=kind, types=overrides.TYPES)
+                           supervisor=supervisor, kind=kind, types=overrides.TYPES, problems=problems,
+                           date_from=request.args.get("from", ""), date_to=request.args.get("to", "")), \
+        422 if problems else 200
 
 
 @bp.route("/overrides/migrations", methods=["GET", "POST"])

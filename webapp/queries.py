@@ -116,9 +116,14 @@ def case_events(session: Session, case_id: int) -> list[Event]:
     return list(session.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.chain_no)))
 
 
-def override_list(session: Session, supervisor: str | None, kind: str | None, page: int, size: int):
-    """Override events, newest first, by supervisor (username prefix) and override type."""
+def override_list(session: Session, supervisor: str | None, kind: str | None, page: int, size: int,
+                  since: datetime | None = None, until: datetime | None = None):
+    """Override events, newest first, by supervisor (username prefix), override type and time range."""
     query = select(Event).where(Event.kind == "override")
+    if since:
+        query = query.where(Event.created_at >= since)
+    if until:
+        query = query.where(Event.created_at < until)
     if supervisor:
         query = query.where(Event.actor.like(f"{supervisor}%"))
     if kind:

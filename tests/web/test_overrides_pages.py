@@ -81,6 +81,13 @@ def test_extend_deadline_from_the_page(app, login):
     listing = supervisor.get("/overrides/?type=deadline").get_data(as_text=True)
     assert "调整期限" in listing and "用户申请延期" in listing
     assert "leading_office.supervisor" in listing
+    # The clock says 2 March 10:00 in China: the override is on the 2nd, not the 1st or the 3rd.
+    assert "用户申请延期" in supervisor.get("/overrides/?from=2026-03-02&to=2026-03-02").get_data(as_text=True)
+    assert "用户申请延期" not in supervisor.get("/overrides/?from=2026-03-03").get_data(as_text=True)
+    assert "用户申请延期" not in supervisor.get("/overrides/?to=2026-03-01").get_data(as_text=True)
+    bad = supervisor.get("/overrides/?from=2026-13-01")
+    assert bad.status_code == 422 and "不是有效的日期" in bad.get_data(as_text=True)
+    assert "用户申请延期" not in supervisor.get("/overrides/?supervisor=water").get_data(as_text=True)
 
 
 def test_suspend_resume_and_cancel_from_the_page(app, login):
