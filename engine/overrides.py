@@ -124,6 +124,11 @@ def reset(engine: Engine, session: Session, instance_id: int, task_guid: str, ac
     # SpiffWorkflow caches "completed" once the end was reached (or the workflow cancelled) and the
     # reset leaves the flag set; the case has unfinished tasks again.
     case.workflow.completed = False
+    # The reset removes the tasks after the target but leaves the waiting events among them (a
+    # deadline timer) registered with the event manager, which then fails on the next timer refresh.
+    live = {t.id for t in case.workflow.get_tasks()}
+    for task_id in [i for i in case.workflow.event_manager.tasks if i not in live]:
+        case.workflow.event_manager.tasks.pop(task_id)
     case.instance.status, case.instance.completed_at, case.instance.outcome = "running", None, None
     case.save(actor, "reset", reason, task, status_before=status_before,
               timer_rows={} if status_before != "running" else None)

@@ -92,15 +92,15 @@ def bulk_assign():
     if not guids:
         flash("请先勾选要指派的任务。", "warning")
         return redirect(url_for("inbox.index"))
+    session = db.session()
+    tasks = list(session.scalars(select(OpenTask).where(OpenTask.task_guid.in_(guids))))
+    # Every ticked task must still be open and this department's, or nothing is assigned.
+    require(len(tasks) == len(set(guids)) and all(t.department == department for t in tasks))
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "warning")
         return redirect(url_for("inbox.index"))
-    session = db.session()
-    tasks = list(session.scalars(select(OpenTask).where(OpenTask.task_guid.in_(guids))))
-    # Every ticked task must still be open and this department's, or nothing is assigned.
-    require(len(tasks) == len(set(guids)) and all(t.department == department for t in tasks))
 
     def assign_all():
         for task in tasks:

@@ -30,6 +30,15 @@ def can_act_on(user: User, task: OpenTask) -> bool:
     return task.department in user.inboxes
 
 
+def sees_everything(user: User) -> bool:
+    """The leading group office: every case and every task page (read-only outside its own lane)."""
+    return user.department.code == "leading_office"
+
+
+def can_view_task(user: User, task: OpenTask) -> bool:
+    return can_act_on(user, task) or sees_everything(user)
+
+
 def is_supervisor(user: User) -> bool:
     return user.department.code == "leading_office" and user.role == "supervisor"
 

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine import EngineError, StaleForm, TaskAlreadyHandled
+from engine.audit import last_completion
 from engine.store import OpenTask
 from forms.registry import form_for
 
@@ -15,7 +16,16 @@ from .models import Case
 from forms.assignment import ActionForm, AssignForm
 
 from .assignments import assignee_choices
-from .permissions import can_act_on, can_assign, can_claim, can_complete, can_release, require
+from .permissions import (
+    can_act_on,
+    can_assign,
+    can_claim,
+    can_complete,
+    can_release,
+    can_view_case,
+    can_view_task,
+    require,
+)
 from .queries import case_instance
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -28,11 +38,13 @@ def show(task_guid: str):
     task = session.scalar(select(OpenTask).where(OpenTask.task_guid == task_guid))
     if task is None:
         return _gone(task_guid)
-    require(can_act_on(current_user, task), case_id=task.case_id)
+    require(can_view_task(current_user, task), case_id=task.case_id)
     case = session.get(Case, task.case_id) or abort(404)
     instance = case_instance(session, case)
     form = form_for(task.form_key)()
     status = 200
+    if form.is_submitted():
+        require(can_act_on(current_user, task), case_id=task.case_id)  # the office reads, the lane acts
     if form.is_submitted() and not can_complete(current_user, task):
         flash(f"这项任务已由 {task.assignee} 认领，请与其联系或由科室负责人重新指派。", "warning")
         return render_template("tasks/show.html", task=task, case=case, form=form, **_panel(task)), 409
@@ -74,11 +86,19 @@ def _panel(task) -> dict:
     return {"action_form": ActionForm(), "assign_form": assign_form,
             "may_claim": can_claim(current_user, task) and task.assignee is None,
             "may_release": can_release(current_user, task),
-            "may_complete": can_complete(current_user, task)}
+            "may_complete": can_complete(current_user, task),
+            "read_only": not can_act_on(current_user, task)}
 
 
 def _gone(task_guid: str):
-    """A task no longer open: say who handled it and when, instead of a bare 404."""
-    error = workflow.engine().missing_task_error(db.session(), task_guid)
+    """A task no longer open: say who handled it and when, instead of a bare 404 — to those who may see
+    its case (a guessed id of another town's task is refused like the case itself)."""
+    session = db.session()
+    done = last_completion(session, task_guid)
+    if done is not None and done.case_id is not None:
+        case = session.get(Case, done.case_id)
+        if case is not None:
+            require(can_view_case(current_user, case), case_id=case.id)
+    error = workflow.engine().missing_task_error(session, task_guid)
     status = 410 if isinstance(error, TaskAlreadyHandled) else 404
     return render_template("tasks/gone.html", message=str(error)), status

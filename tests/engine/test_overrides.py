@@ -197,3 +197,16 @@ def test_stale_or_moved_on_overrides_are_refused_and_change_nothing(wf, session_
     with pytest.raises(TaskAlreadyHandled, match="water.clerk"):
         case.override(overrides.skip, commitment.task_guid, reason="跳过承诺书")
     assert case.overrides() == [] and list(case.tasks()) == ["inspect"]
+
+
+def test_reset_back_over_a_waiting_deadline(wf, session_factory):
+    """The case waits at the report (with its deadline timer); going back to the notice drops the timer."""
+    case = Case(wf, session_factory)
+    case.to_report()
+    with session_factory() as s:
+        notice_guid = s.scalar(select(Event.task_guid).where(Event.kind == "task_completed",
+                                                             Event.task_spec == "notice"))
+    case.override(overrides.reset, case.id, notice_guid, reason="通知书送达方式有误，重新送达")
+    assert list(case.tasks()) == ["notice"] and timers(session_factory) == []
+    case.complete("notice", {**NOTICE, "notice_served_on": "2026-03-02"})
+    assert list(case.tasks()) == ["rectify_report"] and len(timers(session_factory)) == 1
