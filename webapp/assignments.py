@@ -11,7 +11,7 @@ from forms.assignment import ActionForm, AssignForm, MoveForm
 
 from . import db, workflow
 from .cases_service import actor_of
-from .departments import DEPARTMENTS, NAMES
+from . import directory
 from .models import Case
 from .permissions import can_assign, can_claim, can_release, is_head_of, is_supervisor, require
 from .queries import department_users
@@ -117,10 +117,10 @@ def move(task_guid: str):
     require(is_supervisor(current_user), case_id=task.case_id)
     case = db.session().get(Case, task.case_id) or abort(404)
     form = MoveForm()
-    form.department.choices = [(code, name) for code, name, _ in DEPARTMENTS if code != task.department]
+    form.department.choices = directory.choices(exclude=task.department)
     if form.validate_on_submit():
         return _apply(lambda: assignment.move_to_department(
             workflow.engine(), db.session(), task_guid, form.department.data, actor_of(current_user),
             reason=form.reason.data),
-            f"已将“{task.title}”转办至{NAMES.get(form.department.data)}。", url_for("cases.show", case_id=case.id))
+            f"已将“{task.title}”转办至{directory.name(form.department.data)}。", url_for("cases.show", case_id=case.id))
     return render_template("tasks/move.html", task=task, case=case, form=form), 422 if form.errors else 200

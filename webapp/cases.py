@@ -9,7 +9,8 @@ from forms.register import RegisterWellForm
 
 from . import db, workflow
 from .cases_service import RegistrationRefused, register_case
-from .departments import DEPARTMENTS, TOWN
+from . import directory
+from .departments import TOWN
 from .models import Case
 from .permissions import can_register, can_view_case, require
 from .queries import case_events, case_instance, case_list, case_tasks
@@ -26,7 +27,7 @@ def index():
     rows, total, page, pages = case_list(db.session(), town, q, request.args.get("page", 1, type=int),
                                          current_app.config["PAGE_SIZE"])
     instances = {c.instance_id: case_instance(db.session(), c) for c, _, _ in rows}
-    towns = [(code, name) for code, name, kind in DEPARTMENTS if kind == TOWN]
+    towns = directory.choices(TOWN)
     return render_template("cases/index.html", rows=rows, total=total, page=page, pages=pages, q=q,
                            town=town, towns=towns, own_town=own_town, instances=instances)
 
@@ -49,7 +50,7 @@ def new():
     if current_user.department.is_town:
         form.town.choices = [(current_user.department.code, current_user.department.name)]
     else:
-        form.town.choices = [(code, name) for code, name, kind in DEPARTMENTS if kind == TOWN]
+        form.town.choices = directory.choices(TOWN)
     if form.validate_on_submit():
         session = db.session()
         try:

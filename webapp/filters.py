@@ -14,8 +14,7 @@ from forms.identifiers import mask_party_id
 from engine.assignment import PRIORITIES
 from engine.overrides import TYPES as OVERRIDE_TYPES
 
-from . import db
-from .departments import NAMES
+from . import db, directory
 from .permissions import is_supervisor
 from .queries import badge_counts
 from .models import PURPOSES, ROLES
@@ -37,6 +36,10 @@ EVENT_LABELS = {
     "task_reassigned": "转办任务",
     "override": "督办操作",
     "audit_exported": "导出审计记录",
+    "user_created": "新建用户",
+    "user_updated": "修改用户",
+    "user_password_reset": "重设密码",
+    "department_updated": "修改部门名称",
 }
 OUTCOMES = {
     "end_done": "整治完成",
@@ -99,7 +102,7 @@ def case_status(instance) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(local_dt, "dt")
     app.add_template_filter(local_date, "d")
-    app.add_template_filter(lambda code: NAMES.get(code, code or ""), "dept")
+    app.add_template_filter(directory.name, "dept")
     app.add_template_filter(lambda kind: EVENT_LABELS.get(kind, kind), "event_label")
     app.add_template_filter(lambda code: PURPOSES.get(code, code or ""), "purpose")
     app.add_template_filter(lambda code: ROLES.get(code, code or ""), "role")

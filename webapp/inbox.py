@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 from engine.store import utcnow
 
 from . import db
-from .departments import DEPARTMENTS, TOWN
+from . import directory
+from .departments import TOWN
 from forms.assignment import AssignForm
 
 from .assignments import assignee_choices
@@ -32,7 +33,7 @@ def index():
     department = request.args.get("dept") if request.args.get("dept") in inboxes else inboxes[0]
     page = inbox(db.session(), department, current_user.username, filters,
                  page=request.args.get("page", 1, type=int), size=current_app.config["PAGE_SIZE"], now=utcnow())
-    towns = [(code, name) for code, name, kind in DEPARTMENTS if kind == TOWN]
+    towns = directory.choices(TOWN)
     assign_form = None
     if is_head_of(current_user, department) or is_supervisor(current_user):
         assign_form = AssignForm()

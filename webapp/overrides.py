@@ -14,7 +14,8 @@ from forms.overrides import CorrectCaseForm, DeadlineForm, MigrationForm, Overri
 
 from . import db, workflow
 from .cases_service import RegistrationRefused, actor_of, correct_case
-from .departments import DEPARTMENTS, TOWN
+from . import directory
+from .departments import TOWN
 from .models import Case
 from .permissions import is_supervisor, require
 from .queries import case_instance, case_tasks, override_list
@@ -191,7 +192,7 @@ def correct(case_id: int):
     instance = case_instance(session, case)
     form = CorrectCaseForm() if request.method == "POST" else CorrectCaseForm(
         data={**CorrectCaseForm.data_of(case.well.owner, case.well), "instance_version": instance.version})
-    form.town.choices = [(code, name) for code, name, kind in DEPARTMENTS if kind == TOWN]
+    form.town.choices = directory.choices(TOWN)
     if form.validate_on_submit():
         try:
             changes = correct_case(session, workflow.engine(), case, form.user_data(), form.well_data(),

@@ -5,19 +5,10 @@ import re
 
 from sqlalchemy import select
 
-from engine.store import Event, Instance, OpenTask
+from engine.store import Event, OpenTask
 from webapp import db
-from webapp.models import Case
+from web_support import REGISTRATION, instance_version as version
 
-REGISTRATION = {
-    "user_kind": "enterprise", "user_name": "乳山某某食品有限公司", "party_id": "91350100M000100Y43",
-    "legal_rep": "法定代表人甲", "user_address": "夏村镇工业园1号", "phone": "0631-6651234",
-    "industry": "食品加工", "well_no": "XC-001", "town": "xiacun", "village": "东村", "well_address": "",
-    "latitude": "36.92", "longitude": "121.52", "depth_m": "", "year_drilled": "", "purpose": "industrial",
-    "annual_volume_m3": "", "in_coverage": "yes", "coverage_source": "", "in_restricted_zone": "no",
-    "permit_no": "", "permit_issuer": "", "permit_valid_from": "", "permit_valid_to": "", "has_meter": "no",
-    "meter_serial": "", "hidden_well": "no",
-}
 COMMITMENT = {"signed_on": "2026-03-02", "signatory": "法定代表人甲"}
 
 
@@ -36,11 +27,6 @@ def make_water_user(app, username, role):
 def task(app, spec, case_id=1):
     with app.app_context():
         return db.session().scalar(select(OpenTask).where(OpenTask.case_id == case_id, OpenTask.task_spec == spec))
-
-
-def version(app, case_id=1):
-    with app.app_context():
-        return db.session().get(Instance, db.session().get(Case, case_id).instance_id).version
 
 
 def registered(app, login, n=1):

@@ -15,21 +15,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from engine.store import Event, Instance
+from engine.store import Event
 from webapp import db
-from webapp.models import Case
+from web_support import REGISTRATION, instance_version, task_guid_in
 
 CN = ZoneInfo("Asia/Shanghai")
 # Copied from test_flow.py (test modules are not importable from one another here).
-REGISTRATION = {
-    "user_kind": "enterprise", "user_name": "乳山某某食品有限公司", "party_id": "91350100M000100Y43",
-    "legal_rep": "法定代表人甲", "user_address": "夏村镇工业园1号", "phone": "0631-6651234",
-    "industry": "食品加工", "well_no": "XC-001", "town": "xiacun", "village": "东村", "well_address": "厂区北侧",
-    "latitude": "36.92", "longitude": "121.52", "depth_m": "80", "year_drilled": "2008",
-    "purpose": "industrial", "annual_volume_m3": "12000", "in_coverage": "yes", "coverage_source": "水务集团名录",
-    "in_restricted_zone": "no", "permit_no": "", "permit_issuer": "", "permit_valid_from": "", "permit_valid_to": "",
-    "has_meter": "no", "meter_serial": "", "hidden_well": "no",
-}
 HEADERS = ["序号", "时间", "事件", "人员", "部门", "案件", "任务", "内容", "链序号", "前一哈希", "哈希"]
 
 
@@ -41,18 +32,6 @@ def app(make_app):
 def register(client, **changes):
     response = client.post("/cases/new", data={**REGISTRATION, **changes})
     assert response.status_code == 302, response.get_data(as_text=True)
-
-
-def task_guid_in(html: str, spec: str) -> str:
-    match = re.search(r'href="/tasks/([0-9a-f-]{36})" data-testid="task-%s"' % re.escape(spec), html)
-    assert match, f"no {spec} task in the page"
-    return match.group(1)
-
-
-def instance_version(app, case_id=1):
-    with app.app_context():
-        case = db.session().get(Case, case_id)
-        return db.session().get(Instance, case.instance_id).version
 
 
 def china(*args) -> datetime:

@@ -8,16 +8,7 @@ from sqlalchemy import func, select
 from engine.store import Event, Instance, OpenTask
 from webapp import db
 from webapp.models import Case, Department, User
-
-REGISTRATION = {
-    "user_kind": "enterprise", "user_name": "乳山某某食品有限公司", "party_id": "91350100M000100Y43",
-    "legal_rep": "法定代表人甲", "user_address": "夏村镇工业园1号", "phone": "0631-6651234",
-    "industry": "", "well_no": "XC-001", "town": "xiacun", "village": "东村", "well_address": "",
-    "latitude": "", "longitude": "", "depth_m": "", "year_drilled": "", "purpose": "industrial",
-    "annual_volume_m3": "", "in_coverage": "yes", "coverage_source": "", "in_restricted_zone": "no",
-    "permit_no": "", "permit_issuer": "", "permit_valid_from": "", "permit_valid_to": "", "has_meter": "no",
-    "meter_serial": "", "hidden_well": "no",
-}
+from web_support import REGISTRATION
 
 
 def test_simultaneous_submissions_of_one_task(app, login):

@@ -9,29 +9,14 @@ from sqlalchemy import func, select
 from engine.store import Event, Instance, OpenTask
 from webapp import db
 from webapp.models import Case, Well, WaterUser
+from web_support import REGISTRATION, instance_version, task_guid_in
 
 
-REGISTRATION = {
-    "user_kind": "enterprise", "user_name": "乳山某某食品有限公司", "party_id": "91350100M000100Y43",
-    "legal_rep": "法定代表人甲", "user_address": "夏村镇工业园1号", "phone": "0631-6651234",
-    "industry": "食品加工", "well_no": "XC-001", "town": "xiacun", "village": "东村", "well_address": "厂区北侧",
-    "latitude": "36.92", "longitude": "121.52", "depth_m": "80", "year_drilled": "2008",
-    "purpose": "industrial", "annual_volume_m3": "12000", "in_coverage": "yes", "coverage_source": "水务集团名录",
-    "in_restricted_zone": "no", "permit_no": "", "permit_issuer": "", "permit_valid_from": "", "permit_valid_to": "",
-    "has_meter": "no", "meter_serial": "", "hidden_well": "no",
-}
 INSPECTION = {
     "inspected_on": "2026-03-02", "inspectors": "执法证 3701001、3701002", "in_coverage": "yes",
     "has_permit": "no", "purpose": "industrial", "urban_village": "no", "has_meter": "no",
     "tax_registered": "no", "obstructed": "no", "findings": "未办理取水许可，未安装计量设施。",
 }
-
-
-def task_guid_in(html: str, spec: str) -> str:
-    """The task id of the inbox row for a step (rows carry data-testid="task-<spec>")."""
-    match = re.search(r'href="/tasks/([0-9a-f-]{36})" data-testid="task-%s"' % re.escape(spec), html)
-    assert match, f"no {spec} task in the page"
-    return match.group(1)
 
 
 def field_names(app, form_cls, **kwargs):
@@ -47,12 +32,6 @@ def counts(app):
     with app.app_context():
         s = db.session()
         return tuple(s.scalar(select(func.count()).select_from(m)) for m in (WaterUser, Well, Case, Instance, Event))
-
-
-def instance_version(app, case_id=1):
-    with app.app_context():
-        case = db.session().get(Case, case_id)
-        return db.session().get(Instance, case.instance_id).version
 
 
 def submit(client, guid, data, version):

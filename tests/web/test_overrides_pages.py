@@ -5,24 +5,10 @@ import re
 
 from sqlalchemy import select
 
-from engine.store import Event, Instance, OpenTask
+from engine.store import Event, OpenTask
 from webapp import db
 from webapp.models import Case
-
-REGISTRATION = {
-    "user_kind": "enterprise", "user_name": "乳山某某食品有限公司", "party_id": "91350100M000100Y43",
-    "legal_rep": "法定代表人甲", "user_address": "夏村镇工业园1号", "phone": "0631-6651234",
-    "industry": "食品加工", "well_no": "XC-001", "town": "xiacun", "village": "东村", "well_address": "",
-    "latitude": "36.92", "longitude": "121.52", "depth_m": "", "year_drilled": "", "purpose": "industrial",
-    "annual_volume_m3": "", "in_coverage": "yes", "coverage_source": "", "in_restricted_zone": "no",
-    "permit_no": "", "permit_issuer": "", "permit_valid_from": "", "permit_valid_to": "", "has_meter": "no",
-    "meter_serial": "", "hidden_well": "no",
-}
-
-
-def version(app):
-    with app.app_context():
-        return db.session().get(Instance, db.session().get(Case, 1).instance_id).version
+from web_support import REGISTRATION, instance_version as version
 
 
 def open_task(app, spec):

@@ -10,7 +10,7 @@ from forms.base import ZhForm
 from forms.fields import StrippedStringField, ZhDateField, ZhSelectField
 
 from .. import db
-from ..departments import DEPARTMENTS
+from .. import directory
 from ..filters import EVENT_LABELS
 from ..models import Case
 from .search import NO_DEPARTMENT, AuditFilters
@@ -42,15 +42,17 @@ class AuditSearchForm(ZhForm):
         csrf = False
 
     person = StrippedStringField("人员", validators=[Length(max=64)])
-    department = ZhSelectField(
-        "部门", choices=[(code, name) for code, name, _ in DEPARTMENTS] + [(NO_DEPARTMENT, "无（系统、未知用户名）")],
-        required=False, placeholder="全部部门")
+    department = ZhSelectField("部门", required=False, placeholder="全部部门")  # choices: __init__
     case = StrippedStringField("案件", validators=[Length(max=32)])
     kind = ZhSelectField("事件", choices=list(EVENT_LABELS.items()), required=False, placeholder="全部事件")
     date_from = AuditDateField("开始日期")
     date_to = AuditDateField("结束日期")
 
     case_id: int | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.department.choices = directory.choices() + [(NO_DEPARTMENT, "无（系统、未知用户名）")]
 
     def validate_case(self, field) -> None:
         self.case_id = None

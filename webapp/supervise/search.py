@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, lazyload
 from engine.store import Event
 from forms.registry import describe, display_value
 
-from ..departments import NAMES
+from .. import directory
 from ..filters import EVENT_LABELS, OUTCOMES
 from ..models import PURPOSES, Case
 
@@ -112,12 +112,11 @@ KEY_LABELS = {
     "hidden_well": "隐瞒不报",
 }
 REASONS = {"wrong_password": "密码错误", "unknown_user": "用户名不存在", "inactive": "账号已停用"}
-VALUE_LABELS = {"department": NAMES, "town": NAMES, "outcome": OUTCOMES, "reason": REASONS,
-                "purpose": PURPOSES}
+VALUE_LABELS = {"outcome": OUTCOMES, "reason": REASONS, "purpose": PURPOSES}
 
 
 def _value(key: str, value) -> str:
-    labels = VALUE_LABELS.get(key)
+    labels = directory.names() if key in ("department", "town") else VALUE_LABELS.get(key)
     if labels and isinstance(value, str):
         return labels.get(value, value)
     if isinstance(value, dict):
@@ -141,4 +140,4 @@ def kind_label(kind: str) -> str:
 
 
 def department_name(code: str | None) -> str:
-    return NAMES.get(code, code) if code else ""
+    return directory.name(code)

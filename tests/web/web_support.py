@@ -1,0 +1,33 @@
+"""Data and small helpers shared by the web tests (imported by name: pytest puts tests/web on the path)."""
+from __future__ import annotations
+
+import re
+
+from webapp import db
+
+# A covered, unlicensed well of an enterprise in 夏村镇: the registration form as a clerk fills it.
+REGISTRATION = {
+    "user_kind": "enterprise", "user_name": "乳山某某食品有限公司", "party_id": "91350100M000100Y43",
+    "legal_rep": "法定代表人甲", "user_address": "夏村镇工业园1号", "phone": "0631-6651234",
+    "industry": "食品加工", "well_no": "XC-001", "town": "xiacun", "village": "东村", "well_address": "厂区北侧",
+    "latitude": "36.92", "longitude": "121.52", "depth_m": "80", "year_drilled": "2008",
+    "purpose": "industrial", "annual_volume_m3": "12000", "in_coverage": "yes", "coverage_source": "水务集团名录",
+    "in_restricted_zone": "no", "permit_no": "", "permit_issuer": "", "permit_valid_from": "", "permit_valid_to": "",
+    "has_meter": "no", "meter_serial": "", "hidden_well": "no",
+}
+
+
+def task_guid_in(html: str, spec: str) -> str:
+    """The task id of the inbox row for a step (rows carry data-testid="task-<spec>")."""
+    match = re.search(r'href="/tasks/([0-9a-f-]{36})" data-testid="task-%s"' % re.escape(spec), html)
+    assert match, f"no {spec} task in the page"
+    return match.group(1)
+
+
+def instance_version(app, case_id: int = 1) -> int:
+    """The version of a case's process instance, as a form rendered now would carry it."""
+    from engine.store import Instance
+    from webapp.models import Case
+
+    with app.app_context():
+        return db.session().get(Instance, db.session().get(Case, case_id).instance_id).version
