@@ -19,7 +19,7 @@ from webapp.diagram.overlays import Happening, case_overlays
 from webapp.diagram.render import NoDiagram, Overlay, render_svg
 from webapp.diagram.text import wrap
 from webapp.diagram.views import lane_names
-from webapp.models import Case, Department, User
+from webapp.models import Department, User
 from web_support import REGISTRATION, instance_version, task_guid_in
 
 ROOT = Path(__file__).resolve().parents[2]
