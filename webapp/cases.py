@@ -1,19 +1,24 @@
 """Cases: the list, one case's page (data, where it stands, timeline) and registering a new well."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+import io
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from engine import EngineError
+from engine.store import utcnow
 from forms.register import RegisterWellForm
 
 from . import db, workflow
-from .cases_service import RegistrationRefused, register_case
+from .case_export import workbook as case_export_workbook
+from .cases_service import RegistrationRefused, actor_of, register_case
 from . import directory
 from .departments import TOWN
 from .models import Case
 from .permissions import can_register, can_view_case, require
-from .queries import case_events, case_instance, case_list, case_tasks
+from .queries import case_events, case_export, case_instance, case_list, case_tasks
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -30,6 +35,33 @@ def index():
     towns = directory.choices(TOWN)
     return render_template("cases/index.html", rows=rows, total=total, page=page, pages=pages, q=q,
                            town=town, towns=towns, own_town=own_town, instances=instances)
+
+
+EXPORT_LIMIT = 20_000
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export():
+    """The case list with its current filters as a workbook (towns: their own cases only)."""
+    own_town = current_user.department.code if current_user.department.is_town else None
+    town = own_town or (request.args.get("town") or None)
+    q = (request.args.get("q") or "").strip() or None
+    session = db.session()
+    rows = case_export(session, town, q, EXPORT_LIMIT)
+    if rows is None:
+        flash(f"符合条件的案件超过 {EXPORT_LIMIT:,} 个，请按镇区或关键词缩小范围后再导出。", "warning")
+        return redirect(url_for("cases.index", town=town, q=q))
+    data = case_export_workbook(rows, current_app.config["TIMEZONE"])
+    # Personal data leaving the system: on the record, with the filters used.
+    workflow.engine().record(session, "cases_exported", actor=actor_of(current_user),
+                             data={"rows": len(rows), "town": town, "q": q})
+    db.commit()
+    day = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
+    response = send_file(io.BytesIO(data), as_attachment=True, download_name=f"cases-{day}.xlsx", max_age=0,
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/<int:case_id>")

@@ -36,6 +36,7 @@ EVENT_LABELS = {
     "task_reassigned": "转办任务",
     "override": "督办操作",
     "audit_exported": "导出审计记录",
+    "cases_exported": "导出案件台账",
     "user_created": "新建用户",
     "user_updated": "修改用户",
     "user_password_reset": "重设密码",

@@ -135,8 +135,7 @@ def override_list(session: Session, supervisor: str | None, kind: str | None, pa
     return rows, total, page, pages
 
 
-def case_list(session: Session, town: str | None, q: str | None, page: int, size: int):
-    """Cases for the case list: (case, well, owner) rows, newest first."""
+def _cases(town: str | None, q: str | None):
     query = select(Case, Well, WaterUser).join(Well, Case.well_id == Well.id).join(
         WaterUser, Well.owner_id == WaterUser.id)
     if town:
@@ -144,6 +143,27 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
     if q:
         like = f"%{q.strip()}%"
         query = query.where(or_(Well.well_no.like(like), WaterUser.name.like(like)))
+    return query
+
+
+def case_export(session: Session, town: str | None, q: str | None, limit: int):
+    """The case list's rows for a spreadsheet — (case, well, owner, instance, open tasks) — oldest first;
+    None when more than ``limit`` cases match."""
+    query = _cases(town, q)
+    if session.scalar(select(func.count()).select_from(query.subquery())) > limit:
+        return None
+    rows = session.execute(query.add_columns(Instance).outerjoin(Instance, Instance.id == Case.instance_id)
+                           .order_by(Case.id)).all()
+    tasks: dict[int, list[OpenTask]] = {}
+    case_ids = query.with_only_columns(Case.id).scalar_subquery()
+    for task in session.scalars(select(OpenTask).where(OpenTask.case_id.in_(case_ids)).order_by(OpenTask.id)):
+        tasks.setdefault(task.case_id, []).append(task)
+    return [(case, well, owner, instance, tasks.get(case.id, [])) for case, well, owner, instance in rows]
+
+
+def case_list(session: Session, town: str | None, q: str | None, page: int, size: int):
+    """Cases for the case list: (case, well, owner) rows, newest first."""
+    query = _cases(town, q)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)

@@ -11,14 +11,9 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from engine.store import Event
 
+from .. import spreadsheets
 from ..models import Case
 from .search import content_text, department_name, kind_label
 
@@ -54,26 +49,4 @@ def to_csv(values: Iterable[list]) -> bytes:
 
 
 def to_xlsx(values: Iterable[list]) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("审计事件")
-    for index, (_, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-
-    def cell(value, font=None):
-        c = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value)
-        if isinstance(value, str):
-            c.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
-        elif isinstance(value, datetime):
-            c.number_format = "yyyy-mm-dd hh:mm:ss"
-        if font is not None:
-            c.font = font
-        return c
-
-    sheet.append([cell(name, bold) for name in HEADERS])
-    for row in values:
-        sheet.append([cell(v) for v in row])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return spreadsheets.workbook([("审计事件", COLUMNS, values)])
