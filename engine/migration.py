@@ -81,7 +81,8 @@ def migrate(engine: Engine, session: Session, instance_id: int, actor: Actor, re
         migrate_workflow(diff, workflow.subprocesses[sp_id], dependencies[workflow.subprocesses[sp_id].spec.name])
     workflow.subprocess_specs = dependencies
     instance.spec_version = engine.current.version
-    engine._run(workflow.do_engine_steps)
+    if instance.status == "running":  # a suspended case stays where it is until resumed
+        engine._run(workflow.do_engine_steps)
     event = audit.event("override", instance=instance, actor=actor, data={
         "type": "migrate", "reason": reason.strip(), "before": result.from_version[:12],
         "after": engine.current.version[:12], "changed": result.changed})

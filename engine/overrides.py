@@ -64,10 +64,11 @@ class _Open:
                             task_guid=str(task.id) if task is not None else None,
                             task_spec=spec.name if spec else None, title=spec.bpmn_name if spec else None,
                             data={"type": kind, "reason": reason, **change})
-        # Bring the case up to date: a deadline that passed (while suspended, or moved into the past)
-        # fires now rather than at the next sweep.
-        self.engine._run(self.workflow.refresh_timers)
-        self.engine._run(self.workflow.do_engine_steps)
+        # Bring a running case up to date: a deadline that passed (while suspended, or moved into the
+        # past) fires now rather than at the next sweep. A suspended case stays exactly where it is.
+        if self.instance.status == "running":
+            self.engine._run(self.workflow.refresh_timers)
+            self.engine._run(self.workflow.do_engine_steps)
         self.engine._save(self.session, self.instance, self.workflow, actor, self.rows, self.before, [event],
                           timer_rows=timer_rows)
 

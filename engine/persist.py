@@ -26,6 +26,9 @@ _head = AuditHead.__table__
 
 # The open-task columns the engine derives from the workflow (the rest are set once at insert).
 DERIVED = ("title", "form_key", "lane", "department", "town", "well_no", "party_name", "due_at")
+# What a rewrite of a row that stays open sets: the derived columns, and the claim (kept, or dropped
+# when the task changes department).
+REWRITTEN = (*DERIVED, "assignee", "assigned_at")
 
 
 @dataclass
@@ -72,6 +75,19 @@ def lock(session: Session, instance_id: int) -> InstanceRow | None:
     """The instance row, locked for this transaction (FOR UPDATE; SQLite locks at BEGIN IMMEDIATE)."""
     row = session.connection().execute(_LOCK, {"id": instance_id}).first()
     return InstanceRow(*row) if row is not None else None
+
+
+def lock_all(session: Session, instance_ids) -> None:
+    """Lock several instances in id order, before an operation on them takes the audit chain's head.
+
+    Every transaction must take instance locks before the head lock; a loop that locked the next
+    instance after appending an event for the previous one would hold the head while waiting for an
+    instance that a completion holds while waiting for the head.
+    """
+    ids = sorted(set(instance_ids))
+    if ids:
+        session.connection().execute(select(_instance.c.id).where(_instance.c.id.in_(ids))
+                                     .order_by(_instance.c.id).with_for_update())
 
 
 def lock_by_task(session: Session, task_guid: str) -> tuple[InstanceRow | None, dict[str, dict]]:
@@ -139,7 +155,13 @@ class Changes:
         for guid, values in wanted.items():
             row = existing.get(guid)
             if row is not None and any(row[k] != values[k] for k in DERIVED):
-                self.update_tasks.append((row["id"], {k: values[k] for k in DERIVED}))
+                # A task that changes department (its case's town corrected…) leaves the claim of a
+                # person who no longer works that inbox.
+                moved = row["department"] != values["department"]
+                self.update_tasks.append((row["id"], {
+                    **{k: values[k] for k in DERIVED},
+                    "assignee": None if moved else row["assignee"],
+                    "assigned_at": None if moved else row["assigned_at"]}))
         return new
 
     def plan_timers(self, before: dict[str, datetime], after: dict[str, tuple[str, datetime]]) -> None:
@@ -188,7 +210,8 @@ def _instance_values(row: InstanceRow, now: datetime) -> dict:
 #
 # On PostgreSQL the round trips, not the work, dominate a task completion, so all writes ride on the
 # instance UPDATE as data-modifying CTEs. The statement has a fixed shape (rows travel as JSON arrays
-# expanded by jsonb_to_recordset), so it is prepared once instead of compiled for every request.
+# expanded by json_to_recordset — json, not jsonb: jsonb would rewrite numbers such as 1e16, and the
+# audit events must read back exactly as they were sealed), so it is prepared once instead of compiled for every request.
 # The parts never touch the same row twice (rows are diffed by id or guid), as PostgreSQL requires
 # of sibling CTEs. Column lists come from the table definitions, so they follow the models.
 
@@ -209,29 +232,29 @@ def _pg_write_statement():
     global _pg_statement
     if _pg_statement is None:
         tasks, timers, events = ", ".join(_TASK_INSERT), ", ".join(_TIMER_INSERT), ", ".join(_EVENT_INSERT)
-        derived = ", ".join(f"{name} = x.{name}" for name in DERIVED)
+        derived = ", ".join(f"{name} = x.{name}" for name in REWRITTEN)
         _pg_statement = text(f"""
 WITH del_tasks AS (
   DELETE FROM wf_open_task WHERE id = ANY(CAST(:delete_task_ids AS integer[]))),
 ins_tasks AS (
   INSERT INTO wf_open_task ({tasks}) SELECT {tasks}
-  FROM jsonb_to_recordset(CAST(:insert_tasks AS jsonb)) AS x({_record_def(_open_task, _TASK_INSERT)})),
+  FROM json_to_recordset(CAST(:insert_tasks AS json)) AS x({_record_def(_open_task, _TASK_INSERT)})),
 upd_tasks AS (
   UPDATE wf_open_task SET {derived}
-  FROM jsonb_to_recordset(CAST(:update_tasks AS jsonb)) AS x({_record_def(_open_task, ["id", *DERIVED])})
+  FROM json_to_recordset(CAST(:update_tasks AS json)) AS x({_record_def(_open_task, ["id", *REWRITTEN])})
   WHERE wf_open_task.id = x.id),
 del_timers AS (
   DELETE FROM wf_timer WHERE instance_id = :id AND task_guid = ANY(CAST(:delete_timers AS varchar[]))),
 ins_timers AS (
   INSERT INTO wf_timer ({timers}) SELECT {timers}
-  FROM jsonb_to_recordset(CAST(:insert_timers AS jsonb)) AS x({_record_def(_timer, _TIMER_INSERT)})),
+  FROM json_to_recordset(CAST(:insert_timers AS json)) AS x({_record_def(_timer, _TIMER_INSERT)})),
 upd_timers AS (
   UPDATE wf_timer SET due_at = x.due_at
-  FROM jsonb_to_recordset(CAST(:update_timers AS jsonb)) AS x({_record_def(_timer, ["task_guid", "due_at"])})
+  FROM json_to_recordset(CAST(:update_timers AS json)) AS x({_record_def(_timer, ["task_guid", "due_at"])})
   WHERE wf_timer.instance_id = :id AND wf_timer.task_guid = x.task_guid),
 ins_events AS (
   INSERT INTO wf_event ({events}) SELECT {events}
-  FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS x({_record_def(_event, _EVENT_INSERT)})),
+  FROM json_to_recordset(CAST(:events AS json)) AS x({_record_def(_event, _EVENT_INSERT)})),
 upd_head AS (
   UPDATE wf_audit_head SET chain_no = :head_no, last_hash = :head_hash WHERE id = 1 AND :head_no > 0)
 UPDATE wf_instance SET state = :state, version = :version, status = :status, updated_at = :updated_at,

@@ -7,6 +7,7 @@ call, which keeps one slow case from holding locks on others.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from .runtime import Engine
 from .store import Instance, Timer, utcnow
+
+log = logging.getLogger(__name__)
 
 
 def claim_next_due(session: Session, now: datetime | None = None, skip: set[int] | None = None) -> int | None:
@@ -37,11 +40,16 @@ def claim_next_due(session: Session, now: datetime | None = None, skip: set[int]
 
 
 def fire_next_due(engine: Engine, session: Session, now: datetime | None = None,
-                  skip: set[int] | None = None) -> tuple[int, list[str]] | None:
-    """Advance one instance with a due timer. Returns (instance id, fired timer ids) or None when idle."""
+                  skip: set[int] | None = None, claimed: list[int] | None = None) -> tuple[int, list[str]] | None:
+    """Advance one instance with a due timer. Returns (instance id, fired timer ids) or None when idle.
+
+    ``claimed`` receives the instance id as soon as it is claimed, so a caller knows which case failed.
+    """
     instance_id = claim_next_due(session, now, skip)
     if instance_id is None:
         return None
+    if claimed is not None:
+        claimed.append(instance_id)
     _instance, fired = engine.advance(session, instance_id)
     return instance_id, fired
 
@@ -51,8 +59,18 @@ def run_once(engine: Engine, session_factory, now: datetime | None = None, limit
     seen: set[int] = set()
     fired_total = 0
     for _ in range(limit):
-        with session_factory() as session, session.begin():
-            result = fire_next_due(engine, session, now, seen)
+        claimed: list[int] = []
+        try:
+            with session_factory() as session, session.begin():
+                result = fire_next_due(engine, session, now, seen, claimed)
+        except Exception:
+            # One case that cannot advance (a diagram error, a lost connection, a deadlock victim)
+            # must not stop every other case's deadlines: log it, skip it in this sweep, go on.
+            if not claimed:
+                raise
+            log.exception("计时器处理失败，已跳过流程 %s，下次巡检重试", claimed[0])
+            seen.add(claimed[0])
+            continue
         if result is None:
             break
         instance_id, fired = result

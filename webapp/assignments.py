@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import EngineError, assignment
+from engine import EngineError, assignment, persist
 from engine.store import OpenTask
 from forms.assignment import ActionForm, AssignForm, MoveForm
 
@@ -94,8 +94,11 @@ def bulk_assign():
         return redirect(url_for("inbox.index"))
     session = db.session()
     tasks = list(session.scalars(select(OpenTask).where(OpenTask.task_guid.in_(guids))))
-    # Every ticked task must still be open and this department's, or nothing is assigned.
-    require(len(tasks) == len(set(guids)) and all(t.department == department for t in tasks))
+    # Every ticked task must be this department's, or nothing is assigned.
+    require(all(t.department == department for t in tasks))
+    if len(tasks) != len(set(guids)):
+        flash("所选任务中有的刚刚已被办理或转走，没有指派任何任务，请刷新后重新勾选。", "warning")
+        return redirect(url_for("inbox.index"))
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for message in errors:
@@ -103,6 +106,7 @@ def bulk_assign():
         return redirect(url_for("inbox.index"))
 
     def assign_all():
+        persist.lock_all(session, [t.instance_id for t in tasks])
         for task in tasks:
             assignment.assign(workflow.engine(), session, task.task_guid, form.assignee.data,
                               actor_of(current_user), priority=int(form.priority.data))

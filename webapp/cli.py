@@ -75,8 +75,13 @@ def run_timers(once: bool):
     engine = workflow.engine()
     factory = current_app.extensions["sa_sessionmaker"]
     while True:
-        fired = run_once(engine, factory)
-        click.echo(f"{time.strftime('%H:%M:%S')} 触发计时器 {fired} 个。")
+        try:
+            fired = run_once(engine, factory)
+            click.echo(f"{time.strftime('%H:%M:%S')} 触发计时器 {fired} 个。")
+        except Exception as exc:  # the database away for a moment: the loop waits and tries again
+            if once:
+                raise
+            click.echo(f"{time.strftime('%H:%M:%S')} 本轮巡检失败：{exc}", err=True)
         if once:
             return
         time.sleep(current_app.config["TIMER_INTERVAL"])

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import EngineError, migration, overrides
+from engine import EngineError, migration, overrides, persist
 from engine.store import Event, OpenTask
 from forms.overrides import CorrectCaseForm, DeadlineForm, MigrationForm, OverrideForm, ResetForm
 
@@ -160,6 +160,7 @@ def migrations():
     if form.validate_on_submit():
         ids = {int(i) for i in request.form.getlist("instance") if i.isdigit()}
         moved, refused = [], []
+        persist.lock_all(session, ids)
         for instance_id in sorted(ids):
             savepoint = session.begin_nested()  # one case's refusal leaves the others moved
             try:

@@ -210,3 +210,19 @@ def test_reset_back_over_a_waiting_deadline(wf, session_factory):
     assert list(case.tasks()) == ["notice"] and timers(session_factory) == []
     case.complete("notice", {**NOTICE, "notice_served_on": "2026-03-02"})
     assert list(case.tasks()) == ["rectify_report"] and len(timers(session_factory)) == 1
+
+
+def test_correcting_a_suspended_case_leaves_it_where_it_is(wf, session_factory, clock):
+    case = Case(wf, session_factory)
+    case.to_report()
+    case.override(overrides.suspend, case.id, reason="等待裁定")
+    clock.move_to(datetime(2026, 3, 20, tzinfo=timezone.utc))  # the deadline passes during the suspension
+    case.override(overrides.correct_data, case.id, context={"well_no": "XC-9"},
+                  changes={"well.annual_volume_m3": [1e16, 12000.0]}, reason="更正井编号")
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Event).where(Event.kind == "timer_fired")) == 0
+    assert case.instance().status == "suspended" and case.tasks() == {}
+    # Numbers such as 1e16 read back as sealed: the chain verifies on both databases.
+    from engine import audit
+    with session_factory() as s:
+        assert audit.verify(s, wf.audit_key).ok

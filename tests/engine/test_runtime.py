@@ -229,3 +229,22 @@ def test_instance_keeps_its_diagram_version(wf, session_factory, loaded_specs):
         newer.complete(s, task.task_guid, {"signed_on": "2026-03-02"}, TOWN_CLERK)
     assert case.instance().spec_version == loaded_specs.version
     assert case.steps() == ["inspect"]
+
+
+def test_a_case_that_cannot_advance_does_not_stop_the_other_timers(wf, session_factory, fixed_clock,
+                                                                   monkeypatch):
+    first, second = Case(wf, session_factory, case_id=1), Case(wf, session_factory, case_id=2)
+    for case in (first, second):
+        case.to_notice()
+        case.complete("notice", NOTICE)
+    real_advance = wf.advance
+
+    def advance(session, instance_id, *args, **kwargs):
+        if instance_id == first.instance_id:
+            raise RuntimeError("connection lost")
+        return real_advance(session, instance_id, *args, **kwargs)
+
+    monkeypatch.setattr(wf, "advance", advance)
+    fixed_clock.move_to(datetime(2026, 3, 10, 2, tzinfo=timezone.utc))
+    assert run_once(wf, session_factory) == 1  # the second case's deadline fired all the same
+    assert first.steps() == ["rectify_report"] and second.steps() == ["recheck"]

@@ -16,6 +16,11 @@ def open_task(app, spec):
         return db.session().scalar(select(OpenTask).where(OpenTask.task_spec == spec))
 
 
+def case_task(app, case_id):
+    with app.app_context():
+        return db.session().scalar(select(OpenTask).where(OpenTask.case_id == case_id))
+
+
 def to_report(app, login):
     """Register a covered, unlicensed well and move it to the rectification report (with its deadline)."""
     water = login("water.clerk")
@@ -131,6 +136,8 @@ def test_correct_case_data_moves_town_tasks_and_records_before_after(app, login)
     water = login("water.clerk")
     assert water.post("/cases/new", data=REGISTRATION).status_code == 302
     assert water.post("/cases/new", data={**REGISTRATION, "well_no": "XC-002"}).status_code == 302
+    assert login("xiacun.clerk").post(f"/tasks/{case_task(app, 1).task_guid}/claim").status_code == 302
+    assert case_task(app, 1).assignee == "xiacun.clerk"
     supervisor = login("leading_office.supervisor")
     page = supervisor.get("/cases/1/overrides/correct").get_data(as_text=True)
     assert 'value="XC-001"' in page and 'value="乳山某某食品有限公司"' in page  # prefilled
@@ -149,6 +156,7 @@ def test_correct_case_data_moves_town_tasks_and_records_before_after(app, login)
         assert (case.town, case.well.town, case.well.village) == ("nanhuang", "nanhuang", "西村")
         event = db.session().scalar(select(Event).where(Event.kind == "override"))
     assert tasks == {1: "nanhuang", 2: "xiacun"}  # only the corrected case's town task moved
+    assert case_task(app, 1).assignee is None  # the old town's clerk no longer holds it
     assert event.data["type"] == "correct_data"
     assert event.data["changes"] == {"well.town": ["xiacun", "nanhuang"], "well.village": ["东村", "西村"],
                                      "user.town": ["xiacun", "nanhuang"]}

@@ -522,10 +522,11 @@ def test_handled_task_is_410_for_those_who_see_the_case(world):
 def test_head_bulk_assigning_an_unknown_guid_assigns_nothing(world):
     sit = _restore(world, "notice")
     before = _snapshot(world.app, sit)
+    last = _last_event(world.app)
     response = world.clients["water.head"].post("/inbox/assign", data={
         "task": [sit.guid, str(uuid.uuid4())], "assignee": "water.clerk", "priority": "1"})
-    assert response.status_code == 403
+    # A ticked task that is no longer open (handled meanwhile, or never was) is a stale page, not an
+    # intrusion: nothing is assigned and the head is asked to refresh.
+    assert response.status_code == 302
     assert _snapshot(world.app, sit) == before
-    event = _last_event(world.app)
-    assert (event.kind, event.actor, event.data) == ("permission_denied", "water.head",
-                                                     {"method": "POST", "path": "/inbox/assign"})
+    assert _last_event(world.app).id == last.id
