@@ -1,4 +1,4 @@
-"""Start, complete, advance and correlate process instances, persisted through ``store``.
+"""Start, complete, advance and correlate process instances, persisted through ``persist``.
 
 Every public method runs inside the caller's transaction: it locks the instance row, restores the
 workflow against the cached spec of the instance's own diagram version, changes it, and writes the
@@ -34,7 +34,7 @@ from .errors import (
 )
 from .services import SERVICES
 from .persist import InstanceRow
-from .store import SpecVersion, utcnow
+from .store import Event, Instance, SpecVersion, utcnow
 
 
 @dataclass(frozen=True)
@@ -237,6 +237,12 @@ class Engine:
         """The error for a task that is not open: who handled it and when, or 'not found'."""
         done = audit.last_completion(session, task_guid)
         if done is None:
+            created = session.scalar(select(Event.instance_id).where(
+                Event.task_guid == task_guid, Event.kind == "task_created").limit(1))
+            status = session.scalar(select(Instance.status).where(Instance.id == created)) if created else None
+            if status in ("suspended", "cancelled"):
+                return InstanceNotRunning("这个案件已暂停，暂停期间不能办理。" if status == "suspended"
+                                          else "这个案件已撤销，不能再办理。")
             return TaskNotFound("找不到这项待办任务，它可能已被撤销。")
         when = done.created_at.astimezone(audit.CHINA).strftime("%Y-%m-%d %H:%M")
         return TaskAlreadyHandled(f"这项任务已由 {done.actor} 于 {when} 办理，无需重复提交。",

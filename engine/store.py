@@ -163,7 +163,10 @@ class Event(EngineBase):
     hash: Mapped[str] = mapped_column(String(64))
     instance_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
     case_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
-    # started | task_created | task_completed | timer_fired | message_received | process_completed
+    # Workflow: started, task_created, task_completed, timer_fired, message_received, process_completed;
+    # people and tasks: login, login_failed, logout, permission_denied, task_claimed/released/assigned/
+    # reassigned, override; copies and administration: audit_exported, cases_exported, user_*,
+    # department_updated. Labels in webapp/filters.py.
     kind: Mapped[str] = mapped_column(String(32), index=True)
     actor: Mapped[str] = mapped_column(String(64), default="system")
     actor_department: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -5,6 +5,7 @@ from flask import Flask, redirect, url_for
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from . import db, workflow
@@ -18,6 +19,9 @@ def create_app(settings: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config_module.INSTANCE))
     app.config.update(config_module.from_environment(settings))
 
+    if app.config["PROXIES"]:
+        # Behind nginx every request comes from 127.0.0.1: trust X-Forwarded-For from that many proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"], x_proto=app.config["PROXIES"])
     db.init_app(app)
     workflow.init_app(app)
     csrf.init_app(app)

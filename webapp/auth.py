@@ -1,6 +1,9 @@
 """Log-in and log-out. Failed log-ins are rate-limited per client address."""
 from __future__ import annotations
 
+import hmac
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,10 +27,16 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
+def load_user(session_id: str):
+    # "<id>:<token>": the token changes with the password, so a reset ends every open session and
+    # every remembered log-in of the account (User.get_id).
+    user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    return db.session().get(User, int(user_id))
+    user = db.session().get(User, int(user_id))
+    if user is None or not hmac.compare_digest(token, user.session_token):
+        return None
+    return user
 
 
 class LoginForm(FlaskForm):
@@ -85,7 +94,14 @@ def logout():
 
 
 def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: an open redirect after log-in is a phishing aid.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    """Only a path on this site: an open redirect after log-in is a phishing aid.
+
+    Browsers drop tabs and line breaks and read a backslash as a slash, so "/\t/evil" and "/\\evil" are
+    other sites: any of those characters, a scheme or a host refuses the target.
+    """
+    if not target or any(c in target for c in "\t\r\n\\") or not target.startswith("/"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from forms.identifiers import mask_party_id
+
 from . import directory, spreadsheets
 from .filters import case_status
 from .models import PURPOSES
@@ -13,6 +15,11 @@ WELL_COLUMNS = [("井编号", 16), ("用水户", 28), ("证件号码", 22), ("�
                 ("镇区", 16), ("村（社区）", 14), ("位置", 24), ("纬度", 11), ("经度", 11), ("井深（米）", 10),
                 ("成井年份", 10), ("用途", 12), ("年取水量（立方米）", 16), ("管网覆盖", 10), ("超采区/禁采区", 12),
                 ("取水许可证号", 18), ("许可有效期至", 14), ("计量设施", 10), ("隐瞒不报", 10)]
+
+
+def _party_id(owner) -> str:
+    # An enterprise's credit code is public; a person's ID number leaves the system masked.
+    return owner.party_id if owner.kind == "enterprise" else mask_party_id(owner.party_id)
 
 
 def workbook(rows, tz: str) -> bytes:
@@ -29,7 +36,7 @@ def workbook(rows, tz: str) -> bytes:
               "、".join(t.assignee or "" for t in tasks).strip("、"),
               local(min((t.due_at for t in tasks if t.due_at), default=None)), local(case.created_at)]
              for case, well, owner, instance, tasks in rows)
-    wells = ([well.well_no, owner.name, owner.party_id, owner.legal_rep or "", owner.phone, directory.name(well.town),
+    wells = ([well.well_no, owner.name, _party_id(owner), owner.legal_rep or "", owner.phone, directory.name(well.town),
               well.village, well.address or "", well.latitude, well.longitude, well.depth_m, well.year_drilled,
               PURPOSES.get(well.purpose, well.purpose), well.annual_volume_m3, yes_no(well.in_coverage),
               yes_no(well.in_restricted_zone), well.permit_no or "", well.permit_valid_to, yes_no(well.has_meter),

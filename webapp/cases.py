@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from sqlalchemy.exc import IntegrityError
+
 from engine import EngineError
 from engine.store import utcnow
 from forms.register import RegisterWellForm
@@ -43,7 +45,12 @@ EXPORT_LIMIT = 20_000
 @bp.get("/export.xlsx")
 @login_required
 def export():
-    """The case list with its current filters as a workbook (towns: their own cases only)."""
+    """The case list with its current filters as a workbook (towns: their own cases only).
+
+    For the units that keep the ledger (towns, the water bureau, the leading group office): other
+    bureaus see cases one at a time but do not take copies of every user's data.
+    """
+    require(can_register(current_user))
     own_town = current_user.department.code if current_user.department.is_town else None
     town = own_town or (request.args.get("town") or None)
     q = (request.args.get("q") or "").strip() or None
@@ -90,6 +97,9 @@ def new():
         except RegistrationRefused as exc:
             session.rollback()
             getattr(form, exc.field).errors.append(exc.message)
+        except IntegrityError:  # registered by someone else between our check and our insert
+            session.rollback()
+            form.well_no.errors.append("这口井或这个用水户刚刚已被他人登记，请刷新后核对。")
         except EngineError as exc:
             session.rollback()
             flash(str(exc), "danger")

@@ -23,6 +23,7 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "LOGIN_LIMIT": ("10 per 5 minutes", "failed log-ins allowed per client address"),
     "SECURE_COOKIES": ("1", "1 = session cookie only over HTTPS; 0 for plain-HTTP local use"),
     "PAGE_SIZE": ("20", "inbox rows per page"),
+    "PROXIES": ("0", "number of reverse proxies in front of the app (nginx: 1), so client addresses (login limit, audit) are the real ones"),
     "TIMER_INTERVAL": ("30", "seconds between sweeps of `flask timers run`"),
 }
 
@@ -58,11 +59,15 @@ def from_environment(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE_URI"],
         "LOGIN_LIMIT": values["LOGIN_LIMIT"],
         "PAGE_SIZE": int(values["PAGE_SIZE"]),
+        "PROXIES": int(values["PROXIES"]),
         "TIMER_INTERVAL": float(values["TIMER_INTERVAL"]),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": str(values["SECURE_COOKIES"]) == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": str(values["SECURE_COOKIES"]) == "1",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,  # two weeks on a clerk's own phone, not a year
         "BOOTSTRAP_SERVE_LOCAL": True,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,  # a clerk may fill a long inspection form in the field

@@ -4,6 +4,7 @@ Workflow state lives in the engine's tables (``engine.store``); a case points at
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 from flask_login import UserMixin
@@ -60,6 +61,14 @@ class User(UserMixin, Base):
         if self.task_force_member and self.department.code != TASK_FORCE:
             codes.append(TASK_FORCE)
         return codes
+
+    @property
+    def session_token(self) -> str:
+        """Changes whenever the password does (a fresh salt each time): ends sessions on a reset."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # what flask-login keeps in the session and the remember cookie
+        return f"{self.id}:{self.session_token}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -135,6 +135,10 @@ def index():
             days[name] = date.fromisoformat(text) if text else None
         except ValueError:
             problems.append(f"{label}“{text}”不是有效的日期，请按 2026-03-02 的格式填写。")
+            continue
+        if days[name] is not None and not 2000 <= days[name].year <= 2099:
+            problems.append(f"{label}的年份有误，请核对。")
+            days[name] = None
     if days.get("from") and days.get("to") and days["to"] < days["from"]:
         problems.append("截止日期不能早于开始日期。")
     since = datetime.combine(days["from"], time(0), tz) if days.get("from") else None

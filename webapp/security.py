@@ -1,7 +1,7 @@
 """Security headers and error pages in Chinese."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
@@ -18,6 +18,15 @@ MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _no_nul_bytes():
+        # PostgreSQL cannot store a NUL character in text: refuse it with a page, not a 500.
+        for values in (request.args, request.form):
+            if any("\x00" in v for vs in values.listvalues() for v in vs):
+                return render_template("error.html", code=400, title="内容无法识别",
+                                       text="提交的内容含有无法识别的字符，请删除后重新填写。"), 400
+        return None
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)

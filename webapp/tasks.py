@@ -5,9 +5,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import EngineError, StaleForm, TaskAlreadyHandled
-from engine.audit import last_completion
-from engine.store import OpenTask
+from engine import EngineError, InstanceNotRunning, StaleForm, TaskAlreadyHandled
+from engine.store import Event, OpenTask
 from forms.registry import form_for
 
 from . import db, workflow
@@ -94,11 +93,11 @@ def _gone(task_guid: str):
     """A task no longer open: say who handled it and when, instead of a bare 404 — to those who may see
     its case (a guessed id of another town's task is refused like the case itself)."""
     session = db.session()
-    done = last_completion(session, task_guid)
-    if done is not None and done.case_id is not None:
-        case = session.get(Case, done.case_id)
-        if case is not None:
-            require(can_view_case(current_user, case), case_id=case.id)
+    case_id = session.scalar(select(Event.case_id).where(Event.task_guid == task_guid,
+                                                         Event.case_id.is_not(None)).limit(1))
+    case = session.get(Case, case_id) if case_id is not None else None
+    if case is not None:
+        require(can_view_case(current_user, case), case_id=case.id)
     error = workflow.engine().missing_task_error(session, task_guid)
-    status = 410 if isinstance(error, TaskAlreadyHandled) else 404
+    status = 410 if isinstance(error, TaskAlreadyHandled) else 409 if isinstance(error, InstanceNotRunning) else 404
     return render_template("tasks/gone.html", message=str(error)), status

@@ -79,3 +79,41 @@ def test_refuses_to_start_without_a_secret_key(monkeypatch, database_url):
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x" * 40})
     assert app.config["SECRET_KEY"] == "x" * 40
     assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_login_redirects_only_to_paths_of_this_site(client):
+    for target in ("//evil.example/x", "/\t/evil.example/x", "/\\evil.example", "https://evil.example/",
+                   "/%09/evil.example/x"):
+        c = client.application.test_client()
+        response = c.post(f"/login?next={target}", data={"username": "water.clerk", "password": DEMO_PASSWORD})
+        assert response.status_code == 302 and response.headers["Location"] == "/inbox/", target
+    c = client.application.test_client()
+    ok = c.post("/login?next=/cases/", data={"username": "water.clerk", "password": DEMO_PASSWORD})
+    assert ok.headers["Location"] == "/cases/"
+
+
+def test_a_password_reset_ends_open_sessions(app, client):
+    from sqlalchemy import select
+
+    from webapp import db
+    from webapp.models import User
+    client.post("/login", data={"username": "water.clerk", "password": DEMO_PASSWORD, "remember": "y"})
+    assert client.get("/inbox/").status_code == 200
+    with app.app_context():
+        user = db.session().scalar(select(User).where(User.username == "water.clerk"))
+        user.set_password("another-password-1")
+        db.commit()
+    assert client.get("/inbox/").status_code == 302  # the session (and the remember cookie) no longer count
+
+
+def test_remember_cookie_is_secure_when_cookies_are(make_app):
+    app = make_app(SECURE_COOKIES="1")
+    client = app.test_client()
+    response = client.post("/login", data={"username": "water.clerk", "password": DEMO_PASSWORD, "remember": "y"})
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token="))
+    assert "Secure" in cookie and "SameSite=Lax" in cookie and "HttpOnly" in cookie
+
+
+def test_nul_characters_are_refused_with_a_page(client):
+    response = client.post("/login", data={"username": "water\x00clerk", "password": "x"})
+    assert response.status_code == 400 and "无法识别的字符" in response.get_data(as_text=True)

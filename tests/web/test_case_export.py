@@ -45,3 +45,13 @@ def test_formula_like_names_are_stored_as_text(app, login):
     book = load_workbook(io.BytesIO(water.get("/cases/export.xlsx").data))
     cell = book["案件"]["C2"]
     assert cell.value == "=HYPERLINK(\"x\")" and cell.data_type == "s"
+
+
+def test_export_is_for_the_ledger_keepers_and_masks_personal_ids(app, login):
+    water = login("water.clerk")
+    person = {**REGISTRATION, "user_kind": "individual", "user_name": "村民甲", "party_id": "11010519491231002X",
+              "legal_rep": "", "well_no": "P-001"}
+    assert water.post("/cases/new", data=person).status_code == 302
+    assert login("housing.clerk").get("/cases/export.xlsx").status_code == 403
+    wells = sheet_rows(water.get("/cases/export.xlsx"), "自备井")
+    assert wells[1][2] == "1101**********002X"

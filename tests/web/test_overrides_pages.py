@@ -163,3 +163,13 @@ def test_correct_case_data_moves_town_tasks_and_records_before_after(app, login)
     assert 'data-testid="task-commitment"' in login("nanhuang.clerk").get("/inbox/").get_data(as_text=True)
     timeline = supervisor.get("/cases/1").get_data(as_text=True)
     assert "所属镇（街道）：xiacun → nanhuang" in timeline and "村（社区）：东村 → 西村" in timeline
+
+
+def test_a_suspended_cases_task_says_so(app, login):
+    report = to_report(app, login)
+    supervisor = login("leading_office.supervisor")
+    assert supervisor.post("/cases/1/overrides/suspend", data={
+        "suspend-reason": "等待裁定", "suspend-instance_version": version(app)}).status_code == 302
+    response = login("water.clerk").get(f"/tasks/{report.task_guid}")
+    assert response.status_code == 409 and "已暂停" in response.get_data(as_text=True)
+    assert supervisor.get("/overrides/?to=9999-12-31").status_code == 422
