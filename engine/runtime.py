@@ -75,8 +75,14 @@ class Engine:
         return instance
 
     def complete(self, session: Session, task_guid: str, data: dict, actor: Actor,
-                 expected_version: int | None = None) -> InstanceRow:
-        """Complete a ready user task with its form data and run the engine on to the next wait."""
+                 expected_version: int | None = None, departments: tuple[str, ...] | None = None,
+                 may_take_over: bool = False) -> InstanceRow:
+        """Complete a ready user task with its form data and run the engine on to the next wait.
+
+        ``departments`` (the actor's inboxes) and the claim are checked again under the lock: a task
+        moved to another department or claimed by a colleague a moment ago is refused, not completed
+        (``may_take_over``: the department head may complete a colleague's claimed task).
+        """
         instance, open_rows = persist.lock_by_task(session, task_guid)
         if instance is None:
             raise self.missing_task_error(session, task_guid)
@@ -87,6 +93,10 @@ class Engine:
         if row is None:
             raise self.missing_task_error(session, task_guid)
         self.require_running(instance)
+        if departments is not None and row["department"] not in departments:
+            raise TaskAlreadyHandled("这项任务刚刚已转交其他部门办理。")
+        if row["assignee"] and row["assignee"] != actor.username and not may_take_over:
+            raise TaskAlreadyHandled(f"这项任务刚刚已由 {row['assignee']} 认领，请与其联系。", actor=row["assignee"])
         if expected_version is not None and instance.version != expected_version:
             raise StaleForm("这个案件在您打开表单之后已有新的进展，请核对最新情况后重新填写。")
         workflow = self.load(session, instance)

@@ -23,6 +23,7 @@ from .permissions import (
     can_release,
     can_view_case,
     can_view_task,
+    is_head_of,
     require,
 )
 from .queries import case_instance
@@ -50,7 +51,9 @@ def show(task_guid: str):
     if form.validate_on_submit():
         try:
             workflow.engine().complete(session, task_guid, form.task_data(), actor_of(current_user),
-                                       expected_version=form.instance_version.data)
+                                       expected_version=form.instance_version.data,
+                                       departments=tuple(current_user.inboxes),
+                                       may_take_over=is_head_of(current_user, task.department))
         except TaskAlreadyHandled as exc:
             session.rollback()
             flash(str(exc), "warning")

@@ -248,3 +248,21 @@ def test_a_case_that_cannot_advance_does_not_stop_the_other_timers(wf, session_f
     fixed_clock.move_to(datetime(2026, 3, 10, 2, tzinfo=timezone.utc))
     assert run_once(wf, session_factory) == 1  # the second case's deadline fired all the same
     assert first.steps() == ["rectify_report"] and second.steps() == ["recheck"]
+
+
+def test_completion_rechecks_department_and_claim_under_the_lock(wf, session_factory):
+    """The page checked the user's rights a moment ago; a move or a claim since is caught under the lock."""
+    from engine import assignment
+
+    case = Case(wf, session_factory)
+    (task,) = case.open_tasks()
+    with session_factory() as s, s.begin():
+        assignment.claim(wf, s, task.task_guid, Actor("xiacun.clerk2", "xiacun"))
+    for kwargs, message in [({"departments": ("water",)}, "转交其他部门"),
+                            ({"departments": ("xiacun",)}, "xiacun.clerk2 认领")]:
+        with session_factory() as s, s.begin(), pytest.raises(TaskAlreadyHandled, match=message):
+            wf.complete(s, task.task_guid, {}, TOWN_CLERK, **kwargs)
+    assert case.steps() == ["commitment"]
+    with session_factory() as s, s.begin():  # the head may take a colleague's claimed task over
+        wf.complete(s, task.task_guid, {}, TOWN_CLERK, departments=("xiacun",), may_take_over=True)
+    assert case.steps() == ["inspect"]

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from ..permissions import sees_everything
+
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
 
-SUPERVISING_DEPARTMENT = "leading_office"
-
-
-def can_supervise(user) -> bool:
-    """Department-based: every account of the leading group office, whatever its role."""
-    return user.department.code == SUPERVISING_DEPARTMENT
+# Every account of the leading group office, whatever its role ("sees everything"): the rule lives
+# with the others in permissions.py.
+can_supervise = sees_everything
 
 
 from . import audit  # noqa: E402,F401  (registers the routes on bp)
