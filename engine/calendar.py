@@ -164,7 +164,7 @@ def _parse_start(start: date | str) -> date:
         try:
             return date.fromisoformat(text)
         except ValueError:
-            pass
+            ...  # not a plain date: perhaps a date and time, tried next
         try:
             return _as_date(datetime.fromisoformat(text))
         except ValueError:

@@ -30,7 +30,7 @@ class MigrationCheck:
 
 
 class MigrationRefused(EngineError):
-    pass
+    """The case cannot move (a step it went through was removed, no reason given…); the message says why."""
 
 
 def _check(engine: Engine, session: Session, instance, workflow) -> tuple[MigrationCheck, tuple]:

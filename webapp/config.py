@@ -29,7 +29,7 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
 
 
 class ConfigError(RuntimeError):
-    pass
+    """The environment cannot run the application (a missing secret key…); the message says what to set."""
 
 
 def from_environment(overrides: dict | None = None) -> dict:
