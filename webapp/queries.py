@@ -13,7 +13,7 @@ from .models import TASK_FORCE, Case, Department, User, Well, WaterUser
 
 
 VIEWS = {"all": "部门全部", "pool": "待认领", "mine": "我的任务"}
-SORTS = {"default": "逾期优先、最新在前", "due": "按办理期限", "priority": "紧急优先", "oldest": "最早在前"}
+SORTS = {"default": "逾期优先", "due": "按办理期限", "priority": "紧急优先", "oldest": "最早在前"}
 
 
 @dataclass
