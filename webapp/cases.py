@@ -20,7 +20,7 @@ from . import directory
 from .departments import TOWN
 from .models import Case
 from .permissions import can_register, can_view_case, require
-from .queries import case_events, case_export, case_instance, case_list, case_tasks
+from .queries import case_events, case_export, case_instance, case_list, case_tasks, instances_by_id
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -33,7 +33,7 @@ def index():
     q = (request.args.get("q") or "").strip() or None
     rows, total, page, pages = case_list(db.session(), town, q, request.args.get("page", 1, type=int),
                                          current_app.config["PAGE_SIZE"])
-    instances = {c.instance_id: case_instance(db.session(), c) for c, _, _ in rows}
+    instances = instances_by_id(db.session(), [c.instance_id for c, _, _ in rows])
     towns = directory.choices(TOWN)
     return render_template("cases/index.html", rows=rows, total=total, page=page, pages=pages, q=q,
                            town=town, towns=towns, own_town=own_town, instances=instances)

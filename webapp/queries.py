@@ -108,6 +108,14 @@ def case_tasks(session: Session, case_id: int) -> list[OpenTask]:
     return list(session.scalars(select(OpenTask).where(OpenTask.case_id == case_id).order_by(OpenTask.id)))
 
 
+def instances_by_id(session: Session, ids: list[int | None]) -> dict[int, Instance]:
+    """The instances of a page of cases, in one query (their status shows in the list)."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {i.id: i for i in session.scalars(select(Instance).where(Instance.id.in_(wanted)))}
+
+
 def case_instance(session: Session, case: Case) -> Instance | None:
     return session.get(Instance, case.instance_id) if case.instance_id else None
 
