@@ -29,7 +29,7 @@ def create_app(settings: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import admin, assignments, auth, cases, cli, diagram, filters, inbox, overrides, security, supervise, tasks
+    from . import admin, assignments, auth, cases, cli, diagram, filters, inbox, ledger, overrides, security, supervise, tasks
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
@@ -39,6 +39,7 @@ def create_app(settings: dict | None = None) -> Flask:
     app.register_blueprint(overrides.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(diagram.bp)
+    app.register_blueprint(ledger.bp)
     cli.init_app(app)
     filters.init_app(app)
     security.init_app(app)

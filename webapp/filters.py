@@ -15,7 +15,7 @@ from engine.assignment import PRIORITIES
 from engine.overrides import TYPES as OVERRIDE_TYPES
 
 from . import db, directory
-from .permissions import is_supervisor
+from .permissions import can_register, is_supervisor
 from .queries import badge_counts
 from .models import PURPOSES, ROLES
 
@@ -37,6 +37,7 @@ EVENT_LABELS = {
     "override": "督办操作",
     "audit_exported": "导出审计记录",
     "cases_exported": "导出案件台账",
+    "ledger_imported": "导入台账",
     "user_created": "新建用户",
     "user_updated": "修改用户",
     "user_password_reset": "重设密码",
@@ -113,6 +114,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(describe, "describe")
     app.add_template_global(nav_counts, "nav_counts")
     app.add_template_global(is_supervisor, "is_supervisor")
+    app.add_template_global(can_register, "can_register")  # the ledger keepers: towns, water, the office
     app.add_template_global(lambda kind: OVERRIDE_TYPES.get(kind, kind), "override_label")
     app.add_template_filter(lambda p: PRIORITIES.get(p, p), "priority")
     app.add_template_global(field_kind, "field_kind")

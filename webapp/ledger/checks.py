@@ -1,0 +1,196 @@
+"""Reading a filled ledger and checking every row, without writing anything.
+
+Each row is fed to RegisterWellForm as form data, so every validator and message of the registration
+page applies unchanged; then duplicates within the file and against the database are looked for.
+A problem is (row number in the sheet, column header or None, message).
+"""
+from __future__ import annotations
+
+import io
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+
+from forms.register import RegisterWellForm
+
+from ..models import WaterUser, Well
+from .columns import Column, choice_code, header_of, normalize_header
+from .template import SHEET
+
+MAX_ROWS = 2000
+
+
+class LedgerUnreadable(Exception):
+    """The file as a whole cannot be checked (not a workbook, required columns missing, too many rows)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    header: str | None
+    message: str
+
+
+@dataclass
+class Checked:
+    problems: list[Problem] = field(default_factory=list)
+    new: list[tuple[int, RegisterWellForm]] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    rows: int = 0
+
+
+def cell_text(value) -> str:
+    """A cell as the text a clerk would have typed in the form."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value).strip()
+
+
+def read(data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
+    """(headers, [(row number, values)]) of the sheet 台账 (or the first sheet); blank rows left out."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise LedgerUnreadable("无法读取该文件，请上传用 Excel 或 WPS 保存的 .xlsx 格式台账（可先下载台账模板）。") from exc
+    try:
+        sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
+        sheet.reset_dimensions()  # some programs write a wrong <dimension>: read every row there is
+        rows = sheet.iter_rows(values_only=True)
+        headers = [cell_text(v) for v in next(rows, ())]
+        body = []
+        for number, values in enumerate(rows, start=2):
+            if any(cell_text(v) for v in values):
+                body.append((number, list(values)))
+                if len(body) > MAX_ROWS:
+                    raise LedgerUnreadable(f"一个文件最多导入{MAX_ROWS}行，请分成几个文件导入。")
+    finally:
+        book.close()
+    return headers, body
+
+
+def map_columns(headers: list[str], cols: list[Column]) -> dict[str, int]:
+    """Field name → 0-based position in the sheet; refuses a sheet without a required column."""
+    positions = {normalize_header(h): i for i, h in reversed(list(enumerate(headers))) if h}
+    found = {c.name: positions[normalize_header(c.header)] for c in cols
+             if normalize_header(c.header) in positions}
+    missing = [c.header for c in cols if c.need == "required" and c.name not in found]
+    if missing:
+        raise LedgerUnreadable("表头缺少必填的列：" + "、".join(missing) + "。请使用台账模板，不要修改表头文字。")
+    return found
+
+
+def town_code(text: str, towns: list[tuple[str, str]]) -> str | None:
+    key = unicodedata.normalize("NFKC", text).strip()
+    for code, name in towns:
+        if key in (code, unicodedata.normalize("NFKC", name)):
+            return code
+    return None
+
+
+def check(data: bytes, cols: list[Column], towns: list[tuple[str, str]], own_town: str | None,
+          session: Session) -> Checked:
+    headers, body = read(data)
+    found = map_columns(headers, cols)
+    if not body:
+        raise LedgerUnreadable("文件中没有数据行：请从第2行起每行填写一口机井。")
+    header = {c.name: c.header for c in cols}
+    choices = [(c, n) for c, n in towns if own_town in (None, c)]
+    result, checked = Checked(rows=len(body)), []
+    for number, values in body:
+        problems: list[Problem] = []
+        formdata = MultiDict()
+        for name, position in found.items():
+            text = cell_text(values[position]) if position < len(values) else ""
+            if name == "town" and text:
+                code = town_code(text, towns)
+                if code is None:
+                    problems.append(Problem(number, header[name], f"镇（街道）“{text}”不在本市镇（街道）名单中，请从下拉列表中选择"))
+                elif own_town and code != own_town:
+                    problems.append(Problem(number, header[name], f"只能导入本镇（街道）的机井，本行属于{text}"))
+                text = code or text
+            elif text:
+                text = choice_code(name, text)
+            formdata.add(name, text)
+        form = RegisterWellForm(formdata=formdata, meta={"csrf": False}, town_choices=choices)
+        form.validate()
+        town_reported = bool(problems)
+        for name, messages in form.errors.items():
+            if name == "town" and town_reported:
+                continue
+            problems.extend(Problem(number, header.get(name, header_of(form[name].label.text)), m) for m in messages)
+        result.problems.extend(problems)
+        checked.append((number, form, not problems))
+    valid = _duplicates_in_file(checked, header, result)
+    _against_database(session, valid, header, result)
+    order = {c.header: i for i, c in enumerate(cols)}
+    result.problems.sort(key=lambda p: (p.row, order.get(p.header, len(order))))
+    return result
+
+
+def _duplicates_in_file(checked, header, result: Checked) -> list:
+    """Rows that repeat a well number, or a party id under another name, of an earlier row (whether or
+    not that row has other errors); returns the rows without any error."""
+    wells: dict[str, int] = {}
+    parties: dict[str, tuple[str, int]] = {}
+    valid = []
+    for number, form, ok in checked:
+        well_no, party, name = form.well_no.data, form.party_id.data, form.user_name.data
+        clash = []
+        if well_no and not form.well_no.errors:
+            if well_no in wells:
+                clash.append(Problem(number, header["well_no"], f"机井编号 {well_no} 与第{wells[well_no]}行重复（一井一码）"))
+            wells.setdefault(well_no, number)
+        if party and name and not (form.party_id.errors or form.user_name.errors):
+            if party in parties and parties[party][0] != name:
+                first_name, first_row = parties[party]
+                clash.append(Problem(number, header["party_id"],
+                                     f"该证件号码在第{first_row}行登记为用水户“{first_name}”，与本行名称不一致，请核对"))
+            parties.setdefault(party, (name, number))
+        result.problems.extend(clash)
+        if ok and not clash:
+            valid.append((number, form))
+    return valid
+
+
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _against_database(session: Session, valid, header, result: Checked) -> None:
+    wells, owners = {}, {}
+    for chunk in _chunks(sorted({f.well_no.data for _, f in valid})):
+        for well_no, party_id in session.execute(select(Well.well_no, WaterUser.party_id).join(Well.owner)
+                                                 .where(Well.well_no.in_(chunk))):
+            wells[well_no] = party_id
+    for chunk in _chunks(sorted({f.party_id.data for _, f in valid})):
+        owners.update((party_id, name) for party_id, name in session.execute(
+            select(WaterUser.party_id, WaterUser.name).where(WaterUser.party_id.in_(chunk))))
+    for number, form in valid:
+        well_no, party, name = form.well_no.data, form.party_id.data, form.user_name.data
+        if well_no in wells:
+            if wells[well_no] == party:
+                result.skipped.append(number)  # imported before: re-importing the file changes nothing
+            else:
+                result.problems.append(Problem(number, header["well_no"],
+                                               f"机井编号 {well_no} 已登记为其他用水户的机井，请核对"))
+        elif party in owners and owners[party] != name:
+            result.problems.append(Problem(number, header["party_id"],
+                                           f"该证件号码已登记为用水户“{owners[party]}”，与填写的名称不一致，请核对"))
+        else:
+            result.new.append((number, form))

@@ -1,0 +1,107 @@
+"""Routes of the ledger: thin, one commit per request (see checks.py and report.py for the work)."""
+from __future__ import annotations
+
+import io
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, send_file, session as cookie, url_for
+from flask_login import current_user
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from sqlalchemy.exc import IntegrityError
+from wtforms.fields import SubmitField
+
+from engine import EngineError
+from engine.store import utcnow
+from forms.base import ZhForm
+
+from .. import db, directory, workflow
+from ..cases_service import RegistrationRefused, actor_of, register_case
+from ..departments import TOWN
+from . import bp, checks, report, template
+from .columns import columns
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD = 5 * 1024 * 1024
+REPORT_KEY = "ledger_report"
+
+
+class ImportForm(ZhForm):
+    file = FileField("台账文件（.xlsx）", [
+        FileRequired("请选择要导入的台账文件"),
+        FileAllowed(["xlsx"], "只能导入 .xlsx 格式的 Excel 文件，请先下载台账模板填写"),
+        FileSize(MAX_UPLOAD, message="文件不能超过 5 MB，请分成几个文件导入")])
+    submit = SubmitField("检查并导入")
+
+
+def _own_town() -> str | None:
+    return current_user.department.code if current_user.department.is_town else None
+
+
+def _towns() -> list[tuple[str, str]]:
+    return directory.choices(TOWN)
+
+
+def _download(data: bytes, name: str):
+    response = send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=XLSX, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for(".upload"))
+
+
+@bp.get("/template.xlsx")
+def template_xlsx():
+    own = _own_town()
+    names = [name for code, name in _towns() if own in (None, code)]
+    return _download(template.workbook(columns(), names), "自备井台账模板.xlsx")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def upload():
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template("ledger/import.html", form=form), 422 if form.errors else 200
+    upload_file = form.file.data
+    filename = upload_file.filename or "台账.xlsx"
+    data = upload_file.read()
+    session = db.session()
+    try:
+        result = checks.check(data, columns(), _towns(), _own_town(), session)
+    except checks.LedgerUnreadable as exc:
+        form.file.errors.append(str(exc))
+        return render_template("ledger/import.html", form=form), 422
+    if not result.problems:
+        try:
+            for _number, row in result.new:
+                register_case(session, workflow.engine(), row.user_data(), row.well_data(), current_user)
+        except (RegistrationRefused, IntegrityError, EngineError) as exc:
+            # Someone registered one of these wells meanwhile: nothing of this file is kept.
+            session.rollback()
+            message = (exc.message if isinstance(exc, RegistrationRefused)
+                       else "其中有机井或用水户刚刚已被他人登记" if isinstance(exc, IntegrityError) else str(exc))
+            flash(f"导入未完成，没有登记任何机井：{message}。请稍后重新导入。", "danger")
+            return redirect(url_for(".upload"))
+        workflow.engine().record(session, "ledger_imported", actor=actor_of(current_user), data={
+            "file": filename, "rows": result.rows, "registered": len(result.new), "skipped": len(result.skipped)})
+        db.commit()
+        flash(f"已导入台账“{filename}”：新登记自备井 {len(result.new)} 口并启动案件，"
+              f"已导入过而跳过 {len(result.skipped)} 口。", "success")
+        return redirect(url_for(".upload"))
+    session.rollback()
+    cookie[REPORT_KEY] = report.save(current_app.config["UPLOAD_DIR"], data, result.problems,
+                                     current_user.username, filename)
+    return render_template("ledger/import.html", form=form, result=result, filename=filename), 422
+
+
+@bp.get("/import/report")
+def error_report():
+    kept = report.load(current_app.config["UPLOAD_DIR"], cookie.get(REPORT_KEY), current_user.username)
+    if kept is None:
+        flash("错误报告已过期或不存在，请重新导入台账。", "warning")
+        return redirect(url_for(".upload"))
+    data, _filename, problems = kept
+    day = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
+    return _download(report.marked_workbook(data, problems), f"台账错误报告-{day}.xlsx")
