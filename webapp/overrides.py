@@ -1,11 +1,12 @@
 """Supervisor overrides from the web: one page per case, and the list of all overrides."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 from sqlalchemy import select
 
 from engine import EngineError, migration, overrides, persist
@@ -18,6 +19,8 @@ from . import directory
 from .departments import TOWN
 from .models import Case
 from .permissions import is_supervisor, require
+from .supervise.forms import DayRangeForm
+from .supervise.search import day_bounds
 from .queries import case_instance, case_tasks, override_list
 
 bp = Blueprint("overrides", __name__)
@@ -127,22 +130,10 @@ def index():
     require(is_supervisor(current_user))
     supervisor = (request.args.get("supervisor") or "").strip() or None
     kind = request.args.get("type") if request.args.get("type") in overrides.TYPES else None
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
-    days, problems = {}, []
-    for name, label in (("from", "开始日期"), ("to", "截止日期")):
-        text = (request.args.get(name) or "").strip()
-        try:
-            days[name] = date.fromisoformat(text) if text else None
-        except ValueError:
-            problems.append(f"{label}“{text}”不是有效的日期，请按 2026-03-02 的格式填写。")
-            continue
-        if days[name] is not None and not 2000 <= days[name].year <= 2099:
-            problems.append(f"{label}的年份有误，请核对。")
-            days[name] = None
-    if days.get("from") and days.get("to") and days["to"] < days["from"]:
-        problems.append("截止日期不能早于开始日期。")
-    since = datetime.combine(days["from"], time(0), tz) if days.get("from") else None
-    until = datetime.combine(days["to"] + timedelta(days=1), time(0), tz) if days.get("to") else None
+    days = DayRangeForm(MultiDict({"date_from": request.args.get("from", ""),
+                                   "date_to": request.args.get("to", "")}))
+    problems = [] if days.validate() else [m for messages in days.errors.values() for m in messages]
+    since, until = day_bounds(days.date_from.data, days.date_to.data, current_app.config["TIMEZONE"])
     if problems:
         rows, total, page, pages = [], 0, 1, 1
     else:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine.store import Event, Instance, OpenTask
 
 from .models import TASK_FORCE, Case, Department, User, Well, WaterUser
+from .paging import window
 
 
 VIEWS = {"all": "部门全部", "pool": "待认领", "mine": "我的任务"}
@@ -59,10 +60,9 @@ def inbox(session: Session, department: str, username: str, filters: InboxFilter
     if filters.overdue:
         filtered = filtered.where(OpenTask.due_at < now)
     total = session.scalar(select(func.count()).select_from(filtered.subquery()))
-    pages = max(1, -(-total // size))
-    page = min(max(1, page), pages)
+    page, pages, offset = window(total, page, size)
     rows = list(session.scalars(filtered.order_by(*_order(filters.sort, now))
-                                .limit(size).offset((page - 1) * size)))
+                                .limit(size).offset(offset)))
     return InboxPage(rows=rows, total=total, page=page, pages=pages, step_counts=step_counts,
                      overdue_count=overdue_count)
 
@@ -137,9 +137,8 @@ def override_list(session: Session, supervisor: str | None, kind: str | None, pa
     if kind:
         query = query.where(Event.data["type"].as_string() == kind)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // size))
-    page = min(max(1, page), pages)
-    rows = list(session.scalars(query.order_by(Event.chain_no.desc()).limit(size).offset((page - 1) * size)))
+    page, pages, offset = window(total, page, size)
+    rows = list(session.scalars(query.order_by(Event.chain_no.desc()).limit(size).offset(offset)))
     return rows, total, page, pages
 
 
@@ -173,7 +172,6 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
     """Cases for the case list: (case, well, owner) rows, newest first."""
     query = _cases(town, q)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // size))
-    page = min(max(1, page), pages)
-    rows = session.execute(query.order_by(Case.id.desc()).limit(size).offset((page - 1) * size)).all()
+    page, pages, offset = window(total, page, size)
+    rows = session.execute(query.order_by(Case.id.desc()).limit(size).offset(offset)).all()
     return rows, total, page, pages

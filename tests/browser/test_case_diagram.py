@@ -6,72 +6,20 @@ drawing (names inside their shapes, arrows pointing the right way, lanes labelle
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from engine import Actor
-from engine.calendar import today_in_china
-from engine.store import OpenTask
-from webapp import create_app, db, workflow
-from webapp.cases_service import register_case
-from webapp.cli import seed_departments_and_accounts
 from webapp.departments import DEMO_PASSWORD
-from webapp.models import User
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("WELLS_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("WELLS_SCREENSHOT_DIR", "/tmp"))
 
 
 @pytest.fixture
-def live_server(database_url, tmp_path):
-    """The app on localhost with one case of 夏村镇 brought to the water bureau's notice."""
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECURE_COOKIES": "0",
-                      "UPLOAD_DIR": str(tmp_path / "uploads")})
-    with app.app_context():
-        session = db.session()
-        seed_departments_and_accounts(session, True)
-        clerk = session.scalar(select(User).where(User.username == "xiacun.clerk"))
-        case = register_case(session, workflow.engine(), {
-            "kind": "enterprise", "name": "乳山某某食品有限公司", "party_id": "91350100M000100Y43",
-            "legal_rep": "法定代表人甲", "address": "夏村镇", "phone": "0631-6651234", "industry": "食品",
-            "town": "xiacun"}, {
-            "well_no": "XC-101", "town": "xiacun", "village": "东村", "address": None, "latitude": 36.92,
-            "longitude": 121.52, "depth_m": 80.0, "year_drilled": 2008, "purpose": "industrial",
-            "annual_volume_m3": 12000.0, "in_coverage": True, "coverage_source": None,
-            "in_restricted_zone": False, "permit_no": None, "permit_issuer": None, "permit_valid_from": None,
-            "permit_valid_to": None, "has_meter": False, "meter_serial": None, "hidden_well": False}, clerk)
-        today = today_in_china().isoformat()
-        for spec, data, actor in [
-                ("commitment", {"signed_on": today, "signatory": "法定代表人甲"}, Actor("xiacun.clerk", "xiacun")),
-                ("inspect", {"inspected_on": today, "in_coverage": True, "has_permit": False,
-                             "purpose": "industrial", "urban_village": False}, Actor("task_force.clerk", "task_force"))]:
-            guid = session.scalar(select(OpenTask.task_guid).where(OpenTask.case_id == case.id,
-                                                                   OpenTask.task_spec == spec))
-            workflow.engine().complete(session, guid, data, actor)
-        db.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (make browser-deps)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield launched
-        launched.close()
+def live_server(serve_case):
+    """One case of 夏村镇 brought to the water bureau's notice."""
+    return serve_case(["commitment", "inspect"])
 
 
 def _log_in(page, live_server, username):

@@ -7,21 +7,9 @@ from sqlalchemy import select
 
 from engine.store import Event, OpenTask
 from webapp import db
-from web_support import REGISTRATION, instance_version as version
+from web_support import REGISTRATION, add_user, instance_version as version
 
 COMMITMENT = {"signed_on": "2026-03-02", "signatory": "法定代表人甲"}
-
-
-def make_water_user(app, username, role):
-    """A second water bureau account (the demo data has one clerk and one head per bureau)."""
-    from webapp.models import Department, User
-    with app.app_context():
-        s = db.session()
-        water = s.scalar(select(Department).where(Department.code == "water"))
-        template = s.scalar(select(User).where(User.username == "water.clerk"))
-        s.add(User(username=username, display_name=username, department=water, role=role,
-                   password_hash=template.password_hash))
-        db.commit()
 
 
 def task(app, spec, case_id=1):
@@ -44,7 +32,7 @@ def events(app, kind):
 
 def test_clerk_claims_then_colleague_cannot_take_or_complete_it(app, login):
     registered(app, login)
-    make_water_user(app, "water.clerk2", "clerk")
+    add_user(app, "water.clerk2", "water")
     guid = task(app, "commitment").task_guid
     town, other = login("xiacun.clerk"), login("water.clerk")  # the task is the town's
     assert other.post(f"/tasks/{guid}/claim").status_code == 403
@@ -61,7 +49,7 @@ def test_clerk_claims_then_colleague_cannot_take_or_complete_it(app, login):
 
 def test_claimed_task_is_completed_only_by_its_claimant(app, login):
     registered(app, login)
-    make_water_user(app, "water.clerk2", "clerk")
+    add_user(app, "water.clerk2", "water")
     # Move to the water bureau's notice step, where two clerks and a head work.
     town = login("xiacun.clerk")
     guid = task(app, "commitment").task_guid
@@ -113,14 +101,7 @@ def test_only_heads_and_supervisors_assign(app, login):
 def test_head_bulk_assigns_and_sorts_by_priority(app, login):
     registered(app, login, n=3)
     # Bring the three cases to the water bureau is long; the town's inbox is enough: give xiacun a head.
-    from webapp.models import Department, User
-    with app.app_context():
-        s = db.session()
-        xiacun = s.scalar(select(Department).where(Department.code == "xiacun"))
-        template = s.scalar(select(User).where(User.username == "xiacun.clerk"))
-        s.add(User(username="xiacun.head", display_name="夏村镇负责人", department=xiacun, role="head",
-                   password_hash=template.password_hash))
-        db.commit()
+    add_user(app, "xiacun.head", "xiacun", role="head")
     head = login("xiacun.head")
     page = head.get("/inbox/").get_data(as_text=True)
     assert 'data-testid="bulk-assign"' in page

@@ -7,18 +7,12 @@ from sqlalchemy import func, select
 
 from engine.store import Event, Instance, OpenTask
 from webapp import db
-from webapp.models import Case, Department, User
-from web_support import REGISTRATION
+from webapp.models import Case
+from web_support import REGISTRATION, add_user
 
 
 def test_simultaneous_submissions_of_one_task(app, login):
-    with app.app_context():
-        s = db.session()
-        town = s.scalar(select(Department).where(Department.code == "xiacun"))
-        template = s.scalar(select(User).where(User.username == "xiacun.clerk"))
-        s.add(User(username="xiacun.clerk2", display_name="夏村镇经办人二", department=town, role="clerk",
-                   password_hash=template.password_hash))
-        db.commit()
+    add_user(app, "xiacun.clerk2", "xiacun")
     first, second = login("xiacun.clerk"), login("xiacun.clerk2")
     assert first.post("/cases/new", data=REGISTRATION).status_code == 302
     with app.app_context():

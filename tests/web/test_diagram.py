@@ -20,7 +20,7 @@ from webapp.diagram.render import NoDiagram, Overlay, render_svg
 from webapp.diagram.text import wrap
 from webapp.diagram.views import lane_names
 from webapp.models import Department, User
-from web_support import REGISTRATION, instance_version, task_guid_in
+from web_support import REGISTRATION, instance_version, submit, walk_to_notice
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # as in conftest.py
@@ -33,32 +33,11 @@ FLOW_NODES = ("startEvent", "endEvent", "boundaryEvent", "intermediateCatchEvent
 
 # -- helpers copied from test_flow.py (test modules do not import each other) -------------------------
 
-INSPECTION = {
-    "inspected_on": "2026-03-02", "inspectors": "执法证 3701001、3701002", "in_coverage": "yes",
-    "has_permit": "no", "purpose": "industrial", "urban_village": "no", "has_meter": "no",
-    "tax_registered": "no", "obstructed": "no", "findings": "未办理取水许可，未安装计量设施。",
-}
 NOTICE_FORM = {
     "notice_problems": "未安装取水计量设施\n未办理取水许可", "required_acts": ["install_meter", "stop_and_seal"],
     "rectify_days": "5", "notice_served_on": "2026-03-02", "service_method": "direct",
     "legal_basis": "《中华人民共和国水法》第六十九条",
 }
-
-
-def submit(client, guid, data, version):
-    return client.post(f"/tasks/{guid}", data={**data, "instance_version": version})
-
-
-def walk_to_notice(app, login):
-    town = login("xiacun.clerk")
-    assert town.post("/cases/new", data=REGISTRATION).status_code == 302
-    submit(town, task_guid_in(town.get("/inbox/").get_data(as_text=True), "commitment"),
-           {"signed_on": "2026-03-02", "signatory": "甲"}, instance_version(app))
-    force = login("task_force.clerk")
-    submit(force, task_guid_in(force.get("/inbox/").get_data(as_text=True), "inspect"), INSPECTION,
-           instance_version(app))
-    water = login("water.clerk")
-    return water, task_guid_in(water.get("/inbox/").get_data(as_text=True), "notice")
 
 
 # -- reading the drawing --------------------------------------------------------------------------------

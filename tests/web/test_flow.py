@@ -9,14 +9,7 @@ from sqlalchemy import func, select
 from engine.store import Event, Instance, OpenTask
 from webapp import db
 from webapp.models import Case, Well, WaterUser
-from web_support import REGISTRATION, instance_version, task_guid_in
-
-
-INSPECTION = {
-    "inspected_on": "2026-03-02", "inspectors": "执法证 3701001、3701002", "in_coverage": "yes",
-    "has_permit": "no", "purpose": "industrial", "urban_village": "no", "has_meter": "no",
-    "tax_registered": "no", "obstructed": "no", "findings": "未办理取水许可，未安装计量设施。",
-}
+from web_support import INSPECTION, REGISTRATION, instance_version, submit, task_guid_in, walk_to_notice
 
 
 def field_names(app, form_cls, **kwargs):
@@ -32,10 +25,6 @@ def counts(app):
     with app.app_context():
         s = db.session()
         return tuple(s.scalar(select(func.count()).select_from(m)) for m in (WaterUser, Well, Case, Instance, Event))
-
-
-def submit(client, guid, data, version):
-    return client.post(f"/tasks/{guid}", data={**data, "instance_version": version})
 
 
 def test_registration_fields_match_the_form(app):
@@ -221,18 +210,6 @@ NOTICE_FORM = {
     "rectify_days": "5", "notice_served_on": "2026-03-02", "service_method": "direct",
     "legal_basis": "《中华人民共和国水法》第六十九条",
 }
-
-
-def walk_to_notice(app, login):
-    town = login("xiacun.clerk")
-    register(town)
-    submit(town, task_guid_in(town.get("/inbox/").get_data(as_text=True), "commitment"),
-           {"signed_on": "2026-03-02", "signatory": "甲"}, instance_version(app))
-    force = login("task_force.clerk")
-    submit(force, task_guid_in(force.get("/inbox/").get_data(as_text=True), "inspect"), INSPECTION,
-           instance_version(app))
-    water = login("water.clerk")
-    return water, task_guid_in(water.get("/inbox/").get_data(as_text=True), "notice")
 
 
 def test_notice_sets_the_working_day_deadline_shown_in_the_inbox(app, login):

@@ -31,3 +31,42 @@ def instance_version(app, case_id: int = 1) -> int:
 
     with app.app_context():
         return db.session().get(Instance, db.session().get(Case, case_id).instance_id).version
+
+
+INSPECTION = {
+    "inspected_on": "2026-03-02", "inspectors": "执法证 3701001、3701002", "in_coverage": "yes",
+    "has_permit": "no", "purpose": "industrial", "urban_village": "no", "has_meter": "no",
+    "tax_registered": "no", "obstructed": "no", "findings": "未办理取水许可，未安装计量设施。",
+}
+
+
+def submit(client, guid, data, version):
+    return client.post(f"/tasks/{guid}", data={**data, "instance_version": version})
+
+
+def walk_to_notice(app, login):
+    """Register the well as the town and move it to the water bureau's notice: (water client, task id)."""
+    town = login("xiacun.clerk")
+    assert town.post("/cases/new", data=REGISTRATION).status_code == 302
+    submit(town, task_guid_in(town.get("/inbox/").get_data(as_text=True), "commitment"),
+           {"signed_on": "2026-03-02", "signatory": "甲"}, instance_version(app))
+    force = login("task_force.clerk")
+    submit(force, task_guid_in(force.get("/inbox/").get_data(as_text=True), "inspect"), INSPECTION,
+           instance_version(app))
+    water = login("water.clerk")
+    return water, task_guid_in(water.get("/inbox/").get_data(as_text=True), "notice")
+
+
+def add_user(app, username: str, department: str, role: str = "clerk") -> None:
+    """One more account (the demo data has one clerk per unit), with the demo password."""
+    from sqlalchemy import select
+
+    from webapp.models import Department, User
+
+    with app.app_context():
+        session = db.session()
+        unit = session.scalar(select(Department).where(Department.code == department))
+        template = session.scalar(select(User).where(User.username == "water.clerk"))
+        session.add(User(username=username, display_name=username, department=unit, role=role,
+                         password_hash=template.password_hash))
+        db.commit()

@@ -15,7 +15,7 @@ from forms.base import ZhForm
 from forms.fields import StrippedStringField, ZhRadioField, ZhSelectField
 from forms.validators import Pattern, Required
 
-from .. import db
+from .. import db, directory
 from ..departments import TASK_FORCE, TOWN
 from ..models import ROLES, Department, User
 
@@ -27,12 +27,6 @@ ACTIVE_CHOICES = (("1", "在用"), ("0", "已停用"))
 def _nfkc(value):
     # A phone keyboard in full-width mode types "ｚｈａｎｇ．ｓａｎ"; it means zhang.san.
     return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
-
-
-def department_choices() -> list[tuple[str, str]]:
-    """(code, name) of every department, in the table's order (the plan's order)."""
-    rows = db.session().execute(select(Department.code, Department.name).order_by(Department.id))
-    return [(code, name) for code, name in rows]
 
 
 def assignment_problems(department: Department, role: str, task_force_member: bool) -> dict[str, str]:
@@ -72,7 +66,7 @@ class UserFieldsMixin:
     department_row: Department | None = None
 
     def load_choices(self) -> None:
-        self.department.choices = department_choices()
+        self.department.choices = directory.choices()
 
     def validate_department(self, field) -> None:
         self.department_row = db.session().scalar(select(Department).where(Department.code == field.data))

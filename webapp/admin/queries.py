@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from engine.store import OpenTask
 
 from ..models import Department, User
+from ..paging import window
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,8 @@ def user_list(session: Session, filters: UserFilters, page: int, size: int):
     if filters.active is not None:
         query = query.where(User.active.is_(filters.active))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // size))
-    page = min(max(1, page), pages)
-    rows = list(session.scalars(query.order_by(Department.id, User.username).limit(size).offset((page - 1) * size)))
+    page, pages, offset = window(total, page, size)
+    rows = list(session.scalars(query.order_by(Department.id, User.username).limit(size).offset(offset)))
     return rows, total, page, pages
 
 

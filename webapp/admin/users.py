@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import db, workflow
+from .. import db, directory, workflow
 from ..cases_service import actor_of
 from ..models import User
 from . import bp, service
-from .forms import CreateUserForm, EditUserForm, PasswordForm, UserSearchForm, department_choices
+from .forms import CreateUserForm, EditUserForm, PasswordForm, UserSearchForm
 from .queries import UserFilters, claimed_tasks, user_list
 
 ACTIVE = {"1": True, "0": False}
@@ -17,7 +17,7 @@ ACTIVE = {"1": True, "0": False}
 @bp.get("/users")
 def users():
     form = UserSearchForm(request.args)
-    form.department.choices = department_choices()
+    form.department.choices = directory.choices()
     if not form.validate():
         return render_template("admin/users.html", form=form, rows=[], total=0, page=1, pages=1, args={}), 422
     filters = UserFilters(q=form.q.data or None, department=form.department.data or None,

@@ -87,3 +87,17 @@ class AuditSearchForm(ZhForm):
                   "date_from": self.date_from.data.isoformat() if self.date_from.data else None,
                   "date_to": self.date_to.data.isoformat() if self.date_to.data else None}
         return {k: v for k, v in values.items() if v}
+
+
+class DayRangeForm(ZhForm):
+    """A from/to pair of China days (the overrides list): the audit search's date fields and rules."""
+
+    class Meta:
+        csrf = False
+
+    date_from = AuditDateField("开始日期")
+    date_to = AuditDateField("截止日期")
+
+    def validate_date_to(self, field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("截止日期不能早于开始日期。")

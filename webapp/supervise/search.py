@@ -20,6 +20,7 @@ from forms.registry import describe, display_value
 from .. import directory
 from ..filters import EVENT_LABELS, OUTCOMES
 from ..models import PURPOSES, Case
+from ..paging import window
 
 # The department filter's choice for events without one (timers, log-ins of unknown user names).
 NO_DEPARTMENT = "none"
@@ -37,14 +38,19 @@ class AuditFilters:
 
     def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
         """[start, end) in UTC for the local days date_from … date_to."""
-        zone = ZoneInfo(self.tz)
+        return day_bounds(self.date_from, self.date_to, self.tz)
 
-        def midnight(day: date) -> datetime:
-            return datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
 
-        start = midnight(self.date_from) if self.date_from else None
-        end = midnight(self.date_to + timedelta(days=1)) if self.date_to and self.date_to < date.max else None
-        return start, end
+def day_bounds(date_from: date | None, date_to: date | None, tz: str) -> tuple[datetime | None, datetime | None]:
+    """[start, end) in UTC for the local days date_from … date_to (either may be open)."""
+    zone = ZoneInfo(tz)
+
+    def midnight(day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
+
+    start = midnight(date_from) if date_from else None
+    end = midnight(date_to + timedelta(days=1)) if date_to and date_to < date.max else None
+    return start, end
 
 
 @dataclass
@@ -90,9 +96,8 @@ def count_events(session: Session, filters: AuditFilters) -> int:
 def search_events(session: Session, filters: AuditFilters, page: int, size: int) -> AuditPage:
     """One page of matching events and the total."""
     total = count_events(session, filters)
-    pages = max(1, -(-total // size))
-    page = min(max(1, page), pages)
-    rows = [tuple(r) for r in session.execute(_events(filters).limit(size).offset((page - 1) * size))]
+    page, pages, offset = window(total, page, size)
+    rows = [tuple(r) for r in session.execute(_events(filters).limit(size).offset(offset))]
     return AuditPage(rows=rows, total=total, page=page, pages=pages)
 
 
