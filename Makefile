@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 
-.PHONY: run test setup test-setup db browser-deps timers bench clean
+.PHONY: run test test-browser setup test-setup db browser-deps timers bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test-setup: $(VENV)/.installed-test
 
 test: test-setup
 	$(BIN)/python -m pytest -m "not browser" -q
+
+# The browser tests in real Chromium (installed first if missing).
+test-browser: test-setup browser-deps
+	$(BIN)/python -m pytest -m browser -q
 
 # Debian's Chromium and its driver for the browser tests (Playwright's own download does not work here).
 browser-deps:
