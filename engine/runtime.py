@@ -51,9 +51,11 @@ SYSTEM = Actor("system", None)
 class Engine:
     """The workflow runtime over one current diagram version (older versions are loaded on demand)."""
 
-    def __init__(self, current: specs.LoadedSpecs, audit_key: bytes):
+    def __init__(self, current: specs.LoadedSpecs, audit_key: bytes, category_key: str = "category"):
         self.current = current
         self.audit_key = audit_key
+        # The workflow variable copied to ``wf_instance.category`` at every save (the DMN's output).
+        self.category_key = category_key
         self.script_engine = PythonScriptEngine(environment=TaskDataEnvironment(dict(SERVICES)))
 
     # -- public operations -------------------------------------------------------------------
@@ -195,6 +197,7 @@ class Engine:
         instance.version += 1
         changes = persist.Changes(instance, events=events)
         after = _Scan.of(workflow)
+        instance.category = _current_value(workflow, after, self.category_key, instance.category)
         events += [audit.event("timer_fired", instance=instance, actor=SYSTEM, task_guid=str(t.id),
                                task_spec=t.task_spec.name, title=t.task_spec.bpmn_name,
                                data={"due": t._get_internal_data("event_value")})
@@ -335,6 +338,18 @@ class _Scan:
     def fired_since(self, before: "_Scan") -> list:
         """Timer events completed since ``before`` (cancelled ones, e.g. with their task, did not fire)."""
         return [task for task_id, task in self.finished.items() if task_id not in before.finished]
+
+
+def _current_value(workflow: BpmnWorkflow, scan: "_Scan", key: str, previous):
+    """A variable's value where the case stands now: the ready tasks' data (they carry what the steps
+    before them set, a re-classification included), else the finished workflow's data, else as it was."""
+    for task in scan.ready:
+        if task.data.get(key) is not None:
+            return task.data[key]
+    for task, _due in scan.waiting:
+        if task.data.get(key) is not None:
+            return task.data[key]
+    return workflow.data.get(key, previous) if workflow.is_completed() else previous
 
 
 def _timer_due(task) -> datetime | None:

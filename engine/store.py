@@ -102,6 +102,9 @@ class Instance(EngineBase):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The BPMN id of the end event reached (end_done, end_sanctioned…), for ledgers and dashboards.
     outcome: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The case's classification as the workflow data holds it now (see Engine.category_key): copied
+    # here at every save so that dashboards count by category without restoring any workflow.
+    category: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
 
 
 class OpenTask(EngineBase):

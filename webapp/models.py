@@ -8,7 +8,8 @@ import hashlib
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import (Boolean, Date, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -157,3 +158,40 @@ class Case(Base):
         # The year the case was registered in China, not in UTC (1 January before 08:00 is still
         # the new year in Rushan).
         return f"乳整{self.created_at.astimezone(CHINA).year}-{self.id:05d}"
+
+
+class DocumentSeries(Base):
+    """文书编号: the last number given in one kind's series for one year.
+
+    The row is locked while a number is taken (an UPDATE … RETURNING inside the request's transaction):
+    concurrent generations wait for each other, and a transaction that fails gives its number back,
+    so a series has no gaps and no repeats.
+    """
+
+    __tablename__ = "document_series"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_no: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Document(Base):
+    """A generated official document (文书), kept with every version: regenerating adds a version under
+    the same number and never replaces the old file."""
+
+    __tablename__ = "case_document"
+    __table_args__ = (UniqueConstraint("kind", "year", "serial", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("well_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    task_guid: Mapped[str | None] = mapped_column(String(36), nullable=True)  # the step that issued it
+    file_name: Mapped[str] = mapped_column(String(128))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -99,6 +99,8 @@ def test_seal_path_covered_unlicensed(wf, session_factory):
     assert case.steps() == ["notice"]
     with session_factory() as s:
         classify = s.get(Instance, case.instance_id)
+    # The DMN's category is copied to the instance row for the dashboard (no workflow restored there).
+    assert classify.category == "covered_unlicensed"
     case.complete("notice", NOTICE)
     (report,) = case.open_tasks()
     assert report.task_spec == "rectify_report"
@@ -116,7 +118,7 @@ def test_seal_path_covered_unlicensed(wf, session_factory):
                                 "latitude": 36.9, "longitude": 121.5})
     case.complete("recheck", {"rechecked_on": "2026-03-09", "recheck_passed": True, "recheck_findings": "已封填"})
     inst = case.instance()
-    assert (inst.status, inst.outcome) == ("completed", "end_done")
+    assert (inst.status, inst.outcome, inst.category) == ("completed", "end_done", "covered_unlicensed")
     assert case.open_tasks() == []
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Timer)) == 0
@@ -137,7 +139,7 @@ def test_permit_path_failed_recheck_leads_to_credit_sanction(wf, session_factory
     assert [(t.task_spec, t.department) for t in case.open_tasks()] == [("credit_review", "leading_office")]
     case.complete("credit_review", {"credit_confirmed": True, "review_opinion": "同意"},
                   Actor("leading_office.supervisor", "leading_office"))
-    assert case.instance().outcome == "end_sanctioned"
+    assert (case.instance().outcome, case.instance().category) == ("end_sanctioned", "uncovered")
 
 
 def test_urban_village_exemption_approved_and_rejected(wf, session_factory):
@@ -145,8 +147,9 @@ def test_urban_village_exemption_approved_and_rejected(wf, session_factory):
     approved = Case(wf, session_factory, case_id=1)
     approved.to_notice(village)
     assert [(t.task_spec, t.department) for t in approved.open_tasks()] == [("exemption_review", "leading_office")]
+    assert approved.instance().category == "urban_village"
     approved.complete("exemption_review", {"exemption_approved": True, "review_opinion": "同意暂缓"})
-    assert approved.instance().outcome == "end_exempt"
+    assert (approved.instance().outcome, approved.instance().category) == ("end_exempt", "urban_village")
 
     rejected = Case(wf, session_factory, case_id=2)
     rejected.to_notice(village)
