@@ -74,6 +74,13 @@ def display_value(value, choices=None) -> str:
     return str(value)
 
 
+def display_data(form_key: str, data: dict | None) -> dict[str, str]:
+    """Stored task data -> ``{field name: display value}``, e.g. to fill an official document."""
+    cls = FORMS.get(form_key)
+    choices = {name: spec.kwargs.get("choices") for name, spec in field_specs(cls)} if cls else {}
+    return {key: display_value(value, choices.get(key)) for key, value in (data or {}).items()}
+
+
 def describe(form_key: str, data: dict | None) -> list[tuple[str, str]]:
     """Stored task data -> ``[(Chinese label, display value), ...]`` for the case timeline.
 

@@ -30,6 +30,7 @@ def create_app(settings: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import admin, assignments, auth, cases, cli, diagram, filters, inbox, ledger, overrides, security, supervise, tasks
+    from . import documents
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
@@ -40,6 +41,7 @@ def create_app(settings: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(diagram.bp)
     app.register_blueprint(ledger.bp)
+    app.register_blueprint(documents.bp)
     cli.init_app(app)
     filters.init_app(app)
     security.init_app(app)

@@ -18,6 +18,7 @@ from .case_export import workbook as case_export_workbook
 from .cases_service import RegistrationRefused, actor_of, register_case
 from . import directory
 from .departments import TOWN
+from .documents import RegenerateForm, may_regenerate, service as documents
 from .models import Case
 from .permissions import can_register, can_view_case, require
 from .queries import case_events, case_export, case_instance, case_list, case_tasks, instances_by_id
@@ -77,8 +78,11 @@ def show(case_id: int):
     session = db.session()
     case = session.get(Case, case_id) or abort(404)
     require(can_view_case(current_user, case), case_id=case.id)
+    groups = documents.for_case(session, case.id)
     return render_template("cases/show.html", case=case, instance=case_instance(session, case),
-                           tasks=case_tasks(session, case.id), events=case_events(session, case.id))
+                           tasks=case_tasks(session, case.id), events=case_events(session, case.id),
+                           document_groups=groups, regenerate_form=RegenerateForm(),
+                           may_regenerate={g[0].number: may_regenerate(current_user, g[0]) for g in groups})
 
 
 @bp.route("/new", methods=["GET", "POST"])

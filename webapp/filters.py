@@ -42,6 +42,9 @@ EVENT_LABELS = {
     "user_updated": "修改用户",
     "user_password_reset": "重设密码",
     "department_updated": "修改部门名称",
+    "document_generated": "生成文书",
+    "document_regenerated": "重新生成文书",
+    "document_downloaded": "下载文书",
 }
 OUTCOMES = {
     "end_done": "整治完成",

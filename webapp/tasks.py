@@ -11,6 +11,7 @@ from forms.registry import form_for
 
 from . import db, workflow
 from .cases_service import actor_of
+from .documents import service as documents
 from .models import Case
 from forms.assignment import ActionForm, AssignForm
 
@@ -49,11 +50,15 @@ def show(task_guid: str):
         flash(f"这项任务已由 {task.assignee} 认领，请与其联系或由科室负责人重新指派。", "warning")
         return render_template("tasks/show.html", task=task, case=case, form=form, **_panel(task)), 409
     if form.validate_on_submit():
+        data = form.task_data()
         try:
-            workflow.engine().complete(session, task_guid, form.task_data(), actor_of(current_user),
+            workflow.engine().complete(session, task_guid, data, actor_of(current_user),
                                        expected_version=form.instance_version.data,
                                        departments=tuple(current_user.inboxes),
                                        may_take_over=is_head_of(current_user, task.department))
+            # The step's documents are numbered and stored in the step's transaction: both or neither.
+            issued = documents.issue_for_step(session, workflow.engine(), case, task.form_key, task_guid, data,
+                                              current_user)
         except TaskAlreadyHandled as exc:
             session.rollback()
             flash(str(exc), "warning")
@@ -71,6 +76,8 @@ def show(task_guid: str):
         else:
             db.commit()
             flash(f"“{task.title}”已提交，案件已转入下一环节。", "success")
+            if issued:
+                flash("已生成文书：" + "、".join(d.file_name for d in issued) + "，可在案件页下载。", "info")
             return redirect(url_for("inbox.index"))
     elif form.is_submitted():
         status = 422

@@ -160,7 +160,9 @@ def test_case_filter_by_id_and_by_number(trail):
     supervisor, events = trail
     case1 = expected(events, lambda e: e.case_id == 1)
     case2 = expected(events, lambda e: e.case_id == 2)
-    assert len(case1) == 4 and len(case2) == 2 and not set(case1) & set(case2)
+    # Case 1: started, commitment task created and completed, its 承诺书 generated, inspection created.
+    assert len(case1) == 5 and len(case2) == 2 and not set(case1) & set(case2)
+    assert "document_generated" in {e.kind for e in events if e.case_id == 1}
     for value in ("1", "00001", "乳整2026-00001", " 乳整２０２６－０００01 "):
         assert chains(supervisor.get("/supervise/audit", query_string={"case": value})) == case1, value
     assert chains(supervisor.get("/supervise/audit", query_string={"case": "乳整2026-00002"})) == case2

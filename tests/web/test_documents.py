@@ -1,0 +1,241 @@
+"""Official documents: issued by the step that submits them, numbered per kind and year, kept by version."""
+from __future__ import annotations
+
+import io
+import re
+import threading
+
+import pytest
+from docx import Document as Docx
+from sqlalchemy import func, select
+
+from engine.store import Event, OpenTask
+from web_support import REGISTRATION, instance_version, submit, task_guid_in, walk_to_notice
+from webapp import db
+from webapp.documents import catalogue
+from webapp.documents.numbering import next_serial
+from webapp.models import Document, DocumentSeries
+
+NOTICE = {"notice_problems": "未办理取水许可\n未安装取水计量设施", "required_acts": ["install_meter", "stop_and_seal"],
+          "rectify_days": "5", "notice_served_on": "2026-03-02", "service_method": "lodged",
+          "legal_basis": "《中华人民共和国水法》第六十九条\n《地下水管理条例》第五十六条"}
+
+
+def text_of(body: bytes) -> str:
+    """All the text of a DOCX, paragraphs and table cells, as a reader sees it."""
+    doc = Docx(io.BytesIO(body))
+    parts = [p.text for p in doc.paragraphs]
+    parts += [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def documents(app, case_id=1):
+    with app.app_context():
+        return [(d.kind, d.number, d.version) for d in db.session().scalars(
+            select(Document).where(Document.case_id == case_id).order_by(Document.id))]
+
+
+def serve_notice(app, login, data=None):
+    water, guid = walk_to_notice(app, login)
+    response = submit(water, guid, {**NOTICE, **(data or {})}, instance_version(app))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return water
+
+
+def download(client, app, kind, version=1, case_id=1):
+    with app.app_context():
+        doc_id = db.session().scalar(select(Document.id).where(Document.case_id == case_id, Document.kind == kind,
+                                                               Document.version == version))
+    response = client.get(f"/documents/{doc_id}/download")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("wordprocessingml.document")
+    return response
+
+
+def test_each_step_issues_its_documents_with_numbers_of_its_series(app, login):
+    water = serve_notice(app, login)
+    assert documents(app) == [
+        ("commitment", "乳水承诺〔2026〕0001号", 1), ("inspection_record", "乳水检录〔2026〕0001号", 1),
+        ("rectification_notice", "乳水责改〔2026〕0001号", 1), ("service_receipt", "乳水送达〔2026〕0001号", 1)]
+    page = water.get("/cases/1").get_data(as_text=True)
+    assert "责令限期整改通知书乳水责改〔2026〕0001号.docx" in page and 'data-testid="document-service_receipt"' in page
+    with app.app_context():
+        kinds = [e.data["kind"] for e in db.session().scalars(
+            select(Event).where(Event.kind == "document_generated").order_by(Event.chain_no))]
+    assert kinds == ["commitment", "inspection_record", "rectification_notice", "service_receipt"]
+
+
+def test_notice_states_party_facts_basis_deadline_and_remedies(app, login):
+    water = serve_notice(app, login)
+    response = download(water, app, "rectification_notice")
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    text = text_of(response.data)
+    assert "乳山市水利局" in text and "责令限期整改通知书" in text and "乳水责改〔2026〕0001号" in text
+    assert f"{REGISTRATION['user_name']}：" in text
+    assert "1. 未办理取水许可" in text and "2. 未安装取水计量设施" in text
+    assert "《中华人民共和国水法》第六十九条、《地下水管理条例》第五十六条" in text
+    assert "1. 安装计量设施" in text and "2. 停止取水并封井" in text
+    # 5 working days from Monday 2 March 2026: Monday 9 March, as the deadline timer computes it.
+    assert "于2026年3月9日前完成下列整改" in text and "不足十日，按工作日计算" in text
+    assert "六十日内向乳山市人民政府申请行政复议" in text and "六个月内依法向人民法院提起行政诉讼" in text
+    assert "{{" not in text and "{%" not in text
+    with app.app_context():
+        task = db.session().scalar(select(OpenTask).where(OpenTask.task_spec == "rectify_report"))
+        assert task.due_at.astimezone().date().isoformat() >= "2026-03-09"
+
+
+def test_a_long_period_counts_calendar_days_and_moves_off_a_holiday(app, login):
+    # 30 days from 2 March 2026 end on Wednesday 1 April, a working day: the rule says calendar days.
+    water = serve_notice(app, login, {"rectify_days": "30"})
+    text = text_of(download(water, app, "rectification_notice").data)
+    assert "于2026年4月1日前完成下列整改" in text and "按自然日计算" in text
+
+
+def test_service_receipt_names_the_notice_and_the_method(app, login):
+    water = serve_notice(app, login)
+    text = text_of(download(water, app, "service_receipt").data)
+    assert "责令限期整改通知书（乳水责改〔2026〕0001号）" in text
+    assert "留置送达" in text and "见证人" in text and "2026年3月2日" in text
+
+
+def test_inspection_record_and_commitment_carry_the_step_values(app, login):
+    water = serve_notice(app, login)
+    record = text_of(download(water, app, "inspection_record").data)
+    assert "执法证 3701001、3701002" in record and "未办理取水许可，未安装计量设施。" in record
+    assert "整治专班" in record and "乳整2026-00001" in record and "北纬 36.92，东经 121.52" in record
+    commitment = text_of(download(water, app, "commitment").data)
+    assert "乳山市水利局：" in commitment and REGISTRATION["party_id"] in commitment and "见证单位：—" in commitment
+
+
+def test_numbers_run_per_kind_and_year_across_cases(app, login):
+    serve_notice(app, login)
+    town = login("xiacun.clerk")
+    second = {**REGISTRATION, "user_kind": "individual", "user_name": "村民甲", "party_id": "11010519491231002X",
+              "legal_rep": "", "well_no": "XC-002"}
+    assert town.post("/cases/new", data=second).status_code == 302
+    submit(town, task_guid_in(town.get("/inbox/").get_data(as_text=True), "commitment"),
+           {"signed_on": "2026-03-02", "signatory": "乙"}, instance_version(app, 2))
+    assert documents(app, 2) == [("commitment", "乳水承诺〔2026〕0002号", 1)]
+
+
+def test_regenerating_adds_a_version_under_the_same_number_and_keeps_the_old(app, login):
+    water = serve_notice(app, login)
+    old = download(water, app, "rectification_notice").data
+    with app.app_context():
+        doc_id = db.session().scalar(select(Document.id).where(Document.kind == "rectification_notice"))
+    refused = water.post(f"/documents/{doc_id}/regenerate", data={"reason": ""}, follow_redirects=True)
+    assert "请填写重新生成的原因" in refused.get_data(as_text=True)
+    assert len(documents(app)) == 4
+    response = water.post(f"/documents/{doc_id}/regenerate", data={"reason": "更正送达地址"}, follow_redirects=True)
+    assert "原版本仍保留" in response.get_data(as_text=True)
+    assert documents(app)[-1] == ("rectification_notice", "乳水责改〔2026〕0001号", 2)
+    assert download(water, app, "rectification_notice", version=1).data == old
+    assert "乳水责改〔2026〕0001号" in text_of(download(water, app, "rectification_notice", version=2).data)
+    page = water.get("/cases/1").get_data(as_text=True)
+    assert "责令限期整改通知书乳水责改〔2026〕0001号（第2版）.docx" in page and "第1版</a>" in page
+    assert "重新生成文书" in page and "更正送达地址" in page
+    with app.app_context():
+        assert db.session().scalar(select(DocumentSeries.last_no).where(
+            DocumentSeries.kind == "rectification_notice")) == 1
+
+
+def test_who_may_download_and_regenerate(app, login):
+    serve_notice(app, login)
+    with app.app_context():
+        doc_id = db.session().scalar(select(Document.id).where(Document.kind == "rectification_notice"))
+    other_town = login("dagushan.clerk")
+    assert other_town.get(f"/documents/{doc_id}/download").status_code == 403
+    own_town = login("xiacun.clerk")
+    assert own_town.get(f"/documents/{doc_id}/download").status_code == 200
+    assert own_town.post(f"/documents/{doc_id}/regenerate", data={"reason": "x"}).status_code == 403
+    # The town did the commitment step, so it may regenerate that letter, not the bureau's notice.
+    page = own_town.get("/cases/1").get_data(as_text=True)
+    assert f'action="/documents/{doc_id}/regenerate"' not in page and 'action="/documents/1/regenerate"' in page
+    supervisor = login("leading_office.supervisor")
+    assert supervisor.post(f"/documents/{doc_id}/regenerate", data={"reason": "督办更正"}).status_code == 302
+    assert login("xiacun.clerk").get("/documents/999/download").status_code == 404
+    with app.app_context():
+        downloads = db.session().scalar(select(func.count()).where(Event.kind == "document_downloaded"))
+        assert downloads == 1
+
+
+def test_a_broken_template_refuses_the_step_and_takes_no_number(app, login, tmp_path, monkeypatch):
+    water, guid = walk_to_notice(app, login)
+    broken = tmp_path / "templates"
+    broken.mkdir()
+    for kind in catalogue.KINDS.values():
+        doc = Docx(kind.template)
+        if kind.code == "rectification_notice":
+            doc.add_paragraph("{{ no_such_field }}")
+        doc.save(broken / kind.template.name)
+    monkeypatch.setattr(catalogue, "TEMPLATES", broken)
+    response = submit(water, guid, NOTICE, instance_version(app))
+    assert response.status_code == 422
+    assert "模板（rectification_notice.docx）无法填写" in response.get_data(as_text=True)
+    assert [k for k, _, _ in documents(app)] == ["commitment", "inspection_record"]
+    with app.app_context():
+        assert db.session().scalar(select(OpenTask.task_spec).where(OpenTask.task_guid == guid)) == "notice"
+        assert db.session().scalar(select(func.count()).select_from(DocumentSeries).where(
+            DocumentSeries.kind == "rectification_notice")) == 0
+    monkeypatch.undo()
+    assert submit(water, guid, NOTICE, instance_version(app)).status_code == 302
+    assert documents(app)[2] == ("rectification_notice", "乳水责改〔2026〕0001号", 1)
+
+
+def test_party_names_with_markup_characters_are_written_as_text(app, login):
+    town = login("xiacun.clerk")
+    assert town.post("/cases/new", data={**REGISTRATION, "user_name": "乳山甲&乙<食品>有限公司"}).status_code == 302
+    submit(town, task_guid_in(town.get("/inbox/").get_data(as_text=True), "commitment"),
+           {"signed_on": "2026-03-02", "signatory": "甲"}, instance_version(app))
+    assert "乳山甲&乙<食品>有限公司" in text_of(download(town, app, "commitment").data)
+
+
+def test_concurrent_numbering_has_no_gaps_or_repeats(app):
+    """Twenty clerks take numbers at once, one of them fails after taking its number: 1..19, no gap."""
+    factory = app.extensions["sa_sessionmaker"]
+    taken, errors = [], []
+    start = threading.Barrier(20)
+
+    def take(i):
+        try:
+            with factory() as session:
+                with session.begin():
+                    start.wait()
+                    number = next_serial(session, "rectification_notice", 2026)
+                    if i == 7:
+                        raise RuntimeError("the step failed after the number was taken")
+                    taken.append(number)
+        except RuntimeError:
+            pass
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=take, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(taken) == list(range(1, 20))
+    with factory() as session:
+        assert session.scalar(select(DocumentSeries.last_no)) == 19
+        assert next_serial(session, "rectification_notice", 2027) == 1
+
+
+def test_sealing_record_with_disposal_seal_number_and_position(app, login):
+    serve_notice(app, login)
+    steps = [("water.clerk", "rectify_report", {"reported_on": "2026-03-02", "report_summary": "已停止取水"}),
+             ("water_group.clerk", "supply_connection", {"supply_agreement_no": "GS-2026-001",
+                                                         "connected_on": "2026-03-02"}),
+             ("enforcement.clerk", "seal_well", {"sealed_on": "2026-03-02", "disposal_type": "standby",
+                                                 "seal_no": "F-0007", "latitude": "36.9125",
+                                                 "longitude": "121.5372"})]
+    for user, spec, data in steps:
+        client = login(user)
+        response = submit(client, task_guid_in(client.get("/inbox/").get_data(as_text=True), spec), data,
+                          instance_version(app))
+        assert response.status_code == 302, response.get_data(as_text=True)
+    assert documents(app)[-1] == ("sealing_record", "乳水封验〔2026〕0001号", 1)
+    text = text_of(download(client, app, "sealing_record").data)
+    assert "乳山市综合执法局" in text and "封井记录及验收单" in text and "封存备用" in text and "F-0007" in text
+    assert "北纬 36.9125，东经 121.5372" in text and "DB37/T 4634-2023" in text and "夏村镇" in text

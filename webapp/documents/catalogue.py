@@ -1,0 +1,42 @@
+"""The official documents (文书) the app issues: name, number series, issuing department, the step.
+
+A kind is issued when its step's form is submitted (``form_key``), in the same transaction as the step.
+Kinds whose steps the diagrams do not have yet (不予延续决定书, 行政处罚事先告知书, 听证告知书, 行政处罚决定书,
+催告书, 代履行决定书, 巡查记录) are added here with their steps.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    name: str
+    prefix: str  # the series' 机关代字 + 类别: 乳水责改〔2026〕0012号
+    issuer: str  # department code of the issuing authority
+    form_key: str  # the step whose submission issues it
+
+    @property
+    def template(self) -> Path:
+        return TEMPLATES / f"{self.code}.docx"
+
+    def number(self, year: int, serial: int) -> str:
+        return f"{self.prefix}〔{year}〕{serial:04d}号"
+
+
+# In issuing order within a step: the 送达回证 names the notice it serves, so the notice comes first.
+KINDS: dict[str, Kind] = {k.code: k for k in (
+    Kind("commitment", "承诺书", "乳水承诺", "water", "commitment_letter"),
+    Kind("inspection_record", "现场检查笔录", "乳水检录", "task_force", "inspection"),
+    Kind("rectification_notice", "责令限期整改通知书", "乳水责改", "water", "rectification_notice"),
+    Kind("service_receipt", "送达回证", "乳水送达", "water", "rectification_notice"),
+    Kind("sealing_record", "封井记录及验收单", "乳水封验", "enforcement", "sealing_record"),
+)}
+
+
+def issued_by(form_key: str) -> list[Kind]:
+    return [kind for kind in KINDS.values() if kind.form_key == form_key]

@@ -1,0 +1,89 @@
+"""What a document says: the case, the party and the step's submitted values, as the templates read them.
+
+Everything is text already (labels for codes, 2026年3月9日 for dates, "—" for nothing), so the office
+can move fields around in a template without knowing the data's types.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from engine.calendar import WORKING_DAY_THRESHOLD, statutory_deadline_date
+from forms.choices import REQUIRED_ACTS
+from forms.registry import EMPTY_DISPLAY, display_data
+from forms.validators import format_date_zh
+
+from .. import directory
+from ..models import PURPOSES, Case
+from .catalogue import Kind
+
+NONE = "—"  # an official document shows a dash, not the form's "未填写"
+
+# 行政复议法 (2023) Art 20 and 24: sixty days, to the people's government at the same level;
+# 行政诉讼法 Art 46: six months; both Art 42 / Art 56: the decision is not suspended meanwhile.
+REMEDIES = ("你（单位）如不服本{doc}，可以自收到之日起六十日内向乳山市人民政府申请行政复议，"
+            "也可以自收到之日起六个月内依法向人民法院提起行政诉讼。复议或者诉讼期间，本{doc}不停止执行。")
+
+SERVICE_NOTES = {
+    "lodged": "受送达人拒绝签收，已邀请见证人到场说明情况，将文书留在受送达人住所并拍照录像，视为送达。",
+    "public": "受送达人下落不明，已公告送达，自发出公告之日起经过三十日视为送达。",
+    "electronic": "经受送达人同意采用电子送达，以送达信息到达受送达人特定系统的日期为送达日期。",
+    "post": "邮寄送达，以回执上注明的收件日期为送达日期。",
+}
+
+
+def authority(code: str) -> str:
+    """A department's name as an authority signs: 市水利局 -> 乳山市水利局."""
+    name = directory.name(code)
+    return f"乳山{name}" if name.startswith("市") else name
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _party(case: Case) -> dict:
+    owner = case.well.owner
+    return {"name": owner.name, "party_id": owner.party_id, "legal_rep": owner.legal_rep or NONE,
+            "address": owner.address or NONE, "phone": owner.phone or NONE}
+
+
+def _well(case: Case) -> dict:
+    well = case.well
+    place = "".join(part for part in (directory.name(well.town), well.village, well.address or "") if part)
+    coordinates = (f"北纬 {well.latitude}，东经 {well.longitude}" if well.latitude is not None
+                   and well.longitude is not None else NONE)
+    return {"well_no": well.well_no, "location": place, "coordinates": coordinates,
+            "purpose": PURPOSES.get(well.purpose, well.purpose)}
+
+
+def _deadline(data: dict) -> dict:
+    """The rectification deadline exactly as the diagram's timer computes it (same calendar function)."""
+    served, days = data.get("notice_served_on"), data.get("rectify_days")
+    if not served or not days:
+        return {}
+    end = statutory_deadline_date(date.fromisoformat(served), int(days))
+    rule = ("不足十日，按工作日计算，不含法定节假日" if days < WORKING_DAY_THRESHOLD
+            else "按自然日计算，期满日为法定节假日的，顺延至节假日后的第一个工作日")
+    return {"deadline": format_date_zh(end), "deadline_rule": rule}
+
+
+def build(kind: Kind, case: Case, number: str, issued_on: date, data: dict,
+          served: dict | None = None) -> dict:
+    """The template context of one document. ``data`` is the issuing step's stored task data."""
+    acts = dict(REQUIRED_ACTS)
+    return {
+        "kind_name": kind.name, "number": number, "issued_on": format_date_zh(issued_on),
+        "issuer": authority(kind.issuer), "water_authority": authority("water"),
+        "case_number": case.number, "town": directory.name(case.town),
+        "party": _party(case), "well": _well(case),
+        "data": {key: NONE if value == EMPTY_DISPLAY else value
+                 for key, value in display_data(kind.form_key, data).items()},
+        "findings": _lines(data.get("findings")),
+        "problems": _lines(data.get("notice_problems")),
+        "acts": [acts.get(code, code) for code in data.get("required_acts") or []],
+        "legal_basis_inline": "、".join(_lines(data.get("legal_basis"))) or NONE,
+        "remedies": REMEDIES.format(doc="通知"),
+        "served": served or {},
+        "service_note": SERVICE_NOTES.get(data.get("service_method") or "", ""),
+        **_deadline(data),
+    }
