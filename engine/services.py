@@ -6,9 +6,15 @@ the database, so a diagram edited in a modeler cannot do more than the procedure
 from __future__ import annotations
 
 from .calendar import statutory_deadline
+from .fines import hearing_applies, late_payment_surcharge
 
 SERVICES = {
     # statutory_deadline(start "YYYY-MM-DD", days) -> ISO datetime at the end of the deadline day
     # (working days under 10 days, calendar days otherwise; see calendar.py).
     "statutory_deadline": statutory_deadline,
+    # hearing_applies(party_kind, fine) -> whether the fine reaches the hearing threshold (fines.py).
+    "hearing_applies": hearing_applies,
+    # late_payment_surcharge(fine, due_date, paid_on) -> yuan: 3 % a day after the deadline, at most
+    # the fine (行政处罚法 Art 72).
+    "late_payment_surcharge": late_payment_surcharge,
 }
