@@ -1,0 +1,12 @@
+"""Campaign dashboard, campaign phases, and the weekly dispatch / monthly summary / briefing.
+
+``/dashboard/`` progress by town, category and step, overdue tasks by department, disposal counts and
+the weekly trend for a period, with the phases' timeline; ``/dashboard/reports/`` generate a report
+for a period (page and DOCX), publish it (kept, versioned) and list what was published. For the
+leading group office (``sees_everything``); anyone else gets a recorded 403.
+
+Modules: ``figures`` (the numbers, one function), ``charts`` (pygal), ``phases`` (settings, timeline),
+``reports`` (heading, publication), ``docx_render`` + ``build_template`` (the DOCX), ``forms``,
+``store`` (the table), ``routes`` (the blueprint). This file imports none of them: ``webapp/models.py``
+imports ``store`` for the metadata, and that must not pull in the blueprint.
+"""
