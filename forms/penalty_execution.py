@@ -1,0 +1,132 @@
+"""Forms of the penalty's execution (bpmn/penalty.bpmn after the decision): service of the decision,
+payment and late payment, the check of the well, and compulsory sealing on the owner's behalf (代履行,
+行政强制法 Arts 35, 37, 50, 51)."""
+from __future__ import annotations
+
+from wtforms.validators import Length, NumberRange, Optional
+
+from .base import TaskForm
+from .choices import DISPOSAL_TYPES, SERVICE_METHODS
+from .common import SHORT_TEXT_MAX, long_text, past_date, short_text
+from .fields import StrippedStringField, YesNoField, ZhDateField, ZhFloatField, ZhIntegerField, ZhSelectField
+from .penalty_rules import MAX_SERVICE_AGE_DAYS, ConditionalFields, WorkingDaysAfter
+from .validators import InFuture, NotInFuture, NotOlderThan, NumberBetween, Required, RequiredWhen
+
+AMOUNT = NumberBetween(0, min_inclusive=False, message="{label}应大于0")
+COST = NumberRange(min=0, message="费用不能为负数")
+
+
+class PenaltyServiceForm(TaskForm):
+    """送达处罚决定书 (行政处罚法 Art 61): within seven (working) days of the decision; the fifteen days
+    for payment run from service."""
+
+    form_key = "penalty_service"
+    title = "送达处罚决定书"
+
+    decision_served_on = past_date("送达日期", NotOlderThan(MAX_SERVICE_AGE_DAYS),
+                                   description="当事人应自收到决定书之日起十五日内缴纳罚款")
+    decision_service_method = ZhSelectField("送达方式", choices=SERVICE_METHODS)
+    decision_receiver = short_text("签收人（选填）", required=False,
+                                   description="留置送达的，写明见证人；公告送达的，写明公告方式")
+
+
+class PenaltyPaymentForm(TaskForm):
+    """登记缴纳罚款: the bank's confirmation of payment (罚缴分离, 行政处罚法 Art 67)."""
+
+    form_key = "penalty_payment"
+    title = "登记缴纳罚款"
+
+    paid_on = past_date("缴款日期")
+    paid_amount = ZhFloatField("实缴金额（元）", [Required(), AMOUNT])
+    receipt_no = short_text("缴款凭证号")
+
+
+def _when_paid(label_message: str = "已缴纳的，须填写{label}"):
+    return RequiredWhen("fine_paid", "yes", label_message)
+
+
+class PenaltyLatePaymentForm(TaskForm):
+    """逾期未缴处理: after the fifteen days, either the late payment (the surcharge is computed by the
+    diagram from the dates) or the application to the court for compulsory enforcement."""
+
+    form_key = "penalty_late_payment"
+    title = "逾期未缴处理"
+
+    fine_paid = YesNoField("当事人是否已缴纳罚款", description="逾期缴纳的，每日按罚款数额的3%加处罚款，加处罚款不超过罚款数额")
+    paid_on = ZhDateField("缴款日期", [_when_paid(), NotInFuture()])
+    paid_amount = ZhFloatField("实缴金额（元，含加处罚款）", [_when_paid(), AMOUNT])
+    receipt_no = StrippedStringField("缴款凭证号", [_when_paid(), Length(max=SHORT_TEXT_MAX)])
+    court_applied_on = ZhDateField(
+        "申请人民法院强制执行日期",
+        [RequiredWhen("fine_paid", "no", "未缴纳的，须填写{label}"), NotInFuture()],
+        description="法定期限内不申请复议或提起诉讼又不履行的，自期限届满之日起三个月内申请（行政强制法第五十三条）")
+    court_name = StrippedStringField(
+        "受理法院", [RequiredWhen("fine_paid", "no", "未缴纳的，须填写{label}"), Length(max=SHORT_TEXT_MAX)],
+        default="乳山市人民法院")
+
+
+class PenaltySealCheckForm(TaskForm):
+    """核查封井情况: whether the well the decision ordered sealed has been sealed by its owner."""
+
+    form_key = "penalty_seal_check"
+    title = "核查封井情况"
+
+    seal_checked_on = past_date("核查日期")
+    well_sealed = YesNoField("自备井是否已封停", description="选“否”的，依法催告后实施代履行")
+    seal_check_notes = long_text("核查情况")
+
+
+class PenaltyReminderForm(TaskForm):
+    """催告履行 (行政强制法 Art 35): the written reminder with the period to seal the well; 代履行 comes
+    only after it expires, and no earlier than three days after the reminder (Art 51(2))."""
+
+    form_key = "penalty_reminder"
+    title = "催告履行"
+
+    reminder_served_on = past_date("催告书送达日期", NotOlderThan(MAX_SERVICE_AGE_DAYS))
+    reminder_days = ZhIntegerField(
+        "履行期限（日）：不少于3日，不足10日按工作日计算",
+        [Required(), NumberBetween(3, 30, message="{label}应为3至30之间的整数")], default=5)
+    reminder_obligation = long_text("催告履行的义务", max_len=1000,
+                                    default="停止取用地下水，自行封闭自备井并报请验收。")
+    reminder_service_method = ZhSelectField("送达方式", choices=SERVICE_METHODS)
+
+
+class PenaltySubstituteDecisionForm(ConditionalFields, TaskForm):
+    """代履行决定 (行政强制法 Art 37, 51(1)): after the reminder expired, unless the owner has sealed."""
+
+    form_key = "penalty_substitute_decision"
+    title = "代履行决定"
+    conditional = {"substitute_method": ("party_performed", "no", "实施代履行的，请选择{label}")}
+
+    substitute_decided_on = past_date("决定日期")
+    party_performed = YesNoField("当事人是否已在催告期限内自行封井", description="已自行封井的，不再实施代履行")
+    substitute_date = ZhDateField(
+        "代履行日期",
+        [RequiredWhen("party_performed", "no", "实施代履行的，须填写{label}"), InFuture(),
+         WorkingDaysAfter("substitute_decided_on", 3, "{label}应在{other}三个工作日之后，不得早于{earliest}")],
+        description="代履行决定书送达后，于代履行三日前催告当事人履行（行政强制法第五十一条）")
+    substitute_executor = StrippedStringField(
+        "代履行人", [RequiredWhen("party_performed", "no", "实施代履行的，须填写{label}"),
+                    Length(max=SHORT_TEXT_MAX)], default="乳山市综合执法局")
+    substitute_method = ZhSelectField("封井方式", choices=DISPOSAL_TYPES, required=False,
+                                      description="按DB37/T 4634-2023《机井封停与启用技术规范》")
+    substitute_cost_estimate = ZhFloatField(
+        "代履行费用预算（元）", [RequiredWhen("party_performed", "no", "实施代履行的，须填写{label}"), COST],
+        description="代履行的费用按照成本合理确定，由当事人承担")
+
+
+class PenaltySubstituteSealingForm(TaskForm):
+    """代履行封井: the on-site record, signed by the supervising officer, the executor and the owner or a
+    witness (行政强制法 Art 51(3)(4))."""
+
+    form_key = "penalty_substitute_sealing"
+    title = "代履行封井"
+
+    substitute_sealed_on = past_date("封井日期")
+    substitute_seal_no = short_text("封条（封井）编号")
+    substitute_disposal_type = ZhSelectField("处置方式", choices=DISPOSAL_TYPES)
+    supervising_officer = short_text("到场监督的执法人员", description="作出决定的市水利局派员到场监督")
+    substitute_witness = short_text("当事人或见证人")
+    substitute_cost = ZhFloatField("实际代履行费用（元）", [Required(), COST])
+    substitute_notes = long_text("现场情况（选填）", required=False, max_len=1000)
