@@ -3,7 +3,7 @@ payment and late payment, the check of the well, and compulsory sealing on the o
 行政强制法 Arts 35, 37, 50, 51)."""
 from __future__ import annotations
 
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange
 
 from .base import TaskForm
 from .choices import DISPOSAL_TYPES, SERVICE_METHODS
@@ -14,6 +14,7 @@ from .validators import InFuture, NotInFuture, NotOlderThan, NumberBetween, Requ
 
 AMOUNT = NumberBetween(0, min_inclusive=False, message="{label}应大于0")
 COST = NumberRange(min=0, message="费用不能为负数")
+PAID, UNPAID = "已缴纳的，须填写{label}", "未缴纳的，须填写{label}"
 
 
 class PenaltyServiceForm(TaskForm):
@@ -41,10 +42,6 @@ class PenaltyPaymentForm(TaskForm):
     receipt_no = short_text("缴款凭证号")
 
 
-def _when_paid(label_message: str = "已缴纳的，须填写{label}"):
-    return RequiredWhen("fine_paid", "yes", label_message)
-
-
 class PenaltyLatePaymentForm(TaskForm):
     """逾期未缴处理: after the fifteen days, either the late payment (the surcharge is computed by the
     diagram from the dates) or the application to the court for compulsory enforcement."""
@@ -53,15 +50,15 @@ class PenaltyLatePaymentForm(TaskForm):
     title = "逾期未缴处理"
 
     fine_paid = YesNoField("当事人是否已缴纳罚款", description="逾期缴纳的，每日按罚款数额的3%加处罚款，加处罚款不超过罚款数额")
-    paid_on = ZhDateField("缴款日期", [_when_paid(), NotInFuture()])
-    paid_amount = ZhFloatField("实缴金额（元，含加处罚款）", [_when_paid(), AMOUNT])
-    receipt_no = StrippedStringField("缴款凭证号", [_when_paid(), Length(max=SHORT_TEXT_MAX)])
+    paid_on = ZhDateField("缴款日期", [RequiredWhen("fine_paid", "yes", PAID), NotInFuture()])
+    paid_amount = ZhFloatField("实缴金额（元，含加处罚款）", [RequiredWhen("fine_paid", "yes", PAID), AMOUNT])
+    receipt_no = StrippedStringField("缴款凭证号", [RequiredWhen("fine_paid", "yes", PAID), Length(max=SHORT_TEXT_MAX)])
     court_applied_on = ZhDateField(
         "申请人民法院强制执行日期",
-        [RequiredWhen("fine_paid", "no", "未缴纳的，须填写{label}"), NotInFuture()],
+        [RequiredWhen("fine_paid", "no", UNPAID), NotInFuture()],
         description="法定期限内不申请复议或提起诉讼又不履行的，自期限届满之日起三个月内申请（行政强制法第五十三条）")
     court_name = StrippedStringField(
-        "受理法院", [RequiredWhen("fine_paid", "no", "未缴纳的，须填写{label}"), Length(max=SHORT_TEXT_MAX)],
+        "受理法院", [RequiredWhen("fine_paid", "no", UNPAID), Length(max=SHORT_TEXT_MAX)],
         default="乳山市人民法院")
 
 

@@ -68,7 +68,8 @@ class Penalty:
 
     def timers(self):
         with self.factory() as s:
-            return {t.task_spec: t.due_at for t in s.scalars(select(Timer).where(Timer.instance_id == self.instance_id))}
+            rows = s.scalars(select(Timer).where(Timer.instance_id == self.instance_id))
+            return {t.task_spec: t.due_at for t in rows}
 
     def fired(self):
         with self.factory() as s:
