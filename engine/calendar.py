@@ -34,6 +34,7 @@ __all__ = [
     "add_working_days",
     "is_working_day",
     "next_working_day",
+    "start_of_day",
     "statutory_deadline",
     "statutory_deadline_date",
     "today_in_china",
@@ -192,6 +193,12 @@ def statutory_deadline(start: date | str, days: int) -> str:
     """
     end = statutory_deadline_date(_parse_start(start), days)
     return datetime.combine(end, time(23, 59, 59), tzinfo=TIMEZONE).isoformat()
+
+
+def start_of_day(day: date | str) -> str:
+    """The first second of a day in China as an ISO datetime: the timer expression of a review fixed
+    for a date (e.g. an exemption's next review), ``start_of_day("2026-09-01")``."""
+    return datetime.combine(_parse_start(day), time(0, 0, 0), tzinfo=TIMEZONE).isoformat()
 
 
 def today_in_china() -> date:

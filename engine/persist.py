@@ -46,6 +46,7 @@ class InstanceRow:
     completed_at: datetime | None = None
     outcome: str | None = None
     category: str | None = None
+    waiting_for: str | None = None
 
 
 # Statements are built once, with bound parameters: building a statement costs more than running
@@ -204,7 +205,8 @@ def write(session: Session, changes: Changes, now: datetime) -> None:
 
 def _instance_values(row: InstanceRow, now: datetime) -> dict:
     return {"state": row.state, "version": row.version, "status": row.status, "updated_at": now,
-            "completed_at": row.completed_at, "outcome": row.outcome, "category": row.category}
+            "completed_at": row.completed_at, "outcome": row.outcome, "category": row.category,
+            "waiting_for": row.waiting_for}
 
 
 # -- PostgreSQL: every write in one statement ---------------------------------------------------
@@ -259,7 +261,8 @@ ins_events AS (
 upd_head AS (
   UPDATE wf_audit_head SET chain_no = :head_no, last_hash = :head_hash WHERE id = 1 AND :head_no > 0)
 UPDATE wf_instance SET state = :state, version = :version, status = :status, updated_at = :updated_at,
-  completed_at = :completed_at, outcome = :outcome, category = :category
+  completed_at = :completed_at, outcome = :outcome, category = :category,
+  waiting_for = :waiting_for
 WHERE id = :id""").bindparams(bindparam("completed_at", type_=UTCDateTime()),
                                   bindparam("updated_at", type_=UTCDateTime()))
     return _pg_statement

@@ -198,6 +198,8 @@ class Engine:
         changes = persist.Changes(instance, events=events)
         after = _Scan.of(workflow)
         instance.category = _current_value(workflow, after, self.category_key, instance.category)
+        # Which message the case waits for, if any: found by the senders without restoring workflows.
+        instance.waiting_for = ",".join(sorted(set(after.messages))) or None
         events += [audit.event("timer_fired", instance=instance, actor=SYSTEM, task_guid=str(t.id),
                                task_spec=t.task_spec.name, title=t.task_spec.bpmn_name,
                                data={"due": t._get_internal_data("event_value")})
@@ -300,6 +302,13 @@ def _department(lane: str, context: dict, task_guid: str) -> str:
     return context.get("town", "") if lane == specs.TOWN_LANE else lane
 
 
+def _message_of(task) -> str | None:
+    spec = task.task_spec
+    if isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, MessageEventDefinition):
+        return spec.event_definition.name
+    return None
+
+
 def _timer_of(task) -> TimerEventDefinition | None:
     spec = task.task_spec
     if isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, TimerEventDefinition):
@@ -318,6 +327,7 @@ class _Scan:
     waiting: list[tuple] = field(default_factory=list)  # (timer task, due datetime in UTC)
     finished: dict = field(default_factory=dict)  # task id -> completed timer event
     ready: list = field(default_factory=list)  # READY user (manual) tasks
+    messages: list = field(default_factory=list)  # names of the messages waited for
 
     @classmethod
     def of(cls, workflow: BpmnWorkflow) -> "_Scan":
@@ -326,6 +336,8 @@ class _Scan:
             state = task.state
             if state == TaskState.READY and task.task_spec.manual:
                 scan.ready.append(task)
+            elif state == TaskState.WAITING and (message := _message_of(task)) is not None:
+                scan.messages.append(message)
             elif state in (TaskState.WAITING, TaskState.READY, TaskState.COMPLETED) and _timer_of(task) is not None:
                 if state == TaskState.COMPLETED:
                     scan.finished[task.id] = task

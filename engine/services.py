@@ -5,13 +5,15 @@ the database, so a diagram edited in a modeler cannot do more than the procedure
 """
 from __future__ import annotations
 
-from .calendar import statutory_deadline
+from .calendar import start_of_day, statutory_deadline
 from .fines import hearing_applies, late_payment_surcharge
 
 SERVICES = {
     # statutory_deadline(start "YYYY-MM-DD", days) -> ISO datetime at the end of the deadline day
     # (working days under 10 days, calendar days otherwise; see calendar.py).
     "statutory_deadline": statutory_deadline,
+    # start_of_day("YYYY-MM-DD") -> ISO datetime at 00:00 China time (a review due on a date).
+    "start_of_day": start_of_day,
     # hearing_applies(party_kind, fine) -> whether the fine reaches the hearing threshold (fines.py).
     "hearing_applies": hearing_applies,
     # late_payment_surcharge(fine, due_date, paid_on) -> yuan: 3 % a day after the deadline, at most

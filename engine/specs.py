@@ -14,6 +14,7 @@ from pathlib import Path
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
@@ -41,7 +42,7 @@ class LoadedSpecs:
     files: dict[str, str]
     processes: dict[str, tuple] = field(default_factory=dict)  # process id -> (spec, subprocess specs)
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
-    timer_events: set[str] = field(default_factory=set)
+    timer_events: dict[str, str] = field(default_factory=dict)  # timer event id -> its name in the diagram
 
     def process(self, process_id: str):
         try:
@@ -126,8 +127,9 @@ def _parse(version: str, files: dict[str, str]) -> LoadedSpecs:
                         lane=task_spec.lane or "",
                         form_key=getattr(getattr(task_spec, "form", None), "key", "") or "",
                     )
-                elif isinstance(task_spec, CatchingEvent) and "Timer" in type(task_spec.event_definition).__name__:
-                    loaded.timer_events.add(task_spec.name)
+                elif isinstance(task_spec, CatchingEvent) and isinstance(task_spec.event_definition,
+                                                                         TimerEventDefinition):
+                    loaded.timer_events[task_spec.name] = task_spec.bpmn_name or task_spec.name
     if not loaded.processes:
         raise DiagramError("流程图中没有可执行的流程（isExecutable=\"true\"）。")
     return loaded

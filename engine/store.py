@@ -105,6 +105,9 @@ class Instance(EngineBase):
     # The case's classification as the workflow data holds it now (see Engine.category_key): copied
     # here at every save so that dashboards count by category without restoring any workflow.
     category: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    # The message(s) the instance waits for now (comma-separated names), e.g. ``network_arrives`` for a
+    # permitted well waiting for the public network: whom to deliver an announcement to.
+    waiting_for: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class OpenTask(EngineBase):

@@ -36,6 +36,8 @@ class ZhForm(FlaskForm):
         for field in self:
             if not field.errors:
                 continue
+            if not isinstance(field.errors, list) or not all(isinstance(m, str) for m in field.errors):
+                continue  # a list of rows: each row's sub-form has its own (Chinese) messages
             # Flask-WTF raises its CSRF messages untranslated.
             field.errors = [translate(message) for message in field.errors]
             if isinstance(field.widget, HiddenInput):
@@ -76,6 +78,8 @@ class TaskForm(ZhForm):
     title: ClassVar[str] = ""
     # Shorter labels for the case timeline where the form label carries a long hint.
     timeline_labels: ClassVar[dict[str, str]] = {}
+    # Task-data keys the form derives (not fields) that the case timeline leaves out.
+    hidden_in_timeline: ClassVar[frozenset[str]] = frozenset()
     # Fields that are plumbing, not business data.
     NON_DATA_FIELDS: ClassVar[frozenset[str]] = frozenset(
         {"csrf_token", "instance_version", "submit"})
@@ -87,6 +91,18 @@ class TaskForm(ZhForm):
     # Fields render in declaration order and base-class fields are declared first;
     # push the button to the end so generic renderers (render_form) put it last.
     submit.creation_counter = sys.maxsize
+
+    @classmethod
+    def describe_value(cls, name: str, value) -> str | None:
+        """How the timeline shows a structured value (a list of rows); None: the usual way."""
+        return None
+
+    @classmethod
+    def for_case(cls, case_info) -> "TaskForm":
+        """The form for a step of a particular case. ``case_info`` (webapp: ``steps.CaseInfo``) gives
+        what a form may start from, e.g. the inspection's answers or the case's open problems; most
+        forms need nothing of it."""
+        return cls()
 
     def business_fields(self) -> list:
         """The bound fields that hold task data, in display order (for templates)."""

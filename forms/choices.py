@@ -33,6 +33,25 @@ REQUIRED_ACTS: Choices = (
     ("stop_and_seal", "停止取水并封井"),
 )
 
+# Kinds of problem a rectification notice lists (问题清单); each gets its own required act and
+# deadline and is closed out (销号) one by one at the recheck.
+PROBLEM_KINDS: Choices = (
+    ("in_coverage", "公共供水管网覆盖范围内仍取用地下水"),
+    ("no_permit", "未依法取得取水许可"),
+    ("no_meter", "未安装取水计量设施"),
+    ("tax_unpaid", "未缴纳水资源税和污水处理费"),
+    ("permit_expiring", "取水许可期满不予延续"),
+    ("over_abstraction", "超计划或者超许可水量取水"),
+    ("other", "其他"),
+)
+
+# What the police record as the outcome of an obstructed inspection or sealing.
+POLICE_OUTCOMES: Choices = (
+    ("order_restored", "现场秩序已恢复，可继续执法"),
+    ("admin_penalty", "已依法给予治安管理处罚"),
+    ("criminal_case", "涉嫌妨害公务罪，已立案侦查"),
+)
+
 # Ways of service (送达) recognised by the Civil Procedure Law, which administrative
 # service follows; electronic service is lawful only with the recipient's consent.
 SERVICE_METHODS: Choices = (

@@ -8,8 +8,9 @@ from wtforms.validators import Length
 from .base import TaskForm
 from .choices import DISPOSAL_TYPES
 from .common import SHORT_TEXT_MAX, long_text, past_date, short_text
-from .fields import StrippedStringField, YesNoField, ZhDateField, ZhFloatField, ZhSelectField
-from .validators import NotBefore, Required, RequiredWhen, WithinCity
+from .fields import (StrippedStringField, StrippedTextAreaField, YesNoField, ZhDateField, ZhFloatField,
+                     ZhSelectField)
+from .validators import NotBefore, NotInFuture, RequiredWhen, WithinCity, is_blank
 
 
 class SupplyConnectionForm(TaskForm):
@@ -23,20 +24,40 @@ class SupplyConnectionForm(TaskForm):
 
 
 class SealingRecordForm(TaskForm):
-    """封井记录: the sealing record with GPS position (封井验收)."""
+    """封井记录: the sealing record with GPS position (封井验收), or the obstruction that stopped it
+    (then the police handle it and the sealing is done again)."""
 
     form_key = "sealing_record"
     title = "封井记录"
 
-    sealed_on = past_date("封井日期")
-    disposal_type = ZhSelectField("处置方式", choices=DISPOSAL_TYPES,
+    seal_obstructed = YesNoField("封井时是否遭遇阻挠或暴力抗法", default="no",
+                                 description="选“是”将立即转公安机关处置，处置后重新封井")
+    obstruction_details = StrippedTextAreaField(
+        "受阻情况", [RequiredWhen("seal_obstructed", "yes", "封井受阻的，须写明{label}"), Length(max=1000)],
+        description="阻挠人员、经过、是否有暴力行为，现场照片或录像编号")
+    sealed_on = ZhDateField("封井日期", [RequiredWhen("seal_obstructed", "no"), NotInFuture()])
+    disposal_type = ZhSelectField("处置方式", choices=DISPOSAL_TYPES, required=False,
                                   description="按DB37/T 4634-2023《机井封停与启用技术规范》")
-    seal_no = short_text("封条（封井）编号")
-    latitude = ZhFloatField("纬度", [Required(), WithinCity("lat")],
+    seal_no = StrippedStringField("封条（封井）编号", [RequiredWhen("seal_obstructed", "no"),
+                                                Length(max=SHORT_TEXT_MAX)])
+    latitude = ZhFloatField("纬度", [RequiredWhen("seal_obstructed", "no"), WithinCity("lat")],
                             description="十进制度，如 36.9125")
-    longitude = ZhFloatField("经度", [Required(), WithinCity("lon")],
+    longitude = ZhFloatField("经度", [RequiredWhen("seal_obstructed", "no"), WithinCity("lon")],
                              description="十进制度，如 121.5372")
     sealing_notes = long_text("备注（选填）", required=False, max_len=1000)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # A drop-down cannot carry RequiredWhen (its own check runs first): asked here instead.
+        if self.seal_obstructed.data == "no" and is_blank(self.disposal_type.data) and not self.disposal_type.errors:
+            self.disposal_type.errors = ["请选择处置方式"]
+            ok = False
+        return ok
+
+    def clean_task_data(self, data: dict) -> dict:
+        if data["seal_obstructed"]:
+            data["disposal_type"] = None  # nothing was sealed
+        return data
 
 
 class PermitApprovalForm(TaskForm):

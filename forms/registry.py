@@ -13,8 +13,10 @@ from datetime import date
 from .base import TaskForm, field_specs, spec_label
 from .choices import choice_label
 from .disposal import PermitApprovalForm, SealingRecordForm, SupplyConnectionForm
+from .field_work import PatrolRecordForm, PoliceRecordForm
 from .inspection import CommitmentLetterForm, ExemptionReviewForm, InspectionForm
 from .notice import RectificationNoticeForm, RectificationReportForm
+from .penalty import PENALTY_FORMS
 from .review import CreditRecordForm, CreditReviewForm, RecheckForm
 from .validators import format_date_zh, shorten_label
 
@@ -30,6 +32,9 @@ _ALL: tuple[type[TaskForm], ...] = (
     RecheckForm,
     CreditRecordForm,
     CreditReviewForm,
+    PoliceRecordForm,
+    PatrolRecordForm,
+    *PENALTY_FORMS,
 )
 
 FORMS: dict[str, type[TaskForm]] = {cls.form_key: cls for cls in _ALL}
@@ -96,8 +101,13 @@ def describe(form_key: str, data: dict | None) -> list[tuple[str, str]]:
             if name in cls.NON_DATA_FIELDS or name not in data:
                 continue
             label = cls.timeline_labels.get(name) or shorten_label(spec_label(spec, name))
-            choices = spec.kwargs.get("choices")
-            rows.append((label, display_value(data.pop(name), choices)))
+            value = data.pop(name)
+            shown = cls.describe_value(name, value)
+            rows.append((label, shown if shown is not None else display_value(value, spec.kwargs.get("choices"))))
+        for name in cls.hidden_in_timeline:
+            data.pop(name, None)
+    labels = cls.timeline_labels if cls is not None else {}
     for key, value in data.items():
-        rows.append((str(key), display_value(value)))
+        shown = cls.describe_value(key, value) if cls is not None else None
+        rows.append((labels.get(key, str(key)), shown if shown is not None else display_value(value)))
     return rows

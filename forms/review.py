@@ -6,21 +6,76 @@ from __future__ import annotations
 
 from wtforms.validators import Optional
 
+from wtforms.fields import FieldList, FormField
+
 from .base import TaskForm
 from .common import long_text, past_date
 from .fields import YesNoField, ZhDateField
+from .problems import CloseOutRow, describe_rows
 from .validators import NotBefore, NotInFuture
+
+MAX_PROBLEMS = 20
 
 
 class RecheckForm(TaskForm):
-    """复查（回头看）: whether every problem was closed (销号) with evidence."""
+    """复查（回头看）: each open problem of the notice closed out (销号) with its evidence, or not.
+
+    The case passes when every problem is closed. A case without a problem list (a notice served
+    before lists existed) answers the single question instead.
+    """
 
     form_key = "recheck"
     title = "复查（回头看）"
+    timeline_labels = {"problems": "问题销号", "open_problems": "未整改到位问题数"}
 
     rechecked_on = past_date("复查日期")
+    problems = FieldList(FormField(CloseOutRow), label="逐项销号", min_entries=0, max_entries=MAX_PROBLEMS)
     recheck_passed = YesNoField("问题是否全部整改到位")
     recheck_findings = long_text("复查情况", description="逐项说明问题整改情况；未整改到位的写明原因")
+
+    @classmethod
+    def for_case(cls, case_info) -> "RecheckForm":
+        problems = list(case_info.open_problems) if case_info else []
+        form = cls()
+        if not form.is_submitted():
+            form.process(data={"problems": [{"problem_id": str(p.id)} for p in problems]})
+        form.open_problems = {str(p.id): p for p in problems}
+        if problems:
+            del form.recheck_passed
+            form.problems.row_titles = [f"{p.seq}. {p.description}（{p.act_label}，期限 {p.deadline_label}）"
+                                        for p in problems]
+        else:
+            del form.problems
+        return form
+
+    open_problems: dict = {}  # problem id -> Problem, set by for_case
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.open_problems:
+            submitted = [entry.form.problem_id.data for entry in self.problems.entries]
+            if sorted(submitted) != sorted(getattr(self, "open_problems", {})):
+                self.form_errors.append("这个案件的问题清单已有变化，请刷新页面后重新填写。")
+                ok = False
+        return ok
+
+    def clean_task_data(self, data: dict) -> dict:
+        if not self.open_problems:
+            data.pop("problems", None)
+            return data
+        rows = []
+        for entry in self.problems.entries:
+            problem = self.open_problems[entry.form.problem_id.data]
+            rows.append({"id": problem.id, "no": problem.seq, "description": problem.description,
+                         "closed": entry.form.closed.as_bool, "evidence": entry.form.evidence.data or ""})
+        data["problems"] = rows
+        data["open_problems"] = sum(1 for row in rows if not row["closed"])
+        data["recheck_passed"] = data["open_problems"] == 0
+        return data
+
+    @classmethod
+    def describe_value(cls, name: str, value):
+        return describe_rows(value) if name == "problems" else None
 
 
 class CreditRecordForm(TaskForm):

@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from engine import EngineError
+from engine.calendar import today_in_china
 from engine.store import utcnow
 from forms.register import RegisterWellForm
 
-from . import db, workflow
+from . import db, problems, workflow
 from .case_export import workbook as case_export_workbook
 from .cases_service import RegistrationRefused, actor_of, register_case
 from . import directory
@@ -21,7 +22,7 @@ from .departments import TOWN
 from .documents import RegenerateForm, may_regenerate, service as documents
 from .models import Case
 from .permissions import can_register, can_view_case, require
-from .queries import case_events, case_export, case_instance, case_list, case_tasks, instances_by_id
+from .queries import case_events, case_export, case_instance, case_list, case_tasks, case_timers, instances_by_id
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -82,6 +83,9 @@ def show(case_id: int):
     return render_template("cases/show.html", case=case, instance=case_instance(session, case),
                            tasks=case_tasks(session, case.id), events=case_events(session, case.id),
                            document_groups=groups, regenerate_form=RegenerateForm(),
+                           problems=problems.for_case(session, case.id), today=today_in_china(),
+                           timers=case_timers(session, case.instance_id),
+                           timer_titles=workflow.engine().current.timer_events,
                            may_regenerate={g[0].number: may_regenerate(current_user, g[0]) for g in groups})
 
 

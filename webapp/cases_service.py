@@ -1,10 +1,11 @@
 """Registering a water user and well and starting its case, in the caller's transaction."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
-from datetime import date, datetime
 
 from engine import Actor, Engine
 from engine import overrides as engine_overrides
@@ -49,7 +50,11 @@ def register_case(session: Session, engine: Engine, user_data: dict, well_data: 
         context={"town": well.town, "well_no": well.well_no, "party_name": owner.name},
         data={"well_no": well.well_no, "town": well.town, "purpose": well.purpose,
               "in_coverage": well.in_coverage, "has_permit": bool(well.permit_no),
-              "hidden_well": well.hidden_well},
+              "hidden_well": well.hidden_well, "party_kind": owner.kind,
+              # Nothing obstructed so far: a step skipped by a supervisor still lets its gateway decide.
+              "obstructed": False, "seal_obstructed": False,
+              # The patrol period in force when the case starts: its patrol timer counts it.
+              "patrol_days": current_app.config["PATROL_DAYS"]},
         actor=actor_of(registered_by),
     )
     case.instance_id = instance.id

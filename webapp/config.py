@@ -25,11 +25,22 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "PAGE_SIZE": ("20", "inbox rows per page"),
     "PROXIES": ("0", "number of reverse proxies in front of the app (nginx: 1), so client addresses (login limit, audit) are the real ones"),
     "TIMER_INTERVAL": ("30", "seconds between sweeps of `flask timers run`"),
+    "PATROL_DAYS": ("90", "days between patrols of a sealed well (巡查周期), fixed for a case when it is registered"),
 }
 
 
 class ConfigError(RuntimeError):
     """The environment cannot run the application (a missing secret key…); the message says what to set."""
+
+
+def _positive_int(name: str, value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1:
+        raise ConfigError(f"{PREFIX}{name} must be a whole number of days of at least 1 (got {value!r}).")
+    return number
 
 
 def from_environment(overrides: dict | None = None) -> dict:
@@ -61,6 +72,7 @@ def from_environment(overrides: dict | None = None) -> dict:
         "PAGE_SIZE": int(values["PAGE_SIZE"]),
         "PROXIES": int(values["PROXIES"]),
         "TIMER_INTERVAL": float(values["TIMER_INTERVAL"]),
+        "PATROL_DAYS": _positive_int("PATROL_DAYS", values["PATROL_DAYS"]),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": str(values["SECURE_COOKIES"]) == "1",

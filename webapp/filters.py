@@ -45,6 +45,10 @@ EVENT_LABELS = {
     "document_generated": "生成文书",
     "document_regenerated": "重新生成文书",
     "document_downloaded": "下载文书",
+    "problems_exported": "导出问题清单",
+    "coverage_announced": "发布管网覆盖扩展",
+    "report_published": "发布调度简报",
+    "report_downloaded": "下载调度简报",
 }
 OUTCOMES = {
     "end_done": "整治完成",
@@ -73,7 +77,10 @@ def local_date(value) -> str:
 def field_kind(field) -> str:
     """How the form macro draws a field, decided by its widget (the forms use their own field classes)."""
     from wtforms import widgets
+    from wtforms.fields import FieldList
 
+    if isinstance(field, FieldList):
+        return "rows"
     widget = field.widget
     option = getattr(field, "option_widget", None)
     if isinstance(widget, widgets.HiddenInput) or getattr(widget, "input_type", None) == "hidden":

@@ -15,8 +15,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.audit import CHINA
 from engine.store import NAMING_CONVENTION, UTCDateTime, utcnow
+from forms.choices import PROBLEM_KINDS, REQUIRED_ACTS
 
 TASK_FORCE = "task_force"
+PROBLEM_STATUS = {"open": "未销号", "closed": "已销号", "withdrawn": "已撤回（重新下达通知）"}
 ROLES = {"clerk": "经办人", "head": "科室负责人", "supervisor": "督办员", "admin": "管理员"}
 PURPOSES = {"industrial": "工业", "commercial": "商业/服务业", "agricultural": "农业灌溉",
             "rural_domestic": "农村生活"}
@@ -160,6 +162,53 @@ class Case(Base):
         return f"乳整{self.created_at.astimezone(CHINA).year}-{self.id:05d}"
 
 
+class Problem(Base):
+    """问题清单: one problem of a rectification notice, closed out (销号) one by one at the recheck.
+
+    Written by the notice step (a re-served notice withdraws the open problems of the earlier one) and
+    updated by each recheck; kept as rows so that problem lists can be listed and exported across cases.
+    """
+
+    __tablename__ = "rectification_problem"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("well_case.id"), index=True)
+    # Not unique with seq: a supervisor's reset re-opens the same notice task, whose new list
+    # withdraws the old one.
+    notice_task_guid: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(String(200))
+    required_act: Mapped[str] = mapped_column(String(32))
+    rectify_days: Mapped[int] = mapped_column(Integer)
+    served_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # PROBLEM_STATUS
+    checked_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # the last recheck
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    evidence: Mapped[str] = mapped_column(String(300), default="")
+    checked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped["Case"] = relationship(lazy="joined")
+
+    @property
+    def act_label(self) -> str:
+        return dict(REQUIRED_ACTS).get(self.required_act, self.required_act)
+
+    @property
+    def kind_label(self) -> str:
+        return dict(PROBLEM_KINDS).get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return PROBLEM_STATUS.get(self.status, self.status)
+
+    @property
+    def deadline_label(self) -> str:
+        return self.deadline.isoformat()
+
+
 class DocumentSeries(Base):
     """文书编号: the last number given in one kind's series for one year.
 
@@ -195,3 +244,8 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Tables of feature packages, declared on this Base in their own modules: imported here so that every
+# user of Base.metadata (the migrations' environment, the tests' truncation, the app) knows them.
+from .dashboard.store import CampaignReport  # noqa: E402,F401

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.store import Event, Instance, OpenTask
+from engine.store import Event, Instance, OpenTask, Timer
 
 from .models import TASK_FORCE, Case, Department, User, Well, WaterUser
 from .paging import window
@@ -106,6 +106,13 @@ def _step_counts(session: Session, base) -> list[tuple[str, str, int]]:
 
 def case_tasks(session: Session, case_id: int) -> list[OpenTask]:
     return list(session.scalars(select(OpenTask).where(OpenTask.case_id == case_id).order_by(OpenTask.id)))
+
+
+def case_timers(session: Session, instance_id: int | None) -> list[Timer]:
+    """What a case waits for besides its open tasks (a patrol, an exemption review, a deadline)."""
+    if instance_id is None:
+        return []
+    return list(session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at)))
 
 
 def instances_by_id(session: Session, ids: list[int | None]) -> dict[int, Instance]:

@@ -11,7 +11,7 @@ from forms.registry import form_for
 
 from . import db, workflow
 from .cases_service import actor_of
-from .documents import service as documents
+from .steps import CaseInfo, after_step
 from .models import Case
 from forms.assignment import ActionForm, AssignForm
 
@@ -42,7 +42,7 @@ def show(task_guid: str):
     require(can_view_task(current_user, task), case_id=task.case_id)
     case = session.get(Case, task.case_id) or abort(404)
     instance = case_instance(session, case)
-    form = form_for(task.form_key)()
+    form = form_for(task.form_key).for_case(CaseInfo(session, case))
     status = 200
     if form.is_submitted():
         require(can_act_on(current_user, task), case_id=task.case_id)  # the office reads, the lane acts
@@ -56,9 +56,8 @@ def show(task_guid: str):
                                        expected_version=form.instance_version.data,
                                        departments=tuple(current_user.inboxes),
                                        may_take_over=is_head_of(current_user, task.department))
-            # The step's documents are numbered and stored in the step's transaction: both or neither.
-            issued = documents.issue_for_step(session, workflow.engine(), case, task.form_key, task_guid, data,
-                                              current_user)
+            # The step's problem list and documents are written in the step's transaction: all or nothing.
+            issued = after_step(session, workflow.engine(), case, task.form_key, task_guid, data, current_user)
         except TaskAlreadyHandled as exc:
             session.rollback()
             flash(str(exc), "warning")

@@ -14,7 +14,10 @@ from engine.timers import run_once
 
 SUPERVISOR = Actor("leading_office.supervisor", "leading_office")
 WATER = Actor("water.clerk", "water")
-INSPECTION = {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False}
+INSPECTION = {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False,
+              "obstructed": False}
+# What registration starts every case with (webapp.cases_service.register_case): no obstruction yet.
+START = {"obstructed": False, "seal_obstructed": False, "patrol_days": 90}
 NOTICE = {"notice_served_on": "2026-03-02", "rectify_days": 5}  # due Monday 9 March 2026, 24:00 China time
 
 
@@ -28,7 +31,7 @@ class Case:
     def __init__(self, wf, factory):
         self.wf, self.factory = wf, factory
         with factory() as s, s.begin():
-            self.id = wf.start(s, "well_case", 1, {"town": "xiacun"}, data={"in_coverage": True,
+            self.id = wf.start(s, "well_case", 1, {"town": "xiacun"}, data={**START, "in_coverage": True,
                                                                            "has_permit": False,
                                                                            "purpose": "industrial",
                                                                            "urban_village": False}).id
@@ -131,17 +134,24 @@ def test_reset_to_an_earlier_step_and_reopen_a_finished_case(wf, session_factory
                                                               Event.task_spec == "inspect"))
     case.override(overrides.reset, case.id, inspect_guid, reason="检查笔录有误，需重新检查")
     assert list(case.tasks()) == ["inspect"]
-    # Finish the case, then re-open it at the recheck.
-    case.complete("inspect", {**INSPECTION, "urban_village": True, "purpose": "agricultural"})
-    case.complete("exemption_review", {"exemption_approved": True})
-    assert case.instance().status == "completed"
+    # Finish the case (a failed recheck: credit sanction), then re-open it at the recheck.
+    case.complete("inspect", {**INSPECTION, "in_coverage": False, "purpose": "agricultural"})
+    case.complete("notice", NOTICE)
+    case.complete("rectify_report")
+    case.complete("permit_approval", {"permit_approved": False})
+    case.complete("recheck", {"recheck_passed": False})
+    case.complete("pen_filing", {"filed_on": "2026-03-02"})
+    case.complete("pen_investigation", {"investigation_conclusion": "no_penalty"})
+    case.complete("credit_record")
+    case.complete("credit_review")
+    assert (case.instance().status, case.instance().outcome) == ("completed", "end_sanctioned")
     with session_factory() as s:
-        review_guid = s.scalar(select(Event.task_guid).where(Event.kind == "task_completed",
-                                                             Event.task_spec == "exemption_review"))
-    case.override(overrides.reset, case.id, review_guid, reason="复议撤销了暂缓决定")
+        recheck_guid = s.scalar(select(Event.task_guid).where(Event.kind == "task_completed",
+                                                              Event.task_spec == "recheck"))
+    case.override(overrides.reset, case.id, recheck_guid, reason="复议撤销了信用惩戒")
     instance = case.instance()
     assert (instance.status, instance.outcome, instance.completed_at) == ("running", None, None)
-    assert list(case.tasks()) == ["exemption_review"]
+    assert list(case.tasks()) == ["recheck"]
 
 
 def test_suspend_and_resume(wf, session_factory, clock):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from engine.store import Event, OpenTask
 from webapp import db
-from web_support import REGISTRATION, add_user, instance_version as version
+from web_support import NOTICE, REGISTRATION, add_user, instance_version as version
 
 COMMITMENT = {"signed_on": "2026-03-02", "signatory": "法定代表人甲"}
 
@@ -65,8 +65,7 @@ def test_claimed_task_is_completed_only_by_its_claimant(app, login):
     assert second.post(f"/tasks/{notice}/claim").status_code == 403
     page = second.get(f"/tasks/{notice}").get_data(as_text=True)
     assert 'data-testid="claimed-by-other"' in page and "water.clerk" in page
-    form = {"notice_problems": "未安装计量设施", "required_acts": ["install_meter"], "rectify_days": "5",
-            "notice_served_on": "2026-03-02", "service_method": "direct", "legal_basis": "水法第六十九条",
+    form = {**NOTICE,
             "instance_version": version(app)}
     refused = second.post(f"/tasks/{notice}", data=form)
     assert refused.status_code == 409 and "已由 water.clerk 认领" in refused.get_data(as_text=True)

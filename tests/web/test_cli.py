@@ -41,7 +41,8 @@ def test_timers_run_once_moves_an_expired_case(app, login, fixed_clock):
              "permit_no": None, "permit_issuer": None, "permit_valid_from": None, "permit_valid_to": None,
              "has_meter": False, "meter_serial": None, "hidden_well": False}, clerk)
         steps = [("commitment", {"signed_on": "2026-03-02"}), ("inspect", {
-            "in_coverage": True, "has_permit": False, "purpose": "commercial", "urban_village": False}),
+            "in_coverage": True, "has_permit": False, "purpose": "commercial", "urban_village": False,
+            "obstructed": False}),
             ("notice", {"notice_served_on": "2026-03-02", "rectify_days": 5})]
         for spec, data in steps:
             guid = session.scalar(select(OpenTask.task_guid).where(OpenTask.case_id == case.id,

@@ -53,7 +53,10 @@ def direct_counts(app, start: date, end: date, now: datetime) -> dict:
         t["new"] += case.created_at >= lo
         finished = inst.completed_at is not None and inst.completed_at < hi
         t["closed"] += inst.status == "completed" and finished
-        t["exempt"] += inst.status == "completed" and finished and inst.outcome == "end_exempt"
+        reviews = sorted((e for e in events if e.case_id == case.id and e.task_spec == "exemption_review"
+                          and e.created_at < hi), key=lambda e: e.chain_no)
+        t["exempt"] += bool(reviews) and reviews[-1].data.get("exemption_approved") is True \
+            and inst.status != "cancelled"
         t["cancelled"] += inst.status == "cancelled" and finished
     for spec, key, wanted in (("seal_well", "sealed", None), ("permit_approval", "permitted", True)):
         done = {e.case_id for e in events if e.task_spec == spec and e.created_at < hi
@@ -83,12 +86,15 @@ def test_dashboard_numbers_equal_direct_counts(app, login, campaign, fixed_clock
     direct = direct_counts(app, date(2026, 2, 1), date(2026, 3, 10), now)
 
     # The scenario, as a person would count it (see build_campaign).
-    assert totals(page) == {"registered": "9", "closed": "3", "open": "5", "sealed": "1", "permitted": "1",
+    # The sealed well is being patrolled, the permitted one waits for the network and the exempt one for
+    # its review: none of them is closed.
+    assert totals(page) == {"registered": "9", "closed": "0", "open": "8", "sealed": "1", "permitted": "1",
                             "exempt": "1", "in_rectification": "2", "overdue_tasks": "1"}
     towns = table(page, "table-towns", "town")
-    assert towns["xiacun"] == {"town-registered": "3", "town-new": "3", "town-closed": "1", "town-open": "1",
+    assert towns["xiacun"] == {"town-registered": "3", "town-new": "3", "town-closed": "0", "town-open": "2",
                                "town-sealed": "1", "town-permitted": "0", "town-exempt": "0",
-                               "town-in_rectification": "1", "town-rate": "33%"}
+                               "town-in_rectification": "1", "town-rate": "0%"}
+    assert towns["chengqu"]["town-exempt"] == "1"
     assert towns["nanhuang"]["town-permitted"] == "1"  # the refused permit does not count
     assert len(towns) == 18 and towns["yuli"]["town-registered"] == "0"  # every town, and the total row
 
@@ -112,18 +118,18 @@ def test_dashboard_numbers_equal_direct_counts(app, login, campaign, fixed_clock
     weeks = table(page, "table-weeks", "week")
     assert len(weeks) == 12 and list(weeks)[-1] == "2026-03-09"
     assert {k: int(v["week-registered"]) for k, v in weeks.items() if v["week-registered"] != "0"} == direct["weeks"]
-    assert weeks["2026-02-02"] == {"week-registered": "3", "week-closed": "3", "week-sealed": "1"}
+    assert weeks["2026-02-02"] == {"week-registered": "3", "week-closed": "0", "week-sealed": "1"}
 
 
 def test_period_counts_what_happened_before_its_end_and_within_it(app, login, campaign):
     office = login("leading_office.clerk")  # every account of the office, not only supervisors
     february = _page(office, start="2026-02-01", end="2026-02-28")
     assert {k: totals(february)[k] for k in ("registered", "closed", "sealed", "permitted", "exempt")} == \
-        {"registered": "3", "closed": "3", "sealed": "1", "permitted": "1", "exempt": "1"}
+        {"registered": "3", "closed": "0", "sealed": "1", "permitted": "1", "exempt": "1"}
     week = _page(office, start="2026-03-02", end="2026-03-08")
     town_total = table(week, "table-towns", "town")["all"]
-    assert (town_total["town-registered"], town_total["town-new"], town_total["town-closed"]) == ("8", "5", "3")
-    assert "本期新登记 5" in week and "本期 0，办结率 38%" in week
+    assert (town_total["town-registered"], town_total["town-new"], town_total["town-closed"]) == ("8", "5", "0")
+    assert "本期新登记 5" in week and "本期 0，办结率 0%" in week
     for day in ("2026-02-01", "2026-03-10"):
         direct = direct_counts(app, date.fromisoformat(day), date.fromisoformat(day), datetime.now(timezone.utc))
         one_day = table(_page(office, start=day, end=day), "table-towns", "town")

@@ -75,7 +75,7 @@ def test_report_figures_equal_the_dashboards_for_the_same_period(app, login, cam
             assert _rows(report, testid, key) == _rows(dashboard, testid, key), (kind, testid)
         assert "未发布稿（预览）" in report
     weekly = office.get("/dashboard/reports/preview", query_string=_query("weekly")).get_data(as_text=True)
-    assert re.search(r"全市共登记自备井8眼，其中本期新登记5眼；已办结3件（本期0件），未办结4件，撤销1件", weekly)
+    assert re.search(r"全市共登记自备井8眼，其中本期新登记5眼；已办结0件（本期0件），未办结7件，撤销1件", weekly)
 
 
 def test_docx_contains_the_figures_and_its_download_is_recorded(app, login, campaign):
@@ -87,7 +87,7 @@ def test_docx_contains_the_figures_and_its_download_is_recorded(app, login, camp
     text = _text(response.data)
     assert "乳山市地下水专项整治行动简报" in text and "未发布稿（预览）" in text
     assert "统计期：2026年2月1日至2026年3月10日" in text
-    assert "全市共登记自备井9眼，其中本期新登记9眼；已办结3件（本期3件），未办结5件，撤销1件" in text
+    assert "全市共登记自备井9眼，其中本期新登记9眼；已办结0件（本期0件），未办结8件，撤销1件" in text
     assert "已封井1眼（本期1眼），已办理取水许可1眼（本期1眼），暂不列入封停1眼" in text
     assert "整改中2件；各部门待办任务5项，其中逾期1项" in text
     page = office.get("/dashboard/", query_string={"start": "2026-02-01", "end": "2026-03-10"}).get_data(as_text=True)
@@ -96,7 +96,7 @@ def test_docx_contains_the_figures_and_its_download_is_recorded(app, login, camp
     assert (f"夏村镇 | {xiacun['town-registered']} | {xiacun['town-new']} | {xiacun['town-closed']} | "
             f"{xiacun['town-open']} | {xiacun['town-sealed']} | {xiacun['town-permitted']} | "
             f"{xiacun['town-exempt']} | {xiacun['town-rate']}") in text
-    assert "合计 | 9 | 9 | 3 | 5 | 1 | 1 | 1 | 33%" in text
+    assert "合计 | 9 | 9 | 0 | 8 | 1 | 1 | 1 | 0%" in text
     assert "整改情况报告 | 1 | 1" in text and "市水利局 | 3 | 1" in text
     assert "3月2日—3月8日 | 5 | 0 | 0" in text and "督查第一阶段 | 2022年7月21日—2022年8月31日 | 已结束" in text
     assert "{{" not in text and "{%" not in text

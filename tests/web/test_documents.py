@@ -10,14 +10,15 @@ from docx import Document as Docx
 from sqlalchemy import func, select
 
 from engine.store import Event, OpenTask
-from web_support import REGISTRATION, instance_version, submit, task_guid_in, walk_to_notice
+from web_support import REGISTRATION, problem_rows, instance_version, submit, task_guid_in, walk_to_notice
 from webapp import db
 from webapp.documents import catalogue
 from webapp.documents.numbering import next_serial
 from webapp.models import Document, DocumentSeries
 
-NOTICE = {"notice_problems": "未办理取水许可\n未安装取水计量设施", "required_acts": ["install_meter", "stop_and_seal"],
-          "rectify_days": "5", "notice_served_on": "2026-03-02", "service_method": "lodged",
+NOTICE = {**problem_rows(("no_permit", "未办理取水许可", "stop_and_seal", 5),
+                        ("no_meter", "未安装取水计量设施", "install_meter", 5)),
+          "notice_served_on": "2026-03-02", "service_method": "lodged",
           "legal_basis": "《中华人民共和国水法》第六十九条\n《地下水管理条例》第五十六条"}
 
 
@@ -74,9 +75,10 @@ def test_notice_states_party_facts_basis_deadline_and_remedies(app, login):
     assert f"{REGISTRATION['user_name']}：" in text
     assert "1. 未办理取水许可" in text and "2. 未安装取水计量设施" in text
     assert "《中华人民共和国水法》第六十九条、《地下水管理条例》第五十六条" in text
-    assert "1. 安装计量设施" in text and "2. 停止取水并封井" in text
     # 5 working days from Monday 2 March 2026: Monday 9 March, as the deadline timer computes it.
-    assert "于2026年3月9日前完成下列整改" in text and "不足十日，按工作日计算" in text
+    assert "1. 未办理取水许可：停止取水并封井，于2026年3月9日前完成（期限5日）" in text
+    assert "2. 未安装取水计量设施：安装计量设施，于2026年3月9日前完成" in text
+    assert "全部问题应于2026年3月9日前整改完毕" in text and "不足十日的期限按工作日计算" in text
     assert "六十日内向乳山市人民政府申请行政复议" in text and "六个月内依法向人民法院提起行政诉讼" in text
     assert "{{" not in text and "{%" not in text
     with app.app_context():
@@ -86,9 +88,11 @@ def test_notice_states_party_facts_basis_deadline_and_remedies(app, login):
 
 def test_a_long_period_counts_calendar_days_and_moves_off_a_holiday(app, login):
     # 30 days from 2 March 2026 end on Wednesday 1 April, a working day: the rule says calendar days.
-    water = serve_notice(app, login, {"rectify_days": "30"})
+    water = serve_notice(app, login, {"problems-1-rectify_days": "30"})
     text = text_of(download(water, app, "rectification_notice").data)
-    assert "于2026年4月1日前完成下列整改" in text and "按自然日计算" in text
+    assert "安装计量设施，于2026年4月1日前完成（期限30日）" in text and "于2026年3月9日前完成（期限5日）" in text
+    assert "全部问题应于2026年4月1日前整改完毕" in text
+    assert "不足十日的期限按工作日计算" in text and "十日以上的期限按自然日计算" in text
 
 
 def test_service_receipt_names_the_notice_and_the_method(app, login):
@@ -227,7 +231,8 @@ def test_sealing_record_with_disposal_seal_number_and_position(app, login):
     steps = [("water.clerk", "rectify_report", {"reported_on": "2026-03-02", "report_summary": "已停止取水"}),
              ("water_group.clerk", "supply_connection", {"supply_agreement_no": "GS-2026-001",
                                                          "connected_on": "2026-03-02"}),
-             ("enforcement.clerk", "seal_well", {"sealed_on": "2026-03-02", "disposal_type": "standby",
+             ("enforcement.clerk", "seal_well", {"seal_obstructed": "no", "sealed_on": "2026-03-02",
+                                                 "disposal_type": "standby",
                                                  "seal_no": "F-0007", "latitude": "36.9125",
                                                  "longitude": "121.5372"})]
     for user, spec, data in steps:

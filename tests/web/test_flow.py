@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from engine.store import Event, Instance, OpenTask
 from webapp import db
 from webapp.models import Case, Well, WaterUser
-from web_support import INSPECTION, REGISTRATION, instance_version, submit, task_guid_in, walk_to_notice
+from web_support import NOTICE, INSPECTION, REGISTRATION, instance_version, submit, task_guid_in, walk_to_notice
 
 
 def field_names(app, form_cls, **kwargs):
@@ -205,11 +205,7 @@ def test_inbox_filters_counts_and_paging(make_app, login):
     assert 'data-testid="step-inspect"' in all_pages
 
 
-NOTICE_FORM = {
-    "notice_problems": "未安装取水计量设施\n未办理取水许可", "required_acts": ["install_meter", "stop_and_seal"],
-    "rectify_days": "5", "notice_served_on": "2026-03-02", "service_method": "direct",
-    "legal_basis": "《中华人民共和国水法》第六十九条",
-}
+NOTICE_FORM = NOTICE
 
 
 def test_notice_sets_the_working_day_deadline_shown_in_the_inbox(app, login):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from engine.store import Event, OpenTask
 from webapp import db
 from webapp.models import Case
-from web_support import REGISTRATION, instance_version as version
+from web_support import NOTICE, REGISTRATION, instance_version as version
 
 
 def open_task(app, spec):
@@ -33,9 +33,7 @@ def to_report(app, login):
         "purpose": "industrial", "urban_village": "no", "has_meter": "no", "tax_registered": "no",
         "obstructed": "no", "findings": "未安装计量设施", "instance_version": version(app)})
     water.post(f"/tasks/{open_task(app, 'notice').task_guid}", data={
-        "notice_problems": "未安装计量设施", "required_acts": ["install_meter"], "rectify_days": "5",
-        "notice_served_on": "2026-03-02", "service_method": "direct", "legal_basis": "水法第六十九条",
-        "instance_version": version(app)})
+        **NOTICE, "instance_version": version(app)})
     return open_task(app, "rectify_report")
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import select, text
 from engine import Actor, assignment, overrides
 from engine.db import make_engine
 from engine.store import EngineBase, Event, Instance, OpenTask
+from web_support import NOTICE
 from webapp import create_app, db, workflow
 from webapp.cli import seed_departments_and_accounts
 from webapp.departments import DEMO_PASSWORD
@@ -90,8 +91,7 @@ FORMS = {
     "inspect": {"inspected_on": "2026-03-02", "inspectors": "执法证 3701001", "in_coverage": "yes",
                 "has_permit": "no", "purpose": "industrial", "urban_village": "no", "has_meter": "no",
                 "tax_registered": "no", "obstructed": "no", "findings": "未安装计量设施"},
-    "notice": {"notice_problems": "未安装计量设施", "required_acts": ["install_meter"], "rectify_days": "5",
-               "notice_served_on": "2026-03-02", "service_method": "direct", "legal_basis": "水法第六十九条"},
+    "notice": NOTICE,
 }
 # step -> (department of its inbox, the clerk of that lane: the one who claims it before a release)
 STEPS = {"commitment": (CASE_TOWN, "xiacun.clerk"),

@@ -40,6 +40,32 @@ INSPECTION = {
 }
 
 
+def problem_rows(*rows) -> dict:
+    """Notice form fields for problem rows given as (kind, description, act, days)."""
+    fields = {}
+    for i, (kind, text, act, days) in enumerate(rows):
+        fields.update({f"problems-{i}-kind": kind, f"problems-{i}-description": text,
+                       f"problems-{i}-required_act": act, f"problems-{i}-rectify_days": str(days)})
+    return fields
+
+
+# A notice with two problems of five working days (the deadline timer: Monday 9 March 2026).
+NOTICE = {
+    **problem_rows(("no_meter", "未安装取水计量设施", "install_meter", 5),
+                   ("in_coverage", "位于公共供水管网覆盖范围内，仍取用地下水", "stop_and_seal", 5)),
+    "notice_served_on": "2026-03-02", "service_method": "direct", "legal_basis": "《中华人民共和国水法》第六十九条",
+}
+
+
+def close_out(*closed: bool, evidence: str = "现场核查照片 ZP-01") -> dict:
+    """Recheck form fields for the case's open problems 1..n (ids in notice order), closed or not."""
+    fields = {}
+    for i, ok in enumerate(closed):
+        fields.update({f"problems-{i}-problem_id": str(i + 1), f"problems-{i}-closed": "yes" if ok else "no",
+                       f"problems-{i}-evidence": evidence if ok else ""})
+    return fields
+
+
 def submit(client, guid, data, version):
     return client.post(f"/tasks/{guid}", data={**data, "instance_version": version})
 

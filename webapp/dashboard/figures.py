@@ -4,8 +4,10 @@ What is counted (README "Dashboard and briefings" says the same):
 
 - 登记 registered: cases (``well_case``) created before the period's end; 本期新登记: created within it.
 - 已办结 closed: the case's process completed (``wf_instance.status = 'completed'``) before the end,
-  whatever its end event; of them 整治完成 ``end_done``, 纳入信用监管 ``end_sanctioned`` and
-  暂不列入封停 exempt = ``end_exempt`` (the office approved the urban-village exemption).
+  whatever its end event; of them 整治完成 ``end_done`` and 纳入信用监管 ``end_sanctioned``. A sealed
+  well's case stays open while it is patrolled (巡查), until a patrol ends the patrols (``end_patrol``).
+- 暂不列入封停 exempt: cases whose latest urban-village exemption review before the end approved it
+  (the case then waits for its next review, so it is not closed).
 - 已撤销 cancelled: cancelled by a supervisor before the end. 未办结 open = registered − closed − cancelled.
 - 已封井 sealed: cases whose ``seal_well`` step (封井记录) was completed before the end.
 - 已办证 permitted: cases whose ``permit_approval`` step was completed with ``permit_approved`` true.
@@ -116,13 +118,13 @@ def _towns(session: Session, start: datetime, end: datetime) -> list[dict]:
         "closed_in_period": _count_if(finished("completed", Instance.completed_at >= start)),
         "done": _count_if(finished("completed", Instance.outcome == "end_done")),
         "sanctioned": _count_if(finished("completed", Instance.outcome == "end_sanctioned")),
-        "exempt": _count_if(finished("completed", Instance.outcome == "end_exempt")),
         "cancelled": _count_if(finished("cancelled")),
     }
     rows = {row.town: row._mapping for row in session.execute(
         select(Case.town, *(expr.label(key) for key, expr in counted.items()))
         .outerjoin(Instance, Instance.id == Case.instance_id)
         .where(Case.created_at < end).group_by(Case.town))}
+    exempt = _exempt(session, end)
     sealed = _step_cases(session, "seal_well", start, end)
     permitted = _step_cases(session, "permit_approval", start, end,
                             Event.data["permit_approved"].as_boolean() == true())
@@ -136,6 +138,7 @@ def _towns(session: Session, start: datetime, end: datetime) -> list[dict]:
     for code in codes:
         row = {key: int(rows[code][key]) if code in rows else 0 for key in counted}
         row["open"] = row["registered"] - row["closed"] - row["cancelled"]
+        row["exempt"] = exempt.get(code, 0)
         row["sealed"], row["sealed_in_period"] = sealed.get(code, (0, 0))
         row["permitted"], row["permitted_in_period"] = permitted.get(code, (0, 0))
         row["in_rectification"] = int(rectifying.get(code, 0))
@@ -153,6 +156,21 @@ def _step_cases(session: Session, spec: str, start: datetime, end: datetime, *co
              .where(Event.kind == "task_completed", Event.task_spec == spec, Event.created_at < end, *conditions)
              .group_by(Case.town))
     return {town: (int(total), int(recent)) for town, total, recent in session.execute(query)}
+
+
+def _exempt(session: Session, end: datetime) -> dict:
+    """town -> cases whose latest exemption review before the end approved the exemption (not cancelled)."""
+    latest = (select(func.max(Event.chain_no).label("chain_no"))
+              .where(Event.kind == "task_completed", Event.task_spec == "exemption_review", Event.created_at < end)
+              .group_by(Event.case_id).subquery())
+    query = (select(Case.town, func.count(func.distinct(Event.case_id)))
+             .join(latest, latest.c.chain_no == Event.chain_no)
+             .join(Case, Case.id == Event.case_id)
+             .outerjoin(Instance, Instance.id == Case.instance_id)
+             .where(Event.data["exemption_approved"].as_boolean() == true(),
+                    func.coalesce(Instance.status, "") != "cancelled")
+             .group_by(Case.town))
+    return {town: int(n) for town, n in session.execute(query)}
 
 
 def _percent(part: int, whole: int) -> str:

@@ -69,11 +69,11 @@ TEMPLATES = {
         ("addressee", "{{ party.name }}："),
         ("body", "经查，你（单位）位于{{ well.location }}的自备井（编号 {{ well.well_no }}）存在下列问题："),
         ("item", "{{ loop.index }}. {{ line }}", "problems"),
-        ("body", "上述行为违反了{{ legal_basis_inline }}的规定。依据上述规定，现责令你（单位）"
-                 "于{{ deadline }}前完成下列整改："),
-        ("item", "{{ loop.index }}. {{ line }}", "acts"),
-        ("body", "整改期限为{{ data.rectify_days }}日（{{ deadline_rule }}），自本通知书送达之日（{{ data.notice_served_on }}）"
-                 "起计算。整改完成后，请及时向{{ water_authority }}书面报告，并提供相关证明材料。"),
+        ("body", "上述行为违反了{{ legal_basis_inline }}的规定。依据上述规定，现责令你（单位）按下列要求限期整改："),
+        ("item", "{{ loop.index }}. {{ line }}", "orders"),
+        ("body", "各项整改期限自本通知书送达之日（{{ data.notice_served_on }}）起计算（{{ deadline_rule }}），"
+                 "全部问题应于{{ deadline }}前整改完毕。整改完成后，请及时向{{ water_authority }}书面报告，"
+                 "并提供相关证明材料，逐项销号。"),
         ("body", "逾期不整改或整改不到位的，本机关将依法予以行政处罚，依法实施封井，并将你（单位）的失信行为"
                  "记入诚信档案、实施信用惩戒。"),
         ("body", "{{ remedies }}"),
@@ -100,6 +100,18 @@ TEMPLATES = {
                    ("属地镇（街道）", "{{ town }}　　签名：______________"),
                    ("用水户", "{{ party.name }}　　签名：______________")]),
     ] + SIGN,
+    "patrol_record": HEAD + [
+        PARTY_TABLE, WELL_TABLE,
+        ("table", [("巡查日期", "{{ data.patrolled_on }}"), ("巡查人员", "{{ data.patrollers }}"),
+                   ("封存设施是否完好", "{{ data.seal_intact }}"), ("是否恢复取水或私自启封", "{{ data.abstraction_resumed }}"),
+                   ("是否继续定期巡查", "{{ data.continue_patrol }}")]),
+        ("heading", "巡查情况"),
+        ("item", "{{ line }}", "patrol_findings"),
+        ("body", "发现封存设施被破坏或恢复取水的，属于新的违法行为，由执法部门依法从重处罚并重新封井。"),
+        ("blank", ""),
+        ("sign", "巡查人员（签名）：______________"),
+        ("sign", "{{ issued_on }}"),
+    ],
 }
 
 
@@ -157,8 +169,10 @@ def build(kind: str, blocks: list) -> Document:
 
 
 def main() -> None:
+    # Imported here: penalty_templates builds on this module's HEAD, SIGN and tables.
+    from .penalty_templates import PENALTY_TEMPLATES
     HERE.mkdir(exist_ok=True)
-    for kind, blocks in TEMPLATES.items():
+    for kind, blocks in {**TEMPLATES, **PENALTY_TEMPLATES}.items():
         build(kind, blocks).save(HERE / f"{kind}.docx")
         print(f"wrote {HERE / f'{kind}.docx'}")
 

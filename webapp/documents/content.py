@@ -57,14 +57,28 @@ def _well(case: Case) -> dict:
 
 
 def _deadline(data: dict) -> dict:
-    """The rectification deadline exactly as the diagram's timer computes it (same calendar function)."""
+    """The rectification deadline exactly as the diagram's timer computes it (same calendar function):
+    the longest problem's period from service."""
     served, days = data.get("notice_served_on"), data.get("rectify_days")
     if not served or not days:
         return {}
     end = statutory_deadline_date(date.fromisoformat(served), int(days))
-    rule = ("不足十日，按工作日计算，不含法定节假日" if days < WORKING_DAY_THRESHOLD
-            else "按自然日计算，期满日为法定节假日的，顺延至节假日后的第一个工作日")
-    return {"deadline": format_date_zh(end), "deadline_rule": rule}
+    rows = data.get("problems") or []
+    short = any(row["rectify_days"] < WORKING_DAY_THRESHOLD for row in rows) or (
+        not rows and days < WORKING_DAY_THRESHOLD)
+    long = any(row["rectify_days"] >= WORKING_DAY_THRESHOLD for row in rows) or (
+        not rows and days >= WORKING_DAY_THRESHOLD)
+    rules = (["不足十日的期限按工作日计算，不含法定节假日"] if short else []) + (
+        ["十日以上的期限按自然日计算，期满日为法定节假日的，顺延至节假日后的第一个工作日"] if long else [])
+    return {"deadline": format_date_zh(end), "deadline_rule": "；".join(rules)}
+
+
+def _orders(data: dict) -> list[str]:
+    """Each problem's required act and its own deadline, as the notice orders them."""
+    acts = dict(REQUIRED_ACTS)
+    return [f"{row['description']}：{acts.get(row['required_act'], row['required_act'])}，"
+            f"于{format_date_zh(date.fromisoformat(row['deadline']))}前完成（期限{row['rectify_days']}日）"
+            for row in data.get("problems") or [] if row.get("deadline")]
 
 
 def build(kind: Kind, case: Case, number: str, issued_on: date, data: dict,
@@ -73,17 +87,27 @@ def build(kind: Kind, case: Case, number: str, issued_on: date, data: dict,
     acts = dict(REQUIRED_ACTS)
     return {
         "kind_name": kind.name, "number": number, "issued_on": format_date_zh(issued_on),
-        "issuer": authority(kind.issuer), "water_authority": authority("water"),
+        "issuer": authority(case.town if kind.issuer == "town" else kind.issuer),
+        "water_authority": authority("water"),
         "case_number": case.number, "town": directory.name(case.town),
         "party": _party(case), "well": _well(case),
         "data": {key: NONE if value == EMPTY_DISPLAY else value
                  for key, value in display_data(kind.form_key, data).items()},
         "findings": _lines(data.get("findings")),
-        "problems": _lines(data.get("notice_problems")),
+        "patrol_findings": _lines(data.get("patrol_findings")),
+        "problems": [row["description"] for row in data.get("problems") or []] or _lines(data.get("notice_problems")),
+        "orders": _orders(data),
         "acts": [acts.get(code, code) for code in data.get("required_acts") or []],
         "legal_basis_inline": "、".join(_lines(data.get("legal_basis"))) or NONE,
         "remedies": REMEDIES.format(doc="通知"),
         "served": served or {},
         "service_note": SERVICE_NOTES.get(data.get("service_method") or "", ""),
         **_deadline(data),
+        **penalty_context(kind, case, data),
     }
+
+
+def penalty_context(kind: Kind, case: Case, data: dict) -> dict:
+    """The penalty documents' own part (imported here: penalty_content reads this module's texts)."""
+    from .penalty_content import context
+    return context(kind, case, data)

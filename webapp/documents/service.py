@@ -63,7 +63,7 @@ def issue_for_step(session: Session, engine: Engine, case: Case, form_key: str, 
     """Issue the documents of the step just completed with ``data``; returns them in issuing order."""
     year = today_in_china().year
     issued, served = [], None
-    for kind in issued_by(form_key):
+    for kind in issued_by(form_key, data):
         serial = numbering.next_serial(session, kind.code, year)
         doc = _store(session, engine, case, kind, year, serial, 1, data, task_guid, user, served)
         served = served or {"kind_name": kind.name, "number": doc.number}

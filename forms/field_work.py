@@ -1,0 +1,40 @@
+"""Forms of the work in the field after the procedure's main steps: the police's handling of an
+obstructed inspection or sealing (plan §四(三)), and the periodic patrol of sealed wells (plan §五)."""
+
+from __future__ import annotations
+
+from .base import TaskForm
+from .choices import POLICE_OUTCOMES
+from .common import long_text, past_date, short_text
+from .fields import YesNoField, ZhSelectField
+
+
+class PoliceRecordForm(TaskForm):
+    """公安机关处置: what the police did about obstruction or violence; the on-site step is then done
+    again (the case waits on this task until the police have acted)."""
+
+    form_key = "police_record"
+    title = "公安机关处置"
+
+    handled_on = past_date("处置日期")
+    police_unit = short_text("出警单位", description="如：乳山市公安局××派出所")
+    police_case_no = short_text("警情或案件编号")
+    police_outcome = ZhSelectField("处置结果", choices=POLICE_OUTCOMES)
+    police_measures = long_text("处置情况", description="到场时间、采取的措施、对阻挠人员的处理")
+
+
+class PatrolRecordForm(TaskForm):
+    """封井巡查: the town checks a sealed well on schedule; a broken seal or renewed abstraction is a
+    new act: the well is sealed again (and the penalty follows, with aggravation)."""
+
+    form_key = "patrol_record"
+    title = "封井巡查"
+
+    patrolled_on = past_date("巡查日期")
+    patrollers = short_text("巡查人员", max_len=200)
+    seal_intact = YesNoField("封存设施（封条、井盖、封填）是否完好")
+    abstraction_resumed = YesNoField("是否发现恢复取水或私自启封")
+    continue_patrol = YesNoField(
+        "是否继续定期巡查", default="yes",
+        description="封存完好且已永久封填（机井封填）的，可选“否”结束巡查；其余应继续巡查")
+    patrol_findings = long_text("巡查情况", description="现场情况、照片编号；发现问题的写明经过")

@@ -1,0 +1,57 @@
+"""What a step needs from its case before the form, and what it writes besides the workflow after.
+
+``CaseInfo`` is what ``TaskForm.for_case`` may start from; ``after_step`` runs in the step's transaction
+right after ``Engine.complete``: the problem list, then the step's documents (which read it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import Engine
+from engine.store import Event, Instance
+
+from . import problems
+from .documents import service as documents
+from .models import Case, Document, User
+
+
+@dataclass
+class CaseInfo:
+    session: Session
+    case: Case
+
+    def latest(self, form_key: str) -> dict:
+        """The values the case's latest step with this form was completed with ({} if none yet)."""
+        return self.session.scalar(select(Event.data).where(
+            Event.case_id == self.case.id, Event.kind == "task_completed", Event.form_key == form_key)
+            .order_by(Event.chain_no.desc()).limit(1)) or {}
+
+    @cached_property
+    def category(self) -> str | None:
+        return self.session.scalar(select(Instance.category).where(Instance.id == self.case.instance_id))
+
+    @cached_property
+    def network_arrived(self) -> bool:
+        """The public network has reached the well since it was inspected (a coverage announcement)."""
+        return self.session.scalar(select(Event.id).where(
+            Event.case_id == self.case.id, Event.kind == "message_received",
+            Event.data["message"].as_string() == "network_arrives").limit(1)) is not None
+
+    @cached_property
+    def open_problems(self) -> list:
+        return problems.open_problems(self.session, self.case.id)
+
+
+def after_step(session: Session, engine: Engine, case: Case, form_key: str, task_guid: str, data: dict,
+               user: User) -> list[Document]:
+    """Write what the completed step adds to the case; returns the documents it issued."""
+    if form_key == "rectification_notice":
+        problems.record_notice(session, case, task_guid, data)
+    elif form_key == "recheck":
+        problems.record_recheck(session, case, data, user)
+    session.flush()
+    return documents.issue_for_step(session, engine, case, form_key, task_guid, data, user)
