@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 from alembic import command
@@ -99,8 +100,23 @@ def verify_audit():
     raise SystemExit(1)
 
 
+diagrams_cli = AppGroup("diagrams", help="流程图")
+
+
+@diagrams_cli.command("export")
+@click.option("--to", "folder", type=click.Path(file_okay=False), default=None,
+              help="目标目录（默认 docs/diagrams）")
+def export_diagrams(folder: str | None):
+    """Write every diagram as the app draws it to SVG files (for docs/procedure.md)."""
+    from .diagram import export
+
+    written = export.write(workflow.engine().current.files, Path(folder) if folder else export.DOCS)
+    click.echo("已写出：" + "、".join(p.name for p in written))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(audit_cli)
+    app.cli.add_command(diagrams_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(timers_cli)
     app.cli.add_command(seed)

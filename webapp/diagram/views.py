@@ -22,7 +22,7 @@ from .overlays import case_overlays
 from .queries import case_history, case_open_tasks, case_timers, describe_duration, heat_levels, step_heat
 from .render import NoDiagram, Overlay, render_svg
 
-TOWN_LANE_LABEL = "所属镇区"
+from .export import TOWN_LANE_LABEL  # noqa: E402  (one label for the page and the exported files)
 
 
 @dataclass
