@@ -1,20 +1,17 @@
 """Cases: the list, one case's page (data, where it stands, timeline) and registering a new well."""
 from __future__ import annotations
 
-import io
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from sqlalchemy.exc import IntegrityError
 
 from engine import EngineError
 from engine.calendar import today_in_china
-from engine.store import utcnow
 from forms.register import RegisterWellForm
 
-from . import db, problems, workflow
+from . import db, problems, spreadsheets, workflow
 from .case_export import workbook as case_export_workbook
 from .cases_service import RegistrationRefused, actor_of, register_case
 from . import directory
@@ -66,11 +63,7 @@ def export():
     workflow.engine().record(session, "cases_exported", actor=actor_of(current_user),
                              data={"rows": len(rows), "town": town, "q": q})
     db.commit()
-    day = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
-    response = send_file(io.BytesIO(data), as_attachment=True, download_name=f"cases-{day}.xlsx", max_age=0,
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return spreadsheets.download(data, "cases")
 
 
 @bp.get("/<int:case_id>")

@@ -5,17 +5,14 @@ case export, is for the units that keep the ledger, and is on the record.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.calendar import today_in_china
-from engine.store import utcnow
 
 from . import db, directory, spreadsheets, workflow
 from .cases_service import actor_of
@@ -101,8 +98,4 @@ def export():
     workflow.engine().record(session, "problems_exported", actor=actor_of(current_user),
                              data={"rows": len(rows), **{k: v for k, v in filters.args().items() if v}})
     db.commit()
-    day = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
-    response = send_file(io.BytesIO(data), as_attachment=True, download_name=f"problems-{day}.xlsx", max_age=0,
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return spreadsheets.download(data, "problems")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -15,7 +16,22 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Sheet = tuple[str, list[tuple[str, int]], Iterable[list]]  # (title, [(header, width)], rows)
+
+
+def download(data: bytes, stem: str):
+    """A workbook as a download named after the day in China (``cases-20260302.xlsx``), never cached:
+    a copy of personal data stays in no proxy or browser cache."""
+    from flask import current_app, send_file
+
+    from engine.store import utcnow
+
+    day = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
+    response = send_file(io.BytesIO(data), as_attachment=True, download_name=f"{stem}-{day}.xlsx", max_age=0,
+                         mimetype=XLSX)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def workbook(sheets: list[Sheet]) -> bytes:

@@ -1,15 +1,13 @@
 """The penalty's task forms (forms/penalty*.py): good data, the law's ranges and dates, Chinese refusals.
 
-Self-contained: a bare Flask app binds each form in a POST request context; "today" is Monday
-2 March 2026, inside the working-day calendar's data.
+Forms are bound by tests/forms/conftest.py's ``bind``; "today" is Monday 2 March 2026 here (inside the
+working-day calendar's data), not the other form tests' day.
 """
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from flask import Flask
-from werkzeug.datastructures import MultiDict
 
 from forms import FORMS
 from forms import validators as v
@@ -19,33 +17,9 @@ from forms.penalty_rules import BASES, FINE_GUIDANCE
 TODAY = dt.date(2026, 3, 2)
 
 
-@pytest.fixture(scope="module")
-def forms_app():
-    app = Flask(__name__)
-    app.config.update(SECRET_KEY="forms-test", WTF_CSRF_ENABLED=False, TESTING=True)
-    return app
-
-
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
+def fixed_today(monkeypatch):  # overrides the conftest's day for this module
     monkeypatch.setattr(v, "today", lambda: TODAY)
-
-
-@pytest.fixture
-def bind(forms_app):
-    contexts = []
-
-    def _bind(form_cls, data):
-        formdata = MultiDict([(k, item) for k, value in data.items()
-                              for item in (value if isinstance(value, list) else [value])])
-        ctx = forms_app.test_request_context(method="POST", data=formdata)
-        ctx.push()
-        contexts.append(ctx)
-        return form_cls(formdata=formdata)
-
-    yield _bind
-    for ctx in reversed(contexts):
-        ctx.pop()
 
 
 OFFICERS = "甲（执法证号0001）、乙（执法证号0002）"
