@@ -8,7 +8,7 @@ import sys
 from typing import ClassVar
 
 from flask_wtf import FlaskForm
-from wtforms.fields import SubmitField
+from wtforms.fields import FileField, MultipleFileField, SubmitField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import NumberRange
 from wtforms.widgets import HiddenInput
@@ -65,6 +65,10 @@ def spec_label(spec: UnboundField, name: str) -> str:
     return str(label) if label else name
 
 
+def _is_file(field) -> bool:
+    return isinstance(field, (FileField, MultipleFileField))
+
+
 class TaskForm(ZhForm):
     """Base of the forms that complete a user task.
 
@@ -106,7 +110,14 @@ class TaskForm(ZhForm):
 
     def business_fields(self) -> list:
         """The bound fields that hold task data, in display order (for templates)."""
-        return [f for f in self if f.name not in self.NON_DATA_FIELDS]
+        return [f for f in self if f.name not in self.NON_DATA_FIELDS and not _is_file(f)]
+
+    def uploads(self) -> dict[str, list]:
+        """The files selected in the form's file fields: ``{field name: [FileStorage, …]}``, fields
+        without files left out. Files are kept by the web app with the step, never in the task data:
+        the workflow engine stores JSON."""
+        found = {f.name: f.uploads() for f in self if _is_file(f) and hasattr(f, "uploads")}
+        return {name: files for name, files in found.items() if files}
 
     def task_data(self) -> dict:
         """The business values as JSON-serialisable data for the workflow.

@@ -7,6 +7,7 @@ from .base import TaskForm
 from .choices import POLICE_OUTCOMES
 from .common import long_text, past_date, short_text
 from .fields import YesNoField, ZhSelectField
+from .uploads import evidence_field
 
 
 class PoliceRecordForm(TaskForm):
@@ -21,6 +22,7 @@ class PoliceRecordForm(TaskForm):
     police_case_no = short_text("警情或案件编号")
     police_outcome = ZhSelectField("处置结果", choices=POLICE_OUTCOMES)
     police_measures = long_text("处置情况", description="到场时间、采取的措施、对阻挠人员的处理")
+    police_files = evidence_field("处置材料（选填）", description="现场照片、出警记录或处理决定")
 
 
 class PatrolRecordForm(TaskForm):
@@ -38,3 +40,4 @@ class PatrolRecordForm(TaskForm):
         "是否继续定期巡查", default="yes",
         description="封存完好且已永久封填（机井封填）的，可选“否”结束巡查；其余应继续巡查")
     patrol_findings = long_text("巡查情况", description="现场情况、照片编号；发现问题的写明经过")
+    patrol_photos = evidence_field("巡查照片（选填）", description="封条、井口和周边情况")

@@ -12,6 +12,7 @@ from .choices import SERVICE_METHODS
 from .common import long_text, past_date
 from .fields import ZhSelectField
 from .problems import SPARE_ROWS, ProblemRow, derive, describe_rows, notice_rows
+from .uploads import evidence_field
 from .validators import NotOlderThan
 
 # The usual basis of a notice: unlicensed abstraction (水法 Art 69) and abstraction
@@ -94,3 +95,4 @@ class RectificationReportForm(TaskForm):
 
     reported_on = past_date("报告日期")
     report_summary = long_text("整改情况", description="用水户报告的整改措施、完成情况及证明材料")
+    report_files = evidence_field("证明材料（选填）", description="用水户提交的整改报告、照片、票据等")

@@ -18,6 +18,7 @@ from .penalty_execution import (PenaltyLatePaymentForm, PenaltyPaymentForm, Pena
                                 PenaltySubstituteSealingForm)
 from .penalty_rules import (BASIS_CHOICES, FINE_GUIDANCE, MAX_SERVICE_AGE_DAYS, OFFICERS_HINT, ConditionalFields,
                             FineInRange, WorkingDaysAfter)
+from .uploads import evidence_field
 from .validators import InFuture, NotOlderThan, Required, RequiredWhen
 
 CASE_SOURCES = (("inspection", "现场检查发现"), ("recheck", "复查（回头看）发现"), ("patrol", "巡查发现"),
@@ -60,6 +61,7 @@ class PenaltyInvestigationForm(ConditionalFields, TaskForm):
                                         description="拟给予行政处罚时选择。" + FINE_GUIDANCE)
     no_penalty_reason = long_text("不予处罚的理由", required=False, max_len=1000,
                                   description="调查结论为不予行政处罚时填写，如违法事实不能成立")
+    investigation_files = evidence_field("证据材料（选填）", description="现场照片、询问笔录等的照片或扫描件")
 
 
 class PenaltyLegalReviewForm(TaskForm):

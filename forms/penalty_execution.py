@@ -10,6 +10,7 @@ from .choices import DISPOSAL_TYPES, SERVICE_METHODS
 from .common import SHORT_TEXT_MAX, long_text, past_date, short_text
 from .fields import StrippedStringField, YesNoField, ZhDateField, ZhFloatField, ZhIntegerField, ZhSelectField
 from .penalty_rules import MAX_SERVICE_AGE_DAYS, ConditionalFields, WorkingDaysAfter
+from .uploads import evidence_field
 from .validators import InFuture, NotInFuture, NotOlderThan, NumberBetween, Required, RequiredWhen
 
 AMOUNT = NumberBetween(0, min_inclusive=False, message="{label}应大于0")
@@ -127,3 +128,4 @@ class PenaltySubstituteSealingForm(TaskForm):
     substitute_witness = short_text("当事人或见证人")
     substitute_cost = ZhFloatField("实际代履行费用（元）", [Required(), COST])
     substitute_notes = long_text("现场情况（选填）", required=False, max_len=1000)
+    substitute_photos = evidence_field("封井照片（选填）", description="代履行前后、封条和现场记录")

@@ -12,6 +12,7 @@ from .base import TaskForm
 from .common import long_text, past_date
 from .fields import YesNoField, ZhDateField
 from .problems import CloseOutRow, describe_rows
+from .uploads import evidence_field
 from .validators import NotBefore, NotInFuture
 
 MAX_PROBLEMS = 20
@@ -32,6 +33,7 @@ class RecheckForm(TaskForm):
     problems = FieldList(FormField(CloseOutRow), label="逐项销号", min_entries=0, max_entries=MAX_PROBLEMS)
     recheck_passed = YesNoField("问题是否全部整改到位")
     recheck_findings = long_text("复查情况", description="逐项说明问题整改情况；未整改到位的写明原因")
+    evidence_files = evidence_field("整改证据（选填）", description="整改后的现场照片、缴费凭证、协议等")
 
     @classmethod
     def for_case(cls, case_info) -> "RecheckForm":

@@ -30,7 +30,7 @@ def create_app(settings: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import admin, assignments, auth, cases, cli, diagram, filters, inbox, ledger, overrides, security, supervise, tasks
-    from . import coverage, documents, problem_list
+    from . import attachments, coverage, documents, problem_list
     from .dashboard import routes as dashboard
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
@@ -43,6 +43,7 @@ def create_app(settings: dict | None = None) -> Flask:
     app.register_blueprint(diagram.bp)
     app.register_blueprint(ledger.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(attachments.bp)
     app.register_blueprint(problem_list.bp)
     app.register_blueprint(coverage.bp)
     coverage.init_app(app)

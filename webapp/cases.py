@@ -12,6 +12,7 @@ from engine.calendar import today_in_china
 from forms.register import RegisterWellForm
 
 from . import db, problems, spreadsheets, workflow
+from .attachments import storage as attachments
 from .case_export import workbook as case_export_workbook
 from .cases_service import RegistrationRefused, actor_of, register_case
 from . import directory
@@ -73,9 +74,11 @@ def show(case_id: int):
     case = session.get(Case, case_id) or abort(404)
     require(can_view_case(current_user, case), case_id=case.id)
     groups = documents.for_case(session, case.id)
+    files = attachments.for_case(session, case.id)
     return render_template("cases/show.html", case=case, instance=case_instance(session, case),
                            tasks=case_tasks(session, case.id), events=case_events(session, case.id),
                            document_groups=groups, regenerate_form=RegenerateForm(),
+                           attachment_groups=files, attachment_counts=attachments.counts_by_step(files),
                            problems=problems.for_case(session, case.id), today=today_in_china(),
                            timers=case_timers(session, case.instance_id),
                            timer_titles=workflow.engine().current.timer_events,

@@ -5,6 +5,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from forms import uploads
+
 PREFIX = "WELLS_"
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -17,6 +19,9 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "AUDIT_KEY": (None, "key of the audit trail's hash chain (HMAC); default derived from WELLS_SECRET_KEY. Set it once: events chained with another key no longer verify"),
     "DEMO": ("0", "1 = demo mode: runs without WELLS_SECRET_KEY (a fixed, public development key); never in production"),
     "UPLOAD_DIR": (str(INSTANCE / "uploads"), "folder for photos and evidence files"),
+    "UPLOAD_MAX_FILES": (str(uploads.MAX_FILES), "photos and evidence files one step may carry"),
+    "UPLOAD_MAX_FILE_MB": (str(uploads.MAX_FILE_MB), "largest photo or evidence file, in MB"),
+    "UPLOAD_MAX_TOTAL_MB": (str(uploads.MAX_TOTAL_MB), "all files of one step together, in MB; a request may be 1 MB more"),
     "TIMEZONE": ("Asia/Shanghai", "timezone in which times are shown (statutory deadlines always end at 24:00 China time)"),
     "BPMN_DIR": (str(ROOT / "bpmn"), "folder of the diagrams (.bpmn, .dmn)"),
     "RATELIMIT_STORAGE_URI": ("memory://", "storage for the failed-login limiter (e.g. redis://127.0.0.1:6379)"),
@@ -33,14 +38,28 @@ class ConfigError(RuntimeError):
     """The environment cannot run the application (a missing secret key…); the message says what to set."""
 
 
-def _positive_int(name: str, value) -> int:
+def _positive_int(name: str, value, unit: str = "days") -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
         number = 0
     if number < 1:
-        raise ConfigError(f"{PREFIX}{name} must be a whole number of days of at least 1 (got {value!r}).")
+        raise ConfigError(f"{PREFIX}{name} must be a whole number of {unit} of at least 1 (got {value!r}).")
     return number
+
+
+def _upload_limits(values: dict) -> dict:
+    """The upload limits, and the request limit that follows from them: a step's files plus 1 MB for the
+    form's text. A request limit below the files' would answer a clerk's photos with a bare error page
+    and lose the whole form, instead of a message next to the file box."""
+    limits = {"UPLOAD_MAX_FILES": _positive_int("UPLOAD_MAX_FILES", values["UPLOAD_MAX_FILES"], "files"),
+              "UPLOAD_MAX_FILE_MB": _positive_int("UPLOAD_MAX_FILE_MB", values["UPLOAD_MAX_FILE_MB"], "MB"),
+              "UPLOAD_MAX_TOTAL_MB": _positive_int("UPLOAD_MAX_TOTAL_MB", values["UPLOAD_MAX_TOTAL_MB"], "MB")}
+    if limits["UPLOAD_MAX_FILE_MB"] > limits["UPLOAD_MAX_TOTAL_MB"]:
+        raise ConfigError(f"{PREFIX}UPLOAD_MAX_FILE_MB ({limits['UPLOAD_MAX_FILE_MB']}) cannot be larger than "
+                          f"{PREFIX}UPLOAD_MAX_TOTAL_MB ({limits['UPLOAD_MAX_TOTAL_MB']}).")
+    limits["MAX_CONTENT_LENGTH"] = (limits["UPLOAD_MAX_TOTAL_MB"] + 1) * 1024 * 1024
+    return limits
 
 
 def from_environment(overrides: dict | None = None) -> dict:
@@ -65,6 +84,7 @@ def from_environment(overrides: dict | None = None) -> dict:
         "DB_PRE_PING": str(values["DB_PRE_PING"]) == "1",
         "DEMO": demo,
         "UPLOAD_DIR": values["UPLOAD_DIR"],
+        **_upload_limits(values),
         "TIMEZONE": values["TIMEZONE"],
         "BPMN_DIR": values["BPMN_DIR"],
         "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE_URI"],
@@ -81,7 +101,6 @@ def from_environment(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,  # two weeks on a clerk's own phone, not a year
         "BOOTSTRAP_SERVE_LOCAL": True,
-        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,  # a clerk may fill a long inspection form in the field
     }
     config.update({k: v for k, v in overrides.items() if k not in SETTINGS})

@@ -1,7 +1,8 @@
 """What a step needs from its case before the form, and what it writes besides the workflow after.
 
 ``CaseInfo`` is what ``TaskForm.for_case`` may start from; ``after_step`` runs in the step's transaction
-right after ``Engine.complete``: the problem list, then the step's documents (which read it).
+right after ``Engine.complete``: the problem list, then the step's documents (which read it), then the
+photos and evidence files uploaded with the form.
 """
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
 
 from engine import Engine
 from engine.store import Event, Instance
 
 from . import problems
+from .attachments import storage as attachments
 from .documents import service as documents
 from .models import Case, Document, User
 
@@ -47,11 +50,17 @@ class CaseInfo:
 
 
 def after_step(session: Session, engine: Engine, case: Case, form_key: str, task_guid: str, data: dict,
-               user: User) -> list[Document]:
-    """Write what the completed step adds to the case; returns the documents it issued."""
+               user: User, uploads: dict[str, list[FileStorage]] | None = None) -> list[Document]:
+    """Write what the completed step adds to the case; returns the documents it issued.
+
+    Files come last: a step refused for its document has written nothing to disk. Files written before
+    a later failure are deleted when the transaction ends without a commit (see ``attachments.storage``).
+    """
     if form_key == "rectification_notice":
         problems.record_notice(session, case, task_guid, data)
     elif form_key == "recheck":
         problems.record_recheck(session, case, data, user)
     session.flush()
-    return documents.issue_for_step(session, engine, case, form_key, task_guid, data, user)
+    issued = documents.issue_for_step(session, engine, case, form_key, task_guid, data, user)
+    attachments.store(session, engine, case, form_key, task_guid, uploads or {}, user)
+    return issued

@@ -56,8 +56,9 @@ def show(task_guid: str):
                                        expected_version=form.instance_version.data,
                                        departments=tuple(current_user.inboxes),
                                        may_take_over=is_head_of(current_user, task.department))
-            # The step's problem list and documents are written in the step's transaction: all or nothing.
-            issued = after_step(session, workflow.engine(), case, task.form_key, task_guid, data, current_user)
+            # The step's problem list, documents and files are written in the step's transaction: all or nothing.
+            issued = after_step(session, workflow.engine(), case, task.form_key, task_guid, data, current_user,
+                                form.uploads())
         except TaskAlreadyHandled as exc:
             session.rollback()
             flash(str(exc), "warning")
