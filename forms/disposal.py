@@ -10,6 +10,7 @@ from .choices import DISPOSAL_TYPES
 from .common import SHORT_TEXT_MAX, long_text, past_date, short_text
 from .fields import (StrippedStringField, StrippedTextAreaField, YesNoField, ZhDateField, ZhFloatField,
                      ZhSelectField)
+from .uploads import evidence_field
 from .validators import NotBefore, NotInFuture, RequiredWhen, WithinCity, is_blank
 
 
@@ -45,6 +46,7 @@ class SealingRecordForm(TaskForm):
     longitude = ZhFloatField("经度", [RequiredWhen("seal_obstructed", "no"), WithinCity("lon")],
                              description="十进制度，如 121.5372")
     sealing_notes = long_text("备注（选填）", required=False, max_len=1000)
+    sealing_photos = evidence_field("封井照片（选填）", description="封井前后、封条、井口封填情况；受阻的，现场情况")
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -7,6 +7,7 @@ from .base import TaskForm
 from .choices import PURPOSES
 from .common import long_text, past_date, short_text
 from .fields import YesNoField, ZhDateField, ZhSelectField
+from .uploads import evidence_field
 from .validators import InFuture, RequiredWhen
 
 
@@ -42,6 +43,7 @@ class InspectionForm(TaskForm):
     obstructed = YesNoField("是否拒绝或阻挠检查",
                             description="选“是”将同时记录为违法情形，必要时移送公安机关")
     findings = long_text("检查情况", description="现场检查笔录的主要内容：取水设施、计量、用途、存在的问题等")
+    site_photos = evidence_field("现场照片（选填）", description="井口、取水设施、计量设施、周边管网等")
 
 
 class ExemptionReviewForm(TaskForm):

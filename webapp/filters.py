@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask_login import current_user
 
 from forms.overrides import change_label
+from forms.uploads import Limits
 from forms.registry import describe
 from forms.identifiers import mask_party_id
 
@@ -45,6 +46,8 @@ EVENT_LABELS = {
     "document_generated": "生成文书",
     "document_regenerated": "重新生成文书",
     "document_downloaded": "下载文书",
+    "file_uploaded": "上传附件",
+    "file_downloaded": "下载附件",
     "problems_exported": "导出问题清单",
     "coverage_announced": "发布管网覆盖扩展",
     "report_published": "发布调度简报",
@@ -87,6 +90,8 @@ def field_kind(field) -> str:
         return "hidden"
     if isinstance(widget, widgets.SubmitInput):
         return "submit"
+    if getattr(widget, "input_type", None) == "file":
+        return "file"
     if getattr(option, "input_type", None) in ("radio", "checkbox"):
         return "choices"
     if getattr(widget, "input_type", None) == "checkbox":
@@ -96,6 +101,13 @@ def field_kind(field) -> str:
     if isinstance(widget, widgets.TextArea):
         return "textarea"
     return "input"
+
+
+def file_size(size: int) -> str:
+    """Bytes as a clerk reads them: 850 KB, 3.2 MB."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def nav_counts() -> dict[str, int]:
@@ -128,4 +140,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(lambda kind: OVERRIDE_TYPES.get(kind, kind), "override_label")
     app.add_template_filter(lambda p: PRIORITIES.get(p, p), "priority")
     app.add_template_global(field_kind, "field_kind")
+    app.add_template_global(Limits.current, "upload_limits")
+    app.add_template_filter(file_size, "filesize")
     app.add_template_global(change_label, "change_label")

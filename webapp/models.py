@@ -246,6 +246,31 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Attachment(Base):
+    """A photo or evidence file uploaded with a step (附件). The bytes are on disk under the upload folder
+    (``stored_path``, relative to it, a random name); the clerk's own file name is only shown, never used
+    on disk. Written in the step's transaction (``webapp/attachments/storage.py``)."""
+
+    __tablename__ = "case_attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("well_case.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36), index=True)  # the step it came with
+    form_key: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))  # from the content, not from the browser
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_path: Mapped[str] = mapped_column(String(255), unique=True)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
 # Tables of feature packages, declared on this Base in their own modules: imported here so that every
 # user of Base.metadata (the migrations' environment, the tests' truncation, the app) knows them.
 from .dashboard.store import CampaignReport  # noqa: E402,F401
