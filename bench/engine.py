@@ -64,7 +64,7 @@ COMMITMENT = {"signed_on": "2026-03-02", "signatory": "法定代表人"}
 INSPECTION = {
     "inspected_on": "2026-03-02", "inspectors": "执法证 3701001、3701002", "in_coverage": True,
     "has_permit": False, "purpose": "industrial", "urban_village": False, "has_meter": False,
-    "tax_registered": False, "obstructed": False, "findings": "未办理取水许可，未安装计量设施。",
+    "tax_registered": False, "obstructed": False, "hidden_well": False, "findings": "未办理取水许可，未安装计量设施。",
 }
 
 

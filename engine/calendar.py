@@ -32,6 +32,8 @@ __all__ = [
     "WORKING_DAY_THRESHOLD",
     "CalendarDataMissing",
     "add_working_days",
+    "after_expiry",
+    "before_expiry",
     "is_working_day",
     "next_working_day",
     "start_of_day",
@@ -199,6 +201,19 @@ def start_of_day(day: date | str) -> str:
     """The first second of a day in China as an ISO datetime: the timer expression of a review fixed
     for a date (e.g. an exemption's next review), ``start_of_day("2026-09-01")``."""
     return datetime.combine(_parse_start(day), time(0, 0, 0), tzinfo=TIMEZONE).isoformat()
+
+
+def before_expiry(valid_to: date | str | None, days: int) -> str:
+    """Start of the day ``days`` before ``valid_to`` (China), e.g. when to raise a non-renewal decision
+    ahead of a permit's expiry; with no date known, today (the task then asks for the date)."""
+    if not valid_to:
+        return datetime.combine(today_in_china(), time(0, 0, 0), tzinfo=TIMEZONE).isoformat()
+    return start_of_day(_parse_start(valid_to) - timedelta(days=_check_count(days, "提前天数 days", allow_zero=True)))
+
+
+def after_expiry(valid_to: date | str) -> str:
+    """Start of the day after ``valid_to`` (China): the first day a permit no longer covers."""
+    return start_of_day(_parse_start(valid_to) + timedelta(days=1))
 
 
 def today_in_china() -> date:

@@ -5,7 +5,7 @@ the database, so a diagram edited in a modeler cannot do more than the procedure
 """
 from __future__ import annotations
 
-from .calendar import start_of_day, statutory_deadline
+from .calendar import after_expiry, before_expiry, start_of_day, statutory_deadline
 from .fines import hearing_applies, late_payment_surcharge
 
 SERVICES = {
@@ -14,6 +14,10 @@ SERVICES = {
     "statutory_deadline": statutory_deadline,
     # start_of_day("YYYY-MM-DD") -> ISO datetime at 00:00 China time (a review due on a date).
     "start_of_day": start_of_day,
+    # before_expiry(valid_to, days) / after_expiry(valid_to) -> ISO datetimes at 00:00 China time: when a
+    # permit's non-renewal falls due (today if the expiry date is unknown) and the day after it expires.
+    "before_expiry": before_expiry,
+    "after_expiry": after_expiry,
     # hearing_applies(party_kind, fine) -> whether the fine reaches the hearing threshold (fines.py).
     "hearing_applies": hearing_applies,
     # late_payment_surcharge(fine, due_date, paid_on) -> yuan: 3 % a day after the deadline, at most

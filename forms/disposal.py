@@ -3,7 +3,7 @@ abstraction-permit decision (the two ways a case can end with the well dealt wit
 
 from __future__ import annotations
 
-from wtforms.validators import Length
+from wtforms.validators import Length, ValidationError
 
 from .base import TaskForm
 from .choices import DISPOSAL_TYPES
@@ -11,7 +11,13 @@ from .common import SHORT_TEXT_MAX, long_text, past_date, short_text
 from .fields import (StrippedStringField, StrippedTextAreaField, YesNoField, ZhDateField, ZhFloatField,
                      ZhSelectField)
 from .uploads import evidence_field
-from .validators import NotBefore, NotInFuture, RequiredWhen, WithinCity, is_blank
+from .validators import NotBefore, NotInFuture, Required, RequiredWhen, WithinCity, is_blank
+
+
+# The usual grounds; the clerk may adapt them to the case.
+DEFAULT_NON_RENEWAL_GROUNDS = (
+    "你（单位）的取水工程位于乳山市公共供水管网覆盖范围内。依据《山东省水资源条例》第三十条、《取水许可和"
+    "水资源费征收管理条例》第二十条第（五）项及乳山市地下水专项整治行动方案，取水许可有效期届满后不予延续。")
 
 
 class SupplyConnectionForm(TaskForm):
@@ -81,3 +87,33 @@ class PermitApprovalForm(TaskForm):
         [RequiredWhen("permit_approved", "yes", "批准取水许可的，须填写{label}"),
          NotBefore("permit_valid_from", strict=True)])
     approval_opinion = long_text("审批意见")
+
+
+class NonRenewalForm(TaskForm):
+    """作出不予延续决定: a licensed well inside the network's coverage gets no renewal (plan §三(一));
+    the written decision must come before the permit expires, else renewal is deemed granted
+    (行政许可法 Art 50)."""
+
+    form_key = "non_renewal"
+    title = "作出不予延续决定"
+
+    permit_no = short_text("取水许可证号")
+    permit_expires_on = ZhDateField(
+        "许可有效期截止日期", [Required()],
+        description="许可证上载明的有效期截止日；届满次日起转入接通公共供水和封井")
+    decided_on = past_date("决定日期")
+    non_renewal_grounds = long_text("不予延续的理由", max_len=1000, default=DEFAULT_NON_RENEWAL_GROUNDS)
+
+    def validate_decided_on(self, field) -> None:
+        if field.data and self.permit_expires_on.data and field.data >= self.permit_expires_on.data:
+            raise ValidationError("不予延续决定须在许可有效期届满前作出：届满时未作决定的，视为准予延续"
+                                  "（《行政许可法》第五十条）。")
+
+    @classmethod
+    def for_case(cls, case_info) -> "NonRenewalForm":
+        form = cls()
+        well = getattr(getattr(case_info, "case", None), "well", None)
+        if not form.is_submitted() and well is not None:
+            form.process(data={"permit_no": well.permit_no, "permit_expires_on": well.permit_valid_to,
+                               "non_renewal_grounds": DEFAULT_NON_RENEWAL_GROUNDS})
+        return form

@@ -25,7 +25,7 @@ class CommitmentLetterForm(TaskForm):
 
 class InspectionForm(TaskForm):
     """现场检查: what the task force found on site; the answers feed the classification
-    table (coverage × permit × purpose × urban village)."""
+    table (hidden well × coverage × permit × purpose × urban village)."""
 
     form_key = "inspection"
     title = "现场检查"
@@ -38,6 +38,8 @@ class InspectionForm(TaskForm):
     has_permit = YesNoField("是否办理取水许可")
     purpose = ZhSelectField("取水用途", choices=PURPOSES)
     urban_village = YesNoField("是否属于城中村")
+    hidden_well = YesNoField("是否为隐瞒不报的自备井", default="no",
+                             description="未按要求申报、经检查查实的，依法从严处罚后封停")
     has_meter = YesNoField("是否安装计量设施")
     tax_registered = YesNoField("是否已登记缴纳水资源税和污水处理费")
     obstructed = YesNoField("是否拒绝或阻挠检查",

@@ -12,7 +12,7 @@ from datetime import date
 
 from .base import TaskForm, field_specs, spec_label
 from .choices import choice_label
-from .disposal import PermitApprovalForm, SealingRecordForm, SupplyConnectionForm
+from .disposal import NonRenewalForm, PermitApprovalForm, SealingRecordForm, SupplyConnectionForm
 from .field_work import PatrolRecordForm, PoliceRecordForm
 from .inspection import CommitmentLetterForm, ExemptionReviewForm, InspectionForm
 from .notice import RectificationNoticeForm, RectificationReportForm
@@ -34,6 +34,7 @@ _ALL: tuple[type[TaskForm], ...] = (
     CreditReviewForm,
     PoliceRecordForm,
     PatrolRecordForm,
+    NonRenewalForm,
     *PENALTY_FORMS,
 )
 

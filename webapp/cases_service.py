@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine import Actor, Engine
 from engine import overrides as engine_overrides
 
+from . import directory, villages
 from .models import Case, User, WaterUser, Well
 from .workflow import PROCESS_ID
 
@@ -32,6 +33,10 @@ def register_case(session: Session, engine: Engine, user_data: dict, well_data: 
     existing_well = session.scalar(select(Well).where(Well.well_no == well_data["well_no"]))
     if existing_well is not None:
         raise RegistrationRefused("well_no", f"井编号 {well_data['well_no']} 已经登记过，不能重复登记。")
+    refused = villages.check(session, well_data["town"], well_data.get("village") or "",
+                             directory.name(well_data["town"]))
+    if refused:
+        raise RegistrationRefused("village", refused)
     owner = session.scalar(select(WaterUser).where(WaterUser.party_id == user_data["party_id"]))
     if owner is None:
         owner = WaterUser(**user_data)
@@ -53,6 +58,8 @@ def register_case(session: Session, engine: Engine, user_data: dict, well_data: 
               "hidden_well": well.hidden_well, "party_kind": owner.kind,
               # Nothing obstructed so far: a step skipped by a supervisor still lets its gateway decide.
               "obstructed": False, "seal_obstructed": False,
+              # A licensed well's non-renewal falls due ahead of this date (None: unknown, asked then).
+              "permit_valid_to": well.permit_valid_to.isoformat() if well.permit_valid_to else None,
               # The patrol period in force when the case starts: its patrol timer counts it.
               "patrol_days": current_app.config["PATROL_DAYS"]},
         actor=actor_of(registered_by),

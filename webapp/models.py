@@ -274,3 +274,4 @@ class Attachment(Base):
 # Tables of feature packages, declared on this Base in their own modules: imported here so that every
 # user of Base.metadata (the migrations' environment, the tests' truncation, the app) knows them.
 from .dashboard.store import CampaignReport  # noqa: E402,F401
+from .villages import Village  # noqa: E402,F401

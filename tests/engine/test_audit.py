@@ -21,7 +21,7 @@ def chained(wf, session_factory):
             with session_factory() as s, s.begin():
                 inst = wf.start(s, "well_case", case_id, {"town": "xiacun"}, actor=WATER)
             for spec, data in [("commitment", {"signed_on": "2026-03-02"}),
-                               ("inspect", {"obstructed": False, "in_coverage": True, "has_permit": False, "purpose": "industrial",
+                               ("inspect", {"obstructed": False, "hidden_well": False, "in_coverage": True, "has_permit": False, "purpose": "industrial",
                                             "urban_village": False, "findings": "未安装计量设施"})]:
                 with session_factory() as s, s.begin():
                     guid = s.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == inst.id))

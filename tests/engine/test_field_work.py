@@ -13,9 +13,9 @@ from engine.store import Instance, OpenTask, Timer
 from engine.timers import run_once
 
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 2 March 2026, 10:00 in China
-START = {"obstructed": False, "seal_obstructed": False, "patrol_days": 30}
+START = {"obstructed": False, "hidden_well": False, "seal_obstructed": False, "patrol_days": 30}
 INSPECTION = {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False,
-              "obstructed": False}
+              "obstructed": False, "hidden_well": False}
 SEALED = {"seal_obstructed": False, "sealed_on": "2026-03-02", "disposal_type": "standby", "seal_no": "F-9"}
 POLICE = {"handled_on": "2026-03-02", "police_outcome": "order_restored", "police_measures": "到场制止"}
 PATROL_OK = {"patrolled_on": "2026-04-01", "seal_intact": True, "abstraction_resumed": False, "continue_patrol": True}

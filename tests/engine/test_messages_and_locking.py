@@ -88,7 +88,7 @@ def test_two_timer_workers_never_claim_the_same_timer(wf, session_factory):
         for case_id in (1, 2):
             with session_factory() as s, s.begin():
                 inst = wf.start(s, "well_case", case_id, {"town": "xiacun"})
-                for spec, data in [("commitment", {}), ("inspect", {"obstructed": False, "in_coverage": True, "has_permit": False,
+                for spec, data in [("commitment", {}), ("inspect", {"obstructed": False, "hidden_well": False, "in_coverage": True, "has_permit": False,
                                                                     "purpose": "industrial", "urban_village": False}),
                                    ("notice", {"notice_served_on": "2026-03-02", "rectify_days": 5})]:
                     guid = s.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == inst.id))
@@ -118,7 +118,7 @@ def test_sweep_skips_a_case_being_completed_and_never_deadlocks_with_it(wf, sess
     with time_machine.travel(datetime(2026, 3, 2, 2, tzinfo=timezone.utc), tick=False):
         with session_factory() as s, s.begin():
             inst = wf.start(s, "well_case", 1, {"town": "xiacun"})
-            for spec, data in [("commitment", {}), ("inspect", {"obstructed": False, "in_coverage": True, "has_permit": False,
+            for spec, data in [("commitment", {}), ("inspect", {"obstructed": False, "hidden_well": False, "in_coverage": True, "has_permit": False,
                                                                 "purpose": "industrial", "urban_village": False}),
                                ("notice", {"notice_served_on": "2026-03-02", "rectify_days": 5})]:
                 guid = s.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == inst.id))

@@ -15,7 +15,7 @@ from engine.store import Event, Instance, OpenTask
 WATER = Actor("water.clerk", "water")
 SUPERVISOR = Actor("leading_office.supervisor", "leading_office")
 INSPECTION = {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False,
-              "obstructed": False}
+              "obstructed": False, "hidden_well": False}
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ WATER = Actor("water.clerk", "water")
 INSPECTION = {
     "inspected_on": "2026-03-02", "inspectors": "执法证 3701001、3701002", "in_coverage": True,
     "has_permit": False, "purpose": "industrial", "urban_village": False, "has_meter": False,
-    "tax_registered": False, "obstructed": False, "findings": "未办理取水许可，未安装计量设施。",
+    "tax_registered": False, "obstructed": False, "hidden_well": False, "findings": "未办理取水许可，未安装计量设施。",
 }
 SEALED = {"seal_obstructed": False, "sealed_on": "2026-03-06", "disposal_type": "backfill", "seal_no": "F-001",
           "latitude": 36.9, "longitude": 121.5}

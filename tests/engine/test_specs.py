@@ -95,7 +95,7 @@ def test_classification_table_outcomes(wf, session_factory):
         for n, (inspection, expected) in enumerate(cases, start=1):
             with session_factory() as s, s.begin():
                 inst = wf.start(s, "well_case", n, {"town": "xiacun"})
-                for spec, data in [("commitment", {}), ("inspect", {**inspection, "obstructed": False})]:
+                for spec, data in [("commitment", {}), ("inspect", {**inspection, "obstructed": False, "hidden_well": False})]:
                     guid = s.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == inst.id,
                                                                      OpenTask.task_spec == spec))
                     wf.complete(s, guid, data, actor)

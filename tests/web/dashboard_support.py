@@ -44,7 +44,7 @@ def register(client, n: int, town: str) -> int:
 
 
 INSPECT = {"inspectors": "执法证 3701001、3701002", "has_meter": False, "tax_registered": False,
-           "obstructed": False, "findings": "现场检查记录。"}
+           "obstructed": False, "hidden_well": False, "findings": "现场检查记录。"}
 CATEGORY_INPUT = {
     "covered_unlicensed": {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False},
     "covered_licensed": {"in_coverage": True, "has_permit": True, "purpose": "industrial", "urban_village": False},

@@ -58,7 +58,7 @@ def test_claimed_task_is_completed_only_by_its_claimant(app, login):
     force.post(f"/tasks/{task(app, 'inspect').task_guid}", data={
         "inspected_on": "2026-03-02", "inspectors": "执法证 3701001", "in_coverage": "yes", "has_permit": "no",
         "purpose": "industrial", "urban_village": "no", "has_meter": "no", "tax_registered": "no",
-        "obstructed": "no", "findings": "未安装计量设施", "instance_version": version(app)})
+        "obstructed": "no", "hidden_well": "no", "findings": "未安装计量设施", "instance_version": version(app)})
     notice = task(app, "notice").task_guid
     first, second, head = login("water.clerk"), login("water.clerk2"), login("water.head")
     assert first.post(f"/tasks/{notice}/claim").status_code == 302
@@ -171,7 +171,7 @@ def test_seconded_task_force_members_work_both_inboxes(app, login):
     response = member.post(f"/tasks/{inspect.task_guid}", data={
         "inspected_on": "2026-03-02", "inspectors": "执法证 3701001", "in_coverage": "yes", "has_permit": "no",
         "purpose": "industrial", "urban_village": "no", "has_meter": "no", "tax_registered": "no",
-        "obstructed": "no", "findings": "未安装计量设施", "instance_version": version(app)})
+        "obstructed": "no", "hidden_well": "no", "findings": "未安装计量设施", "instance_version": version(app)})
     assert response.status_code == 302
     (done,) = [e for e in events(app, "task_completed") if e.task_spec == "inspect"]
     assert (done.actor, done.actor_department) == ("water.inspector", "water")  # home department kept

@@ -42,7 +42,7 @@ def test_timers_run_once_moves_an_expired_case(app, login, fixed_clock):
              "has_meter": False, "meter_serial": None, "hidden_well": False}, clerk)
         steps = [("commitment", {"signed_on": "2026-03-02"}), ("inspect", {
             "in_coverage": True, "has_permit": False, "purpose": "commercial", "urban_village": False,
-            "obstructed": False}),
+            "obstructed": False, "hidden_well": False}),
             ("notice", {"notice_served_on": "2026-03-02", "rectify_days": 5})]
         for spec, data in steps:
             guid = session.scalar(select(OpenTask.task_guid).where(OpenTask.case_id == case.id,

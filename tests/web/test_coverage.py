@@ -22,7 +22,7 @@ def permitted_case(app, login, well_no: str, town: str = "xiacun", village: str 
     case_id = int(response.headers["Location"].rsplit("/", 1)[1])
     steps = [("commitment", f"{town}.clerk", {"signed_on": "2026-03-02"}),
              ("inspect", "task_force.clerk", {"in_coverage": False, "has_permit": False, "purpose": "agricultural",
-                                              "urban_village": False, "obstructed": False}),
+                                              "urban_village": False, "obstructed": False, "hidden_well": False}),
              ("notice", "water.clerk", {"notice_served_on": "2026-03-02", "rectify_days": 5}),
              ("rectify_report", "water.clerk", {}),
              ("permit_approval", "approval.clerk", {"permit_approved": True}),

@@ -148,11 +148,13 @@ def test_case_at_notice_shows_current_step_done_steps_and_the_path(app, login):
         assert group(svg, flow).find(f"{SVG}polyline").get("marker-end") == "url(#case-arrow-path)"
     # The automatic steps between the inspection and the notice were passed; which of the two flows
     # from 处置方式 to the merge was taken, the record cannot tell.
-    assert state["obstruct_gw"] == state["classify"] == state["route_gw"] == state["merge_notice"] == "done"
-    for flow in ("flow_inspect_obstruct", "flow_obstruct_classify", "flow_classify_route", "flow_merge_notice"):
+    assert state["obstruct_gw"] == state["classify"] == state["route_gw"] == "done"
+    for flow in ("flow_inspect_obstruct", "flow_obstruct_classify", "flow_classify_route"):
         assert state[flow] == "path", flow
+    # The notice is reached through the merge or after a hidden well's penalty: the record cannot tell.
+    assert state["merge_notice"] == state["flow_merge_notice"] == state["hidden_penalty"] == "maybe"
     assert state["police_inspect"] == state["flow_obstruct_police"] == "none"  # nobody obstructed
-    assert state["flow_route_seal"] == state["flow_route_permit"] == "maybe"
+    assert state["flow_route_seal"] == state["flow_route_permit"] == state["flow_route_hidden"] == "maybe"
     for untouched in ("rectify_report", "exemption_review", "flow_route_exempt", "flow_notice_rectify",
                       "end_done", "deadline_timer"):
         assert state[untouched] == "none", untouched
@@ -248,9 +250,10 @@ def test_heatmap_counts_open_tasks_and_averages_time_per_step(app, login, fixed_
     assert group(svg, "recheck").find(f".//{SVG}g[@class='bpmn-heat-count']") is None  # no badge when empty
     assert "平均 1.5 天" in shown_text(group(svg, "inspect"))
     assert "0 件" in html and 'class="legend-swatch heat-5"' in html
-    steps = [s for s in re.findall(r'data-step="([^"]+)"', html)  # the table follows the diagram, left to right
-             if not s.startswith("pen_")]  # (penalty.bpmn's steps are listed first: its file sorts first)
+    # The table follows the diagrams, the main one first, each left to right.
+    steps = re.findall(r'data-step="([^"]+)"', html)
     assert steps[:2] == ["commitment", "inspect"] and steps.index("notice") < steps.index("recheck")
+    assert steps.index("reseal_well") < steps.index("pen_filing")
 
 
 def _history(*steps):

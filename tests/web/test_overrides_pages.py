@@ -31,7 +31,7 @@ def to_report(app, login):
     force.post(f"/tasks/{open_task(app, 'inspect').task_guid}", data={
         "inspected_on": "2026-03-02", "inspectors": "执法证 3701001", "in_coverage": "yes", "has_permit": "no",
         "purpose": "industrial", "urban_village": "no", "has_meter": "no", "tax_registered": "no",
-        "obstructed": "no", "findings": "未安装计量设施", "instance_version": version(app)})
+        "obstructed": "no", "hidden_well": "no", "findings": "未安装计量设施", "instance_version": version(app)})
     water.post(f"/tasks/{open_task(app, 'notice').task_guid}", data={
         **NOTICE, "instance_version": version(app)})
     return open_task(app, "rectify_report")

@@ -90,7 +90,7 @@ FORMS = {
     "commitment": {"signed_on": "2026-03-02", "signatory": "法定代表人甲"},
     "inspect": {"inspected_on": "2026-03-02", "inspectors": "执法证 3701001", "in_coverage": "yes",
                 "has_permit": "no", "purpose": "industrial", "urban_village": "no", "has_meter": "no",
-                "tax_registered": "no", "obstructed": "no", "findings": "未安装计量设施"},
+                "tax_registered": "no", "obstructed": "no", "hidden_well": "no", "findings": "未安装计量设施"},
     "notice": NOTICE,
 }
 # step -> (department of its inbox, the clerk of that lane: the one who claims it before a release)

@@ -36,7 +36,7 @@ def instance_version(app, case_id: int = 1) -> int:
 INSPECTION = {
     "inspected_on": "2026-03-02", "inspectors": "执法证 3701001、3701002", "in_coverage": "yes",
     "has_permit": "no", "purpose": "industrial", "urban_village": "no", "has_meter": "no",
-    "tax_registered": "no", "obstructed": "no", "findings": "未办理取水许可，未安装计量设施。",
+    "tax_registered": "no", "obstructed": "no", "hidden_well": "no", "findings": "未办理取水许可，未安装计量设施。",
 }
 
 

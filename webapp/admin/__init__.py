@@ -1,6 +1,7 @@
 """User and department administration (管理员 only; everyone else gets a 403 that is recorded).
 
 ``/admin/users``: list, create, edit, deactivate, reset passwords. ``/admin/departments``: list, rename.
+``/admin/villages``: each town's list of villages (村居名单) that registrations are checked against.
 Every change is one transaction, committed once in the route, and one audit event with before/after
 values (never a password or its hash). Administrators gain no right to act on tasks here.
 """
@@ -35,4 +36,4 @@ def index():
     return redirect(url_for(".users"))
 
 
-from . import departments, users  # noqa: E402,F401  (registers the routes on bp)
+from . import departments, users, villages  # noqa: E402,F401  (registers the routes on bp)

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from engine import EngineError
 
 from .. import db, directory, workflow
+from ..workflow import PROCESS_ID
 from ..departments import NAMES
 from ..filters import local_dt
 from ..models import Case
@@ -41,7 +42,7 @@ def lane_names() -> dict[str, str]:
 
 def _drawings(files: dict[str, str], overlays: dict[str, Overlay] | None = None) -> list[Drawing]:
     drawings = []
-    for number, name in enumerate(sorted(n for n in files if n.endswith(".bpmn"))):
+    for number, name in enumerate(_bpmn_files(files)):
         text, key = files[name], f"d{number}"
         processes = parse(text).processes
         title = "、".join(p_name or p_id for p_id, p_name in processes) or name
@@ -132,12 +133,17 @@ def heatmap():
 
 def _position(files: dict[str, str], element_id: str) -> tuple:
     """Where a step is drawn (file, left to right, top to bottom): the table follows the diagram."""
-    for name in sorted(n for n in files if n.endswith(".bpmn")):
+    for rank, name in enumerate(_bpmn_files(files)):
         for diagram in parse(files[name]).diagrams:
             for shape in diagram.shapes:
                 if shape.element.id == element_id:
-                    return name, shape.bounds.x, shape.bounds.y
-    return "~", 0.0, 0.0
+                    return rank, shape.bounds.x, shape.bounds.y
+    return len(files), 0.0, 0.0
+
+
+def _bpmn_files(files: dict[str, str]) -> list[str]:
+    """The .bpmn files, the case's main diagram first, then the sub-processes it calls by name."""
+    return sorted((n for n in files if n.endswith(".bpmn")), key=lambda n: (n != f"{PROCESS_ID}.bpmn", n))
 
 
 def _legend(top: int) -> list[tuple[int, str]]:

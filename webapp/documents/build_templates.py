@@ -100,6 +100,15 @@ TEMPLATES = {
                    ("属地镇（街道）", "{{ town }}　　签名：______________"),
                    ("用水户", "{{ party.name }}　　签名：______________")]),
     ] + SIGN,
+    "non_renewal": HEAD + [
+        ("addressee", "{{ party.name }}："),
+        ("body", "你（单位）持有的取水许可证（{{ data.permit_no }}）有效期至{{ data.permit_expires_on }}，"
+                 "取水地点为{{ well.location }}（机井编号 {{ well.well_no }}）。"),
+        ("body", "{{ data.non_renewal_grounds }}"),
+        ("body", "依据《中华人民共和国行政许可法》第五十条，本机关决定：对上述取水许可不予延续。许可有效期届满后，"
+                 "你（单位）应停止取用地下水，配合接通公共供水，并依法封停自备井。"),
+        ("body", "{{ remedies }}"),
+    ] + SIGN,
     "patrol_record": HEAD + [
         PARTY_TABLE, WELL_TABLE,
         ("table", [("巡查日期", "{{ data.patrolled_on }}"), ("巡查人员", "{{ data.patrollers }}"),

@@ -36,6 +36,7 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("service_receipt", "送达回证", "乳水送达", "water", "rectification_notice"),
     Kind("sealing_record", "封井记录及验收单", "乳水封验", "enforcement", "sealing_record", skip_if="seal_obstructed"),
     Kind("patrol_record", "巡查记录", "乳水巡查", "town", "patrol_record"),
+    Kind("non_renewal", "不予延续取水许可决定书", "乳审不延", "approval", "non_renewal"),
     # The administrative penalty (bpmn/penalty.bpmn); what they say: penalty_content.py. A decision not to
     # punish (it gives its grounds) issues no 处罚决定书; an owner who sealed after the reminder, no 代履行决定书.
     Kind("penalty_prior_notice", "行政处罚事先告知书", "乳水罚告", "water", "penalty_prior_notice"),

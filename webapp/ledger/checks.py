@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from forms.register import RegisterWellForm
 
+from .. import villages
 from ..models import WaterUser, Well
 from .columns import Column, choice_code, header_of, normalize_header
 from .template import SHEET
@@ -110,6 +111,7 @@ def check(data: bytes, cols: list[Column], towns: list[tuple[str, str]], own_tow
         raise LedgerUnreadable("文件中没有数据行：请从第2行起每行填写一口机井。")
     header = {c.name: c.header for c in cols}
     choices = [(c, n) for c, n in towns if own_town in (None, c)]
+    known, town_names = villages.lists(session), dict(towns)  # the village lists, read once per file
     result, checked = Checked(rows=len(body)), []
     for number, values in body:
         problems: list[Problem] = []
@@ -133,6 +135,9 @@ def check(data: bytes, cols: list[Column], towns: list[tuple[str, str]], own_tow
             if name == "town" and town_reported:
                 continue
             problems.extend(Problem(number, header.get(name, header_of(form[name].label.text)), m) for m in messages)
+        if not problems and (refused := villages.refusal(known, form.town.data, form.village.data or "",
+                                                          town_names.get(form.town.data, ""))):
+            problems.append(Problem(number, header["village"], refused))
         result.problems.extend(problems)
         checked.append((number, form, not problems))
     valid = _duplicates_in_file(checked, header, result)

@@ -1,0 +1,101 @@
+"""The hidden well's strict path and the licensed well's non-renewal, on the real diagrams."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from engine import Actor
+from engine.store import Instance, OpenTask, Timer
+from engine.timers import run_once
+
+TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 2 March 2026, 10:00 in China
+# What registration starts a case with (webapp.cases_service.register_case).
+START = {"obstructed": False, "seal_obstructed": False, "patrol_days": 30, "hidden_well": False,
+         "permit_valid_to": None}
+INSPECTION = {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False,
+              "obstructed": False, "hidden_well": False}
+APPROVAL = Actor("approval.clerk", "approval")
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(TODAY, tick=False) as traveller:
+        yield traveller
+
+
+class Case:
+    def __init__(self, wf, factory, **start):
+        self.wf, self.factory = wf, factory
+        with factory() as s, s.begin():
+            self.id = wf.start(s, "well_case", 1, {"town": "xiacun"}, data={**START, **start}).id
+
+    def tasks(self):
+        with self.factory() as s:
+            return {t.task_spec: t for t in s.scalars(select(OpenTask).where(OpenTask.instance_id == self.id))}
+
+    def complete(self, spec, data=None, actor=Actor("water.clerk", "water")):
+        with self.factory() as s, s.begin():
+            self.wf.complete(s, self.tasks()[spec].task_guid, data or {}, actor)
+
+    def instance(self):
+        with self.factory() as s:
+            return s.get(Instance, self.id)
+
+    def timers(self):
+        with self.factory() as s:
+            return [(t.task_spec, t.due_at) for t in s.scalars(select(Timer).where(Timer.instance_id == self.id))]
+
+
+def test_a_hidden_well_is_punished_first_then_sealed(wf, session_factory):
+    case = Case(wf, session_factory)
+    case.complete("commitment")
+    case.complete("inspect", {**INSPECTION, "hidden_well": True, "has_permit": True})
+    assert case.instance().category == "hidden"
+    assert list(case.tasks()) == ["pen_filing"]  # the penalty before anything else
+    case.complete("pen_filing", {"filed_on": "2026-03-02"})
+    case.complete("pen_investigation", {"investigation_conclusion": "no_penalty"})
+    assert list(case.tasks()) == ["notice"]
+    case.complete("notice", {"notice_served_on": "2026-03-02", "rectify_days": 5})
+    case.complete("rectify_report")
+    assert list(case.tasks()) == ["supply_connection"]  # the sealing path, whatever the permit
+
+
+def test_a_hidden_well_reported_at_registration_is_strict_too(wf, session_factory):
+    case = Case(wf, session_factory, hidden_well=True)
+    case.complete("commitment")
+    inspection = {k: v for k, v in INSPECTION.items() if k != "hidden_well"}  # not asked again
+    case.complete("inspect", inspection)
+    assert list(case.tasks()) == ["pen_filing"]
+
+
+def test_a_licensed_well_in_the_coverage_gets_no_renewal_and_is_sealed_at_expiry(wf, session_factory, clock):
+    case = Case(wf, session_factory, permit_valid_to="2026-06-30")
+    case.complete("commitment")
+    case.complete("inspect", {**INSPECTION, "has_permit": True, "has_meter": False})
+    assert case.instance().category == "covered_licensed"
+    case.complete("notice", {"notice_served_on": "2026-03-02", "rectify_days": 5})  # meter and tax meanwhile
+    case.complete("rectify_report")
+    # The decision falls due 60 days before the expiry (1 May, 00:00 China time), ahead of 行政许可法 Art 50.
+    assert case.tasks() == {} and case.timers() == [("nr_due_timer", datetime(2026, 4, 30, 16, tzinfo=timezone.utc))]
+    clock.move_to(datetime(2026, 5, 1, 1, tzinfo=timezone.utc))
+    assert run_once(wf, session_factory) == 1
+    (task,) = case.tasks().values()
+    assert (task.task_spec, task.department, task.form_key) == ("nr_decision", "approval", "non_renewal")
+    case.complete("nr_decision", {"permit_no": "取水（鲁威乳）字[2021]第009号", "permit_expires_on": "2026-06-30",
+                                  "decided_on": "2026-05-01"}, APPROVAL)
+    assert case.timers() == [("nr_expiry_timer", datetime(2026, 6, 30, 16, tzinfo=timezone.utc))]
+    clock.move_to(datetime(2026, 7, 1, 1, tzinfo=timezone.utc))
+    assert run_once(wf, session_factory) == 1
+    assert [(t.task_spec, t.department) for t in case.tasks().values()] == [("supply_connection", "water_group")]
+
+
+def test_a_permit_of_unknown_expiry_raises_the_decision_at_once(wf, session_factory):
+    case = Case(wf, session_factory)  # no permit expiry known at registration
+    case.complete("commitment")
+    case.complete("inspect", {**INSPECTION, "has_permit": True})
+    case.complete("notice", {"notice_served_on": "2026-03-02", "rectify_days": 5})
+    case.complete("rectify_report")
+    assert list(case.tasks()) == ["nr_decision"]  # the form asks for the expiry date

@@ -1,0 +1,65 @@
+"""A licensed well in the network's coverage: the written non-renewal before expiry, through the web."""
+from __future__ import annotations
+
+import io
+from datetime import datetime, timezone
+
+from docx import Document as Docx
+from sqlalchemy import select
+
+from engine.store import OpenTask
+from web_support import REGISTRATION, instance_version, submit, task_guid_in
+from webapp import db, workflow
+from webapp.cases_service import actor_of
+from webapp.models import Document, User
+
+LICENSED = {**REGISTRATION, "permit_no": "取水（鲁威乳）字[2021]第009号", "permit_issuer": "乳山市行政审批服务局",
+            "permit_valid_from": "2021-05-01", "permit_valid_to": "2026-04-30"}
+
+
+def to_decision(app, login, fixed_clock):
+    town = login("xiacun.clerk")
+    assert town.post("/cases/new", data=LICENSED).status_code == 302
+    steps = [("commitment", "xiacun.clerk", {"signed_on": "2026-03-02"}),
+             ("inspect", "task_force.clerk", {"in_coverage": True, "has_permit": True, "purpose": "industrial",
+                                              "urban_village": False, "obstructed": False, "hidden_well": False}),
+             ("notice", "water.clerk", {"notice_served_on": "2026-03-02", "rectify_days": 5}),
+             ("rectify_report", "water.clerk", {})]
+    with app.app_context():
+        session = db.session()
+        for spec, who, values in steps:
+            guid = session.scalar(select(OpenTask.task_guid).where(OpenTask.task_spec == spec))
+            workflow.engine().complete(session, guid, values,
+                                       actor_of(session.scalar(select(User).where(User.username == who))))
+        db.commit()
+    # 60 days before 30 April: 1 March, already past: the decision is due at once.
+    approval = login("approval.clerk")
+    return approval, task_guid_in(approval.get("/inbox/").get_data(as_text=True), "nr_decision")
+
+
+def test_the_decision_form_starts_from_the_registered_permit_and_refuses_a_late_date(app, login, fixed_clock):
+    approval, guid = to_decision(app, login, fixed_clock)
+    form = approval.get(f"/tasks/{guid}").get_data(as_text=True)
+    assert 'value="取水（鲁威乳）字[2021]第009号"' in form and 'value="2026-04-30"' in form
+    fixed_clock.move_to(datetime(2026, 5, 2, 2, tzinfo=timezone.utc))
+    approval = login("approval.clerk")
+    late = submit(approval, guid, {"permit_no": "取水（鲁威乳）字[2021]第009号", "permit_expires_on": "2026-04-30",
+                                   "decided_on": "2026-05-02", "non_renewal_grounds": "位于管网覆盖范围内。"},
+                  instance_version(app))
+    assert late.status_code == 422 and "视为准予延续" in late.get_data(as_text=True)
+
+
+def test_the_decision_issues_its_document_and_waits_for_the_expiry(app, login, fixed_clock):
+    approval, guid = to_decision(app, login, fixed_clock)
+    done = submit(approval, guid, {"permit_no": "取水（鲁威乳）字[2021]第009号", "permit_expires_on": "2026-04-30",
+                                   "decided_on": "2026-03-02", "non_renewal_grounds": "位于管网覆盖范围内。"},
+                  instance_version(app))
+    assert done.status_code == 302
+    with app.app_context():
+        doc = db.session().scalars(select(Document).where(Document.kind == "non_renewal")).one()
+        text = "\n".join(p.text for p in Docx(io.BytesIO(doc.content)).paragraphs)
+    assert doc.number == "乳审不延〔2026〕0001号" and "乳山市行政审批局" in text
+    assert "取水（鲁威乳）字[2021]第009号" in text and "2026年4月30日" in text and "第五十条" in text
+    assert "不服本决定" in text and "六十日内" in text
+    page = login("water.clerk").get("/cases/1").get_data(as_text=True)
+    assert "等待：许可有效期届满，2026-05-01 00:00" in page
