@@ -47,6 +47,15 @@ class InspectionForm(TaskForm):
     findings = long_text("检查情况", description="现场检查笔录的主要内容：取水设施、计量、用途、存在的问题等")
     site_photos = evidence_field("现场照片（选填）", description="井口、取水设施、计量设施、周边管网等")
 
+    @classmethod
+    def for_case(cls, case_info) -> "InspectionForm":
+        form = cls()
+        well = getattr(getattr(case_info, "case", None), "well", None)
+        if not form.is_submitted() and well is not None and well.hidden_well:
+            # Registered as hidden (a tip-off, the ledger): the inspector confirms it rather than re-enters it.
+            form.process(data={"hidden_well": "yes"})
+        return form
+
 
 class ExemptionReviewForm(TaskForm):
     """城中村暂缓封停审查: the leading-group office decides a street office's request."""

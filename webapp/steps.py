@@ -60,6 +60,9 @@ def after_step(session: Session, engine: Engine, case: Case, form_key: str, task
         problems.record_notice(session, case, task_guid, data)
     elif form_key == "recheck":
         problems.record_recheck(session, case, data, user)
+    elif form_key == "inspection" and data.get("hidden_well") and not case.well.hidden_well:
+        # Established on site: the well is flagged in the ledgers and exports as a hidden one from now on.
+        case.well.hidden_well = True
     session.flush()
     issued = documents.issue_for_step(session, engine, case, form_key, task_guid, data, user)
     attachments.store(session, engine, case, form_key, task_guid, uploads or {}, user)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timezone
 
 from docx import Document as Docx
@@ -63,3 +64,27 @@ def test_the_decision_issues_its_document_and_waits_for_the_expiry(app, login, f
     assert "不服本决定" in text and "六十日内" in text
     page = login("water.clerk").get("/cases/1").get_data(as_text=True)
     assert "等待：许可有效期届满，2026-05-01 00:00" in page
+
+
+def test_a_hidden_well_found_on_site_is_flagged_and_a_registered_one_is_prefilled(app, login):
+    from webapp.models import Well
+    from web_support import INSPECTION
+
+    town = login("xiacun.clerk")
+    assert town.post("/cases/new", data=REGISTRATION).status_code == 302
+    submit(town, task_guid_in(town.get("/inbox/").get_data(as_text=True), "commitment"),
+           {"signed_on": "2026-03-02", "signatory": "甲"}, instance_version(app))
+    force = login("task_force.clerk")
+    guid = task_guid_in(force.get("/inbox/").get_data(as_text=True), "inspect")
+    assert submit(force, guid, {**INSPECTION, "hidden_well": "yes"}, instance_version(app)).status_code == 302
+    with app.app_context():
+        assert db.session().scalars(select(Well)).one().hidden_well is True
+    assert task_guid_in(login("water.clerk").get("/inbox/").get_data(as_text=True), "pen_filing")
+    # A well registered as hidden: the inspection form starts from 是.
+    assert town.post("/cases/new", data={**REGISTRATION, "well_no": "XC-009", "hidden_well": "yes"}).status_code == 302
+    submit(town, task_guid_in(town.get("/inbox/").get_data(as_text=True), "commitment"),
+           {"signed_on": "2026-03-02", "signatory": "甲"}, instance_version(app, 2))
+    html = force.get(f"/tasks/{task_guid_in(force.get('/inbox/').get_data(as_text=True), 'inspect')}").get_data(
+        as_text=True)
+    radio = re.search(r'<input[^>]*id="hidden_well-0"[^>]*>', html).group(0)
+    assert 'value="yes"' in radio and "checked" in radio
