@@ -12,6 +12,7 @@ from datetime import date
 
 from .base import TaskForm, field_specs, spec_label
 from .choices import choice_label
+from .credit import CreditObjectionDecisionForm, CreditObjectionForm, CreditRepairForm
 from .disposal import NonRenewalForm, PermitApprovalForm, SealingRecordForm, SupplyConnectionForm
 from .field_work import PatrolRecordForm, PoliceRecordForm
 from .inspection import CommitmentLetterForm, ExemptionReviewForm, InspectionForm
@@ -35,6 +36,9 @@ _ALL: tuple[type[TaskForm], ...] = (
     PoliceRecordForm,
     PatrolRecordForm,
     NonRenewalForm,
+    CreditObjectionForm,
+    CreditObjectionDecisionForm,
+    CreditRepairForm,
     *PENALTY_FORMS,
 )
 

@@ -4,16 +4,14 @@
 
 from __future__ import annotations
 
-from wtforms.validators import Optional
-
 from wtforms.fields import FieldList, FormField
 
 from .base import TaskForm
 from .common import long_text, past_date
-from .fields import YesNoField, ZhDateField
+from .fields import YesNoField
 from .problems import CloseOutRow, describe_rows
 from .uploads import evidence_field
-from .validators import NotBefore, NotInFuture
+from .validators import NotBefore
 
 MAX_PROBLEMS = 20
 
@@ -88,9 +86,9 @@ class CreditRecordForm(TaskForm):
 
     credit_fact = long_text("失信行为事实")
     recorded_on = past_date("记录日期")
-    notified_on = ZhDateField(
-        "告知当事人日期（选填）", [Optional(), NotInFuture(), NotBefore("recorded_on")],
-        description="书面告知当事人之日；当事人可在告知后提出异议")
+    # Required: the party's objection window (7 working days) runs from the notification.
+    notified_on = past_date("告知当事人日期", NotBefore("recorded_on"),
+                            description="书面告知当事人之日；当事人可自告知之日起7个工作日内提出异议")
 
 
 class CreditReviewForm(TaskForm):

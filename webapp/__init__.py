@@ -46,6 +46,7 @@ def create_app(settings: dict | None = None) -> Flask:
     app.register_blueprint(attachments.bp)
     app.register_blueprint(problem_list.bp)
     app.register_blueprint(coverage.bp)
+    app.register_blueprint(credit.bp)
     coverage.init_app(app)
     app.register_blueprint(dashboard.bp)
     cli.init_app(app)

@@ -9,9 +9,10 @@ from sqlalchemy.exc import IntegrityError
 
 from engine import EngineError
 from engine.calendar import today_in_china
+from forms.credit import CreditRepairApplicationForm
 from forms.register import RegisterWellForm
 
-from . import db, problems, spreadsheets, workflow
+from . import credit, db, problems, spreadsheets, workflow
 from .attachments import storage as attachments
 from .case_export import workbook as case_export_workbook
 from .cases_service import RegistrationRefused, actor_of, register_case
@@ -75,12 +76,15 @@ def show(case_id: int):
     require(can_view_case(current_user, case), case_id=case.id)
     groups = documents.for_case(session, case.id)
     files = attachments.for_case(session, case.id)
-    return render_template("cases/show.html", case=case, instance=case_instance(session, case),
+    instance = case_instance(session, case)
+    return render_template("cases/show.html", case=case, instance=instance,
                            tasks=case_tasks(session, case.id), events=case_events(session, case.id),
                            document_groups=groups, regenerate_form=RegenerateForm(),
                            attachment_groups=files, attachment_counts=attachments.counts_by_step(files),
                            problems=problems.for_case(session, case.id), today=today_in_china(),
                            timers=case_timers(session, case.instance_id),
+                           repair_form=CreditRepairApplicationForm() if credit.waits_for_repair(instance)
+                           and credit.may_accept(current_user) else None,
                            timer_titles=workflow.engine().current.timer_events,
                            may_regenerate={g[0].number: may_regenerate(current_user, g[0]) for g in groups})
 

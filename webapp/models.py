@@ -275,3 +275,4 @@ class Attachment(Base):
 # user of Base.metadata (the migrations' environment, the tests' truncation, the app) knows them.
 from .dashboard.store import CampaignReport  # noqa: E402,F401
 from .villages import Village  # noqa: E402,F401
+from .outbox import OutboxMessage  # noqa: E402,F401

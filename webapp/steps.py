@@ -16,7 +16,7 @@ from werkzeug.datastructures import FileStorage
 from engine import Engine
 from engine.store import Event, Instance
 
-from . import problems
+from . import outbox, problems
 from .attachments import storage as attachments
 from .documents import service as documents
 from .models import Case, Document, User
@@ -60,6 +60,8 @@ def after_step(session: Session, engine: Engine, case: Case, form_key: str, task
         problems.record_notice(session, case, task_guid, data)
     elif form_key == "recheck":
         problems.record_recheck(session, case, data, user)
+    elif form_key in ("credit_review", "credit_repair"):
+        outbox.after_credit_step(session, case, form_key, task_guid, data)
     elif form_key == "inspection" and data.get("hidden_well") and not case.well.hidden_well:
         # Established on site: the well is flagged in the ledgers and exports as a hidden one from now on.
         case.well.hidden_well = True

@@ -142,8 +142,9 @@ def test_reset_to_an_earlier_step_and_reopen_a_finished_case(wf, session_factory
     case.complete("recheck", {"recheck_passed": False})
     case.complete("pen_filing", {"filed_on": "2026-03-02"})
     case.complete("pen_investigation", {"investigation_conclusion": "no_penalty"})
-    case.complete("credit_record")
-    case.complete("credit_review")
+    case.complete("credit_record", {"notified_on": "2026-03-02"})
+    case.complete("cr_window", {"objection_received": False})
+    case.complete("credit_review", {"credit_confirmed": False})
     assert (case.instance().status, case.instance().outcome) == ("completed", "end_sanctioned")
     with session_factory() as s:
         recheck_guid = s.scalar(select(Event.task_guid).where(Event.kind == "task_completed",

@@ -143,9 +143,12 @@ def test_permit_path_failed_recheck_leads_to_credit_sanction(wf, session_factory
     case.complete("pen_investigation", {"investigation_conclusion": "no_penalty"})
     assert case.steps() == ["credit_record"]
     assert case.instance().status == "running"
-    case.complete("credit_record", {"credit_fact": "拒不整改", "recorded_on": "2026-03-09"})
+    # The credit sanction (bpmn/credit.bpmn, called; objection and repair in test_credit.py).
+    case.complete("credit_record", {"credit_fact": "拒不整改", "recorded_on": "2026-03-09",
+                                    "notified_on": "2026-03-09"})
+    case.complete("cr_window", {"objection_received": False})
     assert [(t.task_spec, t.department) for t in case.open_tasks()] == [("credit_review", "leading_office")]
-    case.complete("credit_review", {"credit_confirmed": True, "review_opinion": "同意"},
+    case.complete("credit_review", {"credit_confirmed": False, "review_opinion": "情节轻微，不予报送"},
                   Actor("leading_office.supervisor", "leading_office"))
     assert (case.instance().outcome, case.instance().category) == ("end_sanctioned", "uncovered")
 

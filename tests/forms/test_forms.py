@@ -210,6 +210,22 @@ GOOD = {
         {"permit_no": "取水（鲁威乳）字[2021]第009号", "permit_expires_on": "2022-10-31", "decided_on": "2022-08-15",
          "non_renewal_grounds": "位于公共供水管网覆盖范围内。"},
     ),
+    "credit_objection": (
+        {"objection_received": "yes", "objection_received_on": "2022-08-12", "objection_content": "记录有误。"},
+        {"objection_received": True, "objection_received_on": "2022-08-12", "objection_content": "记录有误。"},
+    ),
+    "credit_objection_decision": (
+        {"verified_on": "2022-08-12", "objection_upheld": "no", "decided_on": "2022-08-15",
+         "decision_reason": "经核查，记录属实。"},
+        {"verified_on": "2022-08-12", "objection_upheld": False, "decided_on": "2022-08-15",
+         "decision_reason": "经核查，记录属实。"},
+    ),
+    "credit_repair": (
+        {"applied_on": "2022-08-12", "corrected": "yes", "fine_paid": "yes", "commitment_signed_on": "2022-08-12",
+         "repair_approved": "yes", "review_opinion": "已整改到位，准予修复。"},
+        {"applied_on": "2022-08-12", "corrected": True, "fine_paid": True, "commitment_signed_on": "2022-08-12",
+         "repair_approved": True, "review_opinion": "已整改到位，准予修复。"},
+    ),
     "police_record": (
         {"handled_on": "2022-08-15", "police_unit": "乳山市公安局城区派出所", "police_case_no": "JQ-2022-0815",
          "police_outcome": "order_restored", "police_measures": "民警到场制止，现场秩序恢复。"},
@@ -368,14 +384,15 @@ def test_sealing_coordinates(bind, field, value, message):
     assert form.errors == {field: [message]}
 
 
-def test_credit_record_notified_not_before_recorded(bind):
+def test_credit_record_notified_required_and_not_before_recorded(bind):
     cls = form_for("credit_record")
     form = bind(cls, post("credit_record", notified_on="2022-08-09"))
     assert not form.validate()
     assert form.errors == {"notified_on": ["告知当事人日期不能早于记录日期"]}
+    # Required now: the party's objection window runs from it.
     form = bind(cls, post("credit_record", notified_on=""))
-    assert form.validate(), form.errors
-    assert form.task_data()["notified_on"] is None
+    assert not form.validate()
+    assert form.errors == {"notified_on": ["请填写告知当事人日期"]}
 
 
 def test_inspection_messages_for_missing_and_malformed_answers(bind):
@@ -606,3 +623,23 @@ def test_public_names_exported():
     for name in ("FORMS", "form_for", "describe", "TaskForm", "RegisterWellForm",
                  "validators", "mask_party_id", "RUSHAN_BOUNDS"):
         assert hasattr(forms, name)
+
+
+def test_credit_repair_needs_correction_payment_and_commitment(bind):
+    cls = form_for("credit_repair")
+    form = bind(cls, post("credit_repair", fine_paid="no"))
+    assert not form.validate()
+    assert form.errors == {"repair_approved": ["准予信用修复须同时满足：违法行为已纠正、罚款已缴清、已签订信用承诺书。"]}
+    form = bind(cls, post("credit_repair", fine_paid="no", repair_approved="no"))
+    assert form.validate(), form.errors
+
+
+def test_credit_objection_needs_date_and_content_when_raised(bind):
+    cls = form_for("credit_objection")
+    form = bind(cls, post("credit_objection", objection_received_on="", objection_content=""))
+    assert not form.validate()
+    assert form.errors == {"objection_received_on": ["提出异议的，须填写收到异议日期"],
+                           "objection_content": ["提出异议的，须写明异议内容"]}
+    form = bind(cls, post("credit_objection", objection_received="no", objection_received_on="", objection_content=""))
+    assert form.validate(), form.errors
+    assert form.task_data() == {"objection_received": False, "objection_received_on": None, "objection_content": None}

@@ -1,0 +1,82 @@
+"""Credit sanction through the web: the reported record waits for repair; the outbox holds the reports."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine.store import Instance, OpenTask
+from web_support import REGISTRATION, instance_version, submit, task_guid_in
+from webapp import db, workflow
+from webapp.cases_service import actor_of
+from webapp.models import Case, User
+from webapp.outbox import OutboxMessage
+
+
+def to_review(app, login):
+    """A case whose recheck failed, penalty not given, record made and no objection: at the office's review."""
+    town = login("xiacun.clerk")
+    assert town.post("/cases/new", data=REGISTRATION).status_code == 302
+    steps = [("commitment", "xiacun.clerk", {"signed_on": "2026-03-02"}),
+             ("inspect", "task_force.clerk", {"in_coverage": True, "has_permit": False, "purpose": "industrial",
+                                              "urban_village": False, "obstructed": False, "hidden_well": False}),
+             ("notice", "water.clerk", {"notice_served_on": "2026-03-02", "rectify_days": 5}),
+             ("rectify_report", "water.clerk", {}),
+             ("supply_connection", "water_group.clerk", {}),
+             ("seal_well", "enforcement.clerk", {"seal_obstructed": False}),
+             ("recheck", "water.clerk", {"recheck_passed": False}),
+             ("pen_filing", "water.clerk", {"filed_on": "2026-03-02"}),
+             ("pen_investigation", "water.clerk", {"investigation_conclusion": "no_penalty"}),
+             ("credit_record", "water.clerk", {"recorded_on": "2026-03-02", "notified_on": "2026-03-02"}),
+             ("cr_window", "water.clerk", {"objection_received": False})]
+    with app.app_context():
+        session = db.session()
+        for spec, who, values in steps:
+            guid = session.scalar(select(OpenTask.task_guid).where(OpenTask.task_spec == spec))
+            workflow.engine().complete(session, guid, values,
+                                       actor_of(session.scalar(select(User).where(User.username == who))))
+        db.commit()
+
+
+def outbox(app):
+    with app.app_context():
+        return [(m.kind, m.status, m.payload["party"]["name"]) for m in db.session().scalars(
+            select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+def test_confirmed_record_is_queued_for_the_platform_and_repair_is_accepted_on_the_case(app, login):
+    to_review(app, login)
+    office = login("leading_office.supervisor")
+    guid = task_guid_in(office.get("/inbox/").get_data(as_text=True), "credit_review")
+    assert submit(office, guid, {"credit_confirmed": "yes", "review_opinion": "同意报送"},
+                  instance_version(app)).status_code == 302
+    assert outbox(app) == [("credit_report", "pending", REGISTRATION["user_name"])]
+    water = login("water.clerk")
+    page = water.get("/cases/1").get_data(as_text=True)
+    assert 'data-testid="credit-repair"' in page and "等待：当事人申请信用修复" in page
+    assert 'data-testid="credit-repair"' not in login("xiacun.clerk").get("/cases/1").get_data(as_text=True)
+    assert login("xiacun.clerk").post("/cases/1/credit-repair", data={"applied_on": "2026-03-02"}).status_code == 403
+    bad = water.post("/cases/1/credit-repair", data={"applied_on": ""}, follow_redirects=True)
+    assert "请填写申请日期" in bad.get_data(as_text=True)
+    with app.app_context():
+        assert db.session().get(Instance, db.session().get(Case, 1).instance_id).waiting_for == "credit_repair_applied"
+    done = water.post("/cases/1/credit-repair", data={"applied_on": "2026-03-02", "application_note": "已缴款"},
+                      follow_redirects=True)
+    assert "已受理信用修复申请" in done.get_data(as_text=True)
+    guid = task_guid_in(water.get("/inbox/").get_data(as_text=True), "cr_repair")
+    refused = submit(water, guid, {"applied_on": "2026-03-02", "corrected": "yes", "fine_paid": "no",
+                                   "repair_approved": "yes", "review_opinion": "同意"}, instance_version(app))
+    assert refused.status_code == 422 and "罚款已缴清" in refused.get_data(as_text=True)
+    assert submit(water, guid, {"applied_on": "2026-03-02", "corrected": "yes", "fine_paid": "yes",
+                                "commitment_signed_on": "2026-03-02", "repair_approved": "yes",
+                                "review_opinion": "准予修复"}, instance_version(app)).status_code == 302
+    assert [k for k, _, _ in outbox(app)] == ["credit_report", "credit_repair"]
+    again = water.post("/cases/1/credit-repair", data={"applied_on": "2026-03-02"}, follow_redirects=True)
+    assert "不在等待信用修复申请" in again.get_data(as_text=True)  # the case is finished: nothing changes
+
+
+def test_an_unconfirmed_record_is_not_reported(app, login):
+    to_review(app, login)
+    office = login("leading_office.supervisor")
+    guid = task_guid_in(office.get("/inbox/").get_data(as_text=True), "credit_review")
+    assert submit(office, guid, {"credit_confirmed": "no", "review_opinion": "情节轻微"},
+                  instance_version(app)).status_code == 302
+    assert outbox(app) == []

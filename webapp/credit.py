@@ -1,0 +1,55 @@
+"""Credit repair applications (信用修复申请): a case whose record was reported waits for the party to
+apply; the water bureau records the application here, which delivers ``credit_repair_applied`` to the
+case and puts 信用修复审核 in the bureau's inbox."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+
+from engine import EngineError
+from forms.credit import CreditRepairApplicationForm
+
+from . import db, workflow
+from .cases_service import actor_of
+from .models import Case
+from .permissions import can_view_case, is_supervisor, require
+from .queries import case_instance
+
+bp = Blueprint("credit", __name__)
+MESSAGE = "credit_repair_applied"
+
+
+def waits_for_repair(instance) -> bool:
+    return instance is not None and instance.status == "running" and MESSAGE in (instance.waiting_for or "")
+
+
+def may_accept(user) -> bool:
+    return "water" in user.inboxes or is_supervisor(user)
+
+
+@bp.post("/cases/<int:case_id>/credit-repair")
+@login_required
+def accept(case_id: int):
+    session = db.session()
+    case = session.get(Case, case_id) or abort(404)
+    require(can_view_case(current_user, case) and may_accept(current_user), case_id=case.id)
+    form = CreditRepairApplicationForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+        return redirect(url_for("cases.show", case_id=case.id))
+    if not waits_for_repair(case_instance(session, case)):
+        flash("这个案件当前不在等待信用修复申请，未作改动。", "warning")
+        return redirect(url_for("cases.show", case_id=case.id))
+    try:
+        workflow.engine().correlate(session, case.instance_id, MESSAGE, {
+            "applied_on": form.applied_on.data.isoformat(), "note": form.application_note.data or ""},
+            actor=actor_of(current_user))
+    except EngineError as exc:
+        session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.commit()
+        flash("已受理信用修复申请，“信用修复审核”已转入市水利局待办。", "success")
+    return redirect(url_for("cases.show", case_id=case.id))
