@@ -18,6 +18,7 @@ from .field_work import PatrolRecordForm, PoliceRecordForm
 from .inspection import CommitmentLetterForm, ExemptionReviewForm, InspectionForm
 from .notice import RectificationNoticeForm, RectificationReportForm
 from .penalty import PENALTY_FORMS
+from .reconsideration import ReconsiderationFollowUpForm, ReconsiderationHandlingForm
 from .review import CreditRecordForm, CreditReviewForm, RecheckForm
 from .validators import format_date_zh, shorten_label
 
@@ -39,6 +40,8 @@ _ALL: tuple[type[TaskForm], ...] = (
     CreditObjectionForm,
     CreditObjectionDecisionForm,
     CreditRepairForm,
+    ReconsiderationHandlingForm,
+    ReconsiderationFollowUpForm,
     *PENALTY_FORMS,
 )
 

@@ -47,6 +47,7 @@ def create_app(settings: dict | None = None) -> Flask:
     app.register_blueprint(problem_list.bp)
     app.register_blueprint(coverage.bp)
     app.register_blueprint(credit.bp)
+    app.register_blueprint(reconsideration.bp)
     coverage.init_app(app)
     app.register_blueprint(dashboard.bp)
     cli.init_app(app)

@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from engine import EngineError
 from engine.calendar import today_in_china
 from forms.credit import CreditRepairApplicationForm
+from forms.reconsideration import ReconsiderationApplicationForm
 from forms.register import RegisterWellForm
 
-from . import credit, db, problems, spreadsheets, workflow
+from . import credit, db, problems, reconsideration, spreadsheets, workflow
 from .attachments import storage as attachments
 from .case_export import workbook as case_export_workbook
 from .cases_service import RegistrationRefused, actor_of, register_case
@@ -86,6 +87,8 @@ def show(case_id: int):
                            repair_form=CreditRepairApplicationForm() if credit.waits_for_repair(instance)
                            and credit.may_accept(current_user) else None,
                            timer_titles=workflow.engine().current.timer_events,
+                           review_form=ReconsiderationApplicationForm(formdata=None)
+                           if reconsideration.may_register(current_user) else None,
                            may_regenerate={g[0].number: may_regenerate(current_user, g[0]) for g in groups})
 
 

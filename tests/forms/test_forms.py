@@ -226,6 +226,16 @@ GOOD = {
         {"applied_on": "2022-08-12", "corrected": True, "fine_paid": True, "commitment_signed_on": "2022-08-12",
          "repair_approved": True, "review_opinion": "已整改到位，准予修复。"},
     ),
+    "reconsideration_handling": (
+        {"review_decided_on": "2022-08-12", "review_decision_no": "乳政复决〔2022〕5号", "review_outcome": "upheld",
+         "review_reasoning": "维持原决定。"},
+        {"review_decided_on": "2022-08-12", "review_decision_no": "乳政复决〔2022〕5号", "review_outcome": "upheld",
+         "review_reasoning": "维持原决定。"},
+    ),
+    "reconsideration_follow_up": (
+        {"handled_on": "2022-08-12", "follow_up_measures": "已重置案件。"},
+        {"handled_on": "2022-08-12", "follow_up_measures": "已重置案件。"},
+    ),
     "police_record": (
         {"handled_on": "2022-08-15", "police_unit": "乳山市公安局城区派出所", "police_case_no": "JQ-2022-0815",
          "police_outcome": "order_restored", "police_measures": "民警到场制止，现场秩序恢复。"},
