@@ -117,3 +117,28 @@ class NonRenewalForm(TaskForm):
             form.process(data={"permit_no": well.permit_no, "permit_expires_on": well.permit_valid_to,
                                "non_renewal_grounds": DEFAULT_NON_RENEWAL_GROUNDS})
         return form
+
+
+class MeterVerificationForm(TaskForm):
+    """计量设施检定: the market regulator verifies the meter of a permitted well (plan §五(七))."""
+
+    form_key = "meter_verification"
+    title = "计量设施检定"
+
+    verified_on = past_date("检定日期")
+    meter_serial = short_text("计量设施编号")
+    certificate_no = short_text("检定证书编号")
+    meter_passed = YesNoField("检定是否合格", description="不合格的，写明问题，由复查核实整改")
+    verification_notes = long_text("备注（选填）", required=False, max_len=1000)
+
+
+class TaxRegistrationForm(TaskForm):
+    """水资源税登记: the tax bureau registers the permitted user for water resource tax (plan §五(十))."""
+
+    form_key = "tax_registration"
+    title = "水资源税登记"
+
+    registered_on = past_date("登记日期")
+    taxpayer_no = short_text("纳税人识别号")
+    tax_notes = long_text("备注（选填）", required=False, max_len=1000,
+                          description="申报缴纳期限、污水处理费征收等")

@@ -13,7 +13,8 @@ from datetime import date
 from .base import TaskForm, field_specs, spec_label
 from .choices import choice_label
 from .credit import CreditObjectionDecisionForm, CreditObjectionForm, CreditRepairForm
-from .disposal import NonRenewalForm, PermitApprovalForm, SealingRecordForm, SupplyConnectionForm
+from .disposal import (MeterVerificationForm, NonRenewalForm, PermitApprovalForm, SealingRecordForm,
+                       SupplyConnectionForm, TaxRegistrationForm)
 from .field_work import PatrolRecordForm, PoliceRecordForm
 from .inspection import CommitmentLetterForm, ExemptionReviewForm, InspectionForm
 from .notice import RectificationNoticeForm, RectificationReportForm
@@ -37,6 +38,8 @@ _ALL: tuple[type[TaskForm], ...] = (
     PoliceRecordForm,
     PatrolRecordForm,
     NonRenewalForm,
+    MeterVerificationForm,
+    TaxRegistrationForm,
     CreditObjectionForm,
     CreditObjectionDecisionForm,
     CreditRepairForm,

@@ -127,7 +127,12 @@ def test_a_permitted_well_waits_for_the_network_and_then_is_closed(wf, session_f
     case.complete("inspect", {**INSPECTION, "in_coverage": False, "purpose": "agricultural"})
     case.complete("notice", {"notice_served_on": "2026-03-02", "rectify_days": 5})
     case.complete("rectify_report")
-    case.complete("permit_approval", {"permit_approved": True})
+    case.complete("permit_approval", {"permit_approved": True}, Actor("approval.clerk", "approval"))
+    # The permit's own steps (bpmn/permit.bpmn): the meter verified, the tax registered.
+    assert [(t.task_spec, t.department) for t in case.tasks().values()] == [("meter_verification", "market")]
+    case.complete("meter_verification", {"meter_passed": True}, Actor("market.clerk", "market"))
+    assert [(t.task_spec, t.department) for t in case.tasks().values()] == [("tax_registration", "tax")]
+    case.complete("tax_registration", {}, Actor("tax.clerk", "tax"))
     case.complete("recheck", {"recheck_passed": True})
     instance = case.instance()
     assert (instance.status, instance.waiting_for, case.tasks(), case.timers()) == (

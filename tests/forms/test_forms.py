@@ -236,6 +236,16 @@ GOOD = {
         {"handled_on": "2022-08-12", "follow_up_measures": "已重置案件。"},
         {"handled_on": "2022-08-12", "follow_up_measures": "已重置案件。"},
     ),
+    "meter_verification": (
+        {"verified_on": "2022-08-12", "meter_serial": "SB-001", "certificate_no": "JD-2022-01", "meter_passed": "yes",
+         "verification_notes": ""},
+        {"verified_on": "2022-08-12", "meter_serial": "SB-001", "certificate_no": "JD-2022-01", "meter_passed": True,
+         "verification_notes": ""},
+    ),
+    "tax_registration": (
+        {"registered_on": "2022-08-12", "taxpayer_no": "91371083MA3C00001X", "tax_notes": ""},
+        {"registered_on": "2022-08-12", "taxpayer_no": "91371083MA3C00001X", "tax_notes": ""},
+    ),
     "police_record": (
         {"handled_on": "2022-08-15", "police_unit": "乳山市公安局城区派出所", "police_case_no": "JQ-2022-0815",
          "police_outcome": "order_restored", "police_measures": "民警到场制止，现场秩序恢复。"},

@@ -67,6 +67,9 @@ STEPS = {
     "permit_approval": ("approval.clerk", {"permit_approved": True, "permit_no": "取水（鲁威乳）字[2026]第001号",
                                            "permit_valid_from": "{day}", "permit_valid_to": "2031-01-01",
                                            "approval_opinion": "经验收合格，准予取水许可。"}),
+    "meter_verification": ("market.clerk", {"verified_on": "{day}", "meter_serial": "SB-001", "certificate_no": "JD-1",
+                                             "meter_passed": True}),
+    "tax_registration": ("tax.clerk", {"registered_on": "{day}", "taxpayer_no": "91371083MA3C00001X"}),
     "recheck": ("water.clerk", {"rechecked_on": "{day}", "recheck_passed": True, "recheck_findings": "已整改到位。"}),
 }
 
@@ -118,7 +121,8 @@ def build_campaign(app, login, clock) -> dict[str, int]:
     clock.move_to(china(2, 4))
     walk(app, ids["sealed"], "2026-02-04", "covered_unlicensed", "notice", "rectify_report", "supply_connection",
          "seal_well", "recheck")
-    walk(app, ids["permitted"], "2026-02-04", "uncovered", "notice", "rectify_report", "permit_approval", "recheck")
+    walk(app, ids["permitted"], "2026-02-04", "uncovered", "notice", "rectify_report", "permit_approval",
+         "meter_verification", "tax_registration", "recheck")
     walk(app, ids["exempt"], "2026-02-04", "urban_village", "exemption_review")
     clock.move_to(china(3, 2))
     water = login("water.clerk")

@@ -26,6 +26,8 @@ def permitted_case(app, login, well_no: str, town: str = "xiacun", village: str 
              ("notice", "water.clerk", {"notice_served_on": "2026-03-02", "rectify_days": 5}),
              ("rectify_report", "water.clerk", {}),
              ("permit_approval", "approval.clerk", {"permit_approved": True}),
+             ("meter_verification", "market.clerk", {"meter_passed": True}),
+             ("tax_registration", "tax.clerk", {}),
              ("recheck", "water.clerk", {"recheck_passed": True})]
     with app.app_context():
         session = db.session()
