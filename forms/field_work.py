@@ -8,6 +8,7 @@ from .choices import POLICE_OUTCOMES
 from .common import long_text, past_date, short_text
 from .fields import YesNoField, ZhSelectField
 from .uploads import evidence_field
+from .validators import is_blank
 
 
 class PoliceRecordForm(TaskForm):
@@ -34,10 +35,27 @@ class PatrolRecordForm(TaskForm):
 
     patrolled_on = past_date("巡查日期")
     patrollers = short_text("巡查人员", max_len=200)
-    seal_intact = YesNoField("封存设施（封条、井盖、封填）是否完好")
-    abstraction_resumed = YesNoField("是否发现恢复取水或私自启封")
+    patrol_obstructed = YesNoField("巡查时是否遭遇阻挠或暴力抗法", default="no",
+                                   description="选“是”将立即转公安机关处置，处置后重新巡查")
+    # Not answerable when the patrol was stopped: asked only when it was not (see validate).
+    seal_intact = YesNoField("封存设施（封条、井盖、封填）是否完好", required=False)
+    abstraction_resumed = YesNoField("是否发现恢复取水或私自启封", required=False)
     continue_patrol = YesNoField(
-        "是否继续定期巡查", default="yes",
+        "是否继续定期巡查", default="yes", required=False,
         description="封存完好且已永久封填（机井封填）的，可选“否”结束巡查；其余应继续巡查")
     patrol_findings = long_text("巡查情况", description="现场情况、照片编号；发现问题的写明经过")
     patrol_photos = evidence_field("巡查照片（选填）", description="封条、井口和周边情况")
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.patrol_obstructed.data == "no":
+            for f in (self.seal_intact, self.abstraction_resumed, self.continue_patrol):
+                if is_blank(f.data) and not f.errors:
+                    f.errors = [f"请选择“{f.label.text}”"]
+                    ok = False
+        return ok
+
+    def clean_task_data(self, data: dict) -> dict:
+        if data["patrol_obstructed"]:  # stopped on the way: nothing was checked
+            data.update(seal_intact=None, abstraction_resumed=None, continue_patrol=None)
+        return data

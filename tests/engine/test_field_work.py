@@ -18,7 +18,7 @@ INSPECTION = {"in_coverage": True, "has_permit": False, "purpose": "industrial",
               "obstructed": False, "hidden_well": False}
 SEALED = {"seal_obstructed": False, "sealed_on": "2026-03-02", "disposal_type": "standby", "seal_no": "F-9"}
 POLICE = {"handled_on": "2026-03-02", "police_outcome": "order_restored", "police_measures": "到场制止"}
-PATROL_OK = {"patrolled_on": "2026-04-01", "seal_intact": True, "abstraction_resumed": False, "continue_patrol": True}
+PATROL_OK = {"patrolled_on": "2026-04-01", "patrol_obstructed": False, "seal_intact": True, "abstraction_resumed": False, "continue_patrol": True}
 
 
 @pytest.fixture(autouse=True)
@@ -159,3 +159,17 @@ def test_an_exemption_is_reviewed_again_on_its_review_date(wf, session_factory, 
     assert [(t.task_spec, t.department) for t in case.tasks().values()] == [("exemption_review", "leading_office")]
     case.complete("exemption_review", {"exemption_approved": False})  # the network has come: rectify now
     assert list(case.tasks()) == ["notice"]
+
+
+def test_an_obstructed_patrol_goes_to_the_police_and_is_done_again(wf, session_factory, clock):
+    case = Case(wf, session_factory)
+    case.to_sealing()
+    case.complete("seal_well", SEALED)
+    case.complete("recheck", {"recheck_passed": True})
+    clock.move_to(datetime(2026, 4, 2, 2, tzinfo=timezone.utc))
+    run_once(wf, session_factory)
+    case.complete("patrol", {"patrolled_on": "2026-04-02", "patrol_obstructed": True, "seal_intact": None,
+                             "abstraction_resumed": None, "continue_patrol": None}, Actor("xiacun.clerk", "xiacun"))
+    assert [(t.task_spec, t.department) for t in case.tasks().values()] == [("police_patrol", "police")]
+    case.complete("police_patrol", POLICE, Actor("police.clerk", "police"))
+    assert list(case.tasks()) == ["patrol"]  # patrolled again at once, not at the next period

@@ -253,9 +253,9 @@ GOOD = {
          "police_outcome": "order_restored", "police_measures": "民警到场制止，现场秩序恢复。"},
     ),
     "patrol_record": (
-        {"patrolled_on": "2022-08-15", "patrollers": "镇水管员二人", "seal_intact": "yes",
+        {"patrolled_on": "2022-08-15", "patrollers": "镇水管员二人", "patrol_obstructed": "no", "seal_intact": "yes",
          "abstraction_resumed": "no", "continue_patrol": "yes", "patrol_findings": "封条完好。"},
-        {"patrolled_on": "2022-08-15", "patrollers": "镇水管员二人", "seal_intact": True,
+        {"patrolled_on": "2022-08-15", "patrollers": "镇水管员二人", "patrol_obstructed": False, "seal_intact": True,
          "abstraction_resumed": False, "continue_patrol": True, "patrol_findings": "封条完好。"},
     ),
     "permit_approval": (

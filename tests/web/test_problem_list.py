@@ -178,7 +178,7 @@ def test_a_sealed_case_shows_its_next_patrol_and_the_patrol_issues_its_record(ap
     patrol = task_guid_in(town.get("/inbox/").get_data(as_text=True), "patrol")
     form = town.get(f"/tasks/{patrol}").get_data(as_text=True)
     assert "封存设施（封条、井盖、封填）是否完好" in form
-    response = submit(town, patrol, {"patrolled_on": "2026-06-01", "patrollers": "镇水管员二人", "seal_intact": "no",
+    response = submit(town, patrol, {"patrolled_on": "2026-06-01", "patrollers": "镇水管员二人", "patrol_obstructed": "no", "seal_intact": "no",
                                      "abstraction_resumed": "yes", "continue_patrol": "yes",
                                      "patrol_findings": "封条被撕毁，电机已接电"}, instance_version(app))
     assert response.status_code == 302
