@@ -291,3 +291,17 @@ def test_heat_levels_and_durations():
     assert describe_duration(5400) == "1.5 小时" and describe_duration(600) == "10 分钟"
     assert describe_duration(0) == "不足 1 分钟"
     assert describe_duration(None) == ""
+
+
+def test_a_case_in_its_penalty_shows_the_called_process_with_the_current_step(app, login):
+    from test_problem_list import to_recheck
+    from web_support import close_out
+
+    water, guid = to_recheck(app, login)
+    assert submit(water, guid, {"rechecked_on": "2026-03-02", "recheck_findings": "x", **close_out(False, True)},
+                  instance_version(app)).status_code == 302
+    page = login("water.clerk").get("/cases/1/diagram").get_data(as_text=True)
+    assert 'data-testid="called-diagram"' in page and "调用的子流程：行政处罚" in page
+    called = svg_of(page, "pen_filing")
+    assert states(called)["pen_filing"] == "current"
+    assert states(svg_of(page))["penalty"] == "current"  # the call activity on the main drawing

@@ -65,7 +65,14 @@ def replay(definitions: Definitions, process_id: str, events: list[Happening], c
 def case_overlays(definitions: Definitions, process_id: str, events: list[Happening], current: set[str],
                   timers: dict[str, str]) -> dict[str, Overlay]:
     """Overlays for a case: ``current`` task specs open now, ``timers`` boundary id -> due-time note."""
-    state = replay(definitions, process_id, events, current)
+    # Only this file's elements: a case's trail also holds the steps of processes it called (other files).
+    known = definitions.elements
+    state = replay(definitions, process_id, [e for e in events if not e.task_spec or e.task_spec in known
+                                              or e.kind in ("started", "process_completed")],
+                   {c for c in current if c in known})
+    state.done = {k: v for k, v in state.done.items() if k in known}
+    state.arrived = {k: v for k, v in state.arrived.items() if k in known}
+    timers = {k: v for k, v in timers.items() if k in known}
     overlays: dict[str, Overlay] = {}
     for element_id in state.done:
         overlays[element_id] = Overlay("done")

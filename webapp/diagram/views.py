@@ -71,7 +71,7 @@ def case(case_id: int):
     case = session.get(Case, case_id) or abort(404)
     require(can_view_case(current_user, case), case_id=case.id)
     instance = case_instance(session, case)
-    page = {"case": case, "instance": instance, "svg": None, "error": "", "tasks": [], "timers": []}
+    page = {"case": case, "instance": instance, "svg": None, "error": "", "tasks": [], "timers": [], "called": []}
     if instance is None:
         page["error"] = "这个案件的流程尚未启动，没有可显示的流程图。"
         return render_template("diagram/case.html", **page)
@@ -85,14 +85,20 @@ def case(case_id: int):
         page["error"] = f"流程图版本 {instance.spec_version[:12]} 中没有流程 “{instance.process_id}”。"
         return render_template("diagram/case.html", **page)
     tasks, timers = case_open_tasks(session, instance.id), case_timers(session, instance.id)
+    current = {t.task_spec for t in tasks}
     overlays = case_overlays(parse(loaded.files[name]), instance.process_id, case_history(session, instance.id),
-                             {t.task_spec for t in tasks}, {t.task_spec: f"期限 {local_dt(t.due_at)}" for t in timers})
+                             current | _calls_in_progress(loaded.files, name, current | {t.task_spec for t in timers}),
+                             {t.task_spec: f"期限 {local_dt(t.due_at)}" for t in timers})
     try:
         page["svg"] = Markup(render_svg(loaded.files[name], overlays, lane_names(), prefix="case",
                                         title=f"案件 {case.number} 流程图"))
     except NoDiagram as exc:
         page["error"] = str(exc)
-    timer_names = {e.id: e.name for e in parse(loaded.files[name]).elements.values()}
+    history = case_history(session, instance.id)
+    page["called"] = _called_drawings(loaded.files, name, history, {t.task_spec for t in tasks},
+                                      {t.task_spec: f"期限 {local_dt(t.due_at)}" for t in timers})
+    timer_names = {e.id: e.name for n in loaded.files if n.endswith(".bpmn")
+                   for e in parse(loaded.files[n]).elements.values()}
     page.update(tasks=tasks, timers=[(timer_names.get(t.task_spec) or t.task_spec, t) for t in timers],
                 file=name, version=instance.spec_version,
                 outdated=instance.spec_version != workflow.engine().current.version)
@@ -129,6 +135,38 @@ def heatmap():
     return render_template("diagram/heatmap.html", drawings=_drawings(loaded.files, overlays), rows=rows,
                            legend=_legend(max(counts.values(), default=0)), other_versions=heat.other_versions,
                            version=loaded.version)
+
+
+def _calls_in_progress(files: dict[str, str], main: str, open_specs: set[str]) -> set[str]:
+    """The call activities of the main drawing whose called process holds an open step or timer now."""
+    calls = set()
+    for element in parse(files[main]).elements.values():
+        called = element.attrs.get("calledElement")
+        file = process_file(files, called) if called else None
+        if file and open_specs & set(parse(files[file]).elements):
+            calls.add(element.id)
+    return calls
+
+
+def _called_drawings(files: dict[str, str], main: str, history, current: set[str], timers: dict[str, str]) -> list:
+    """The called processes (penalty, credit…) this case has entered, drawn with its state in them:
+    their steps are the same workflow's, only drawn in files of their own."""
+    touched = current | set(timers) | {h.task_spec for h in history if h.task_spec}
+    drawings = []
+    for number, file in enumerate(n for n in _bpmn_files(files) if n != main):
+        definitions = parse(files[file])
+        if not touched & set(definitions.elements):
+            continue
+        overlays: dict[str, Overlay] = {}
+        for process_id, _ in definitions.processes:
+            overlays.update(case_overlays(definitions, process_id, history, current, timers))
+        title = "、".join(p_name or p_id for p_id, p_name in definitions.processes)
+        try:
+            svg = Markup(render_svg(files[file], overlays, lane_names(), prefix=f"called{number}", title=title))
+        except NoDiagram:
+            continue
+        drawings.append((title, svg, f"called{number}"))
+    return drawings
 
 
 def _position(files: dict[str, str], element_id: str) -> tuple:
