@@ -45,6 +45,15 @@ PROBLEM_KINDS: Choices = (
     ("other", "其他"),
 )
 
+# Who signs the sealing's acceptance sheet (封井验收单).
+ACCEPTANCE_SIGNATORIES: Choices = (
+    ("water", "市水利局"),
+    ("enforcement", "市综合执法局"),
+    ("water_group", "水务集团"),
+    ("town", "属地镇（街道）"),
+    ("party", "用水户"),
+)
+
 # What the police record as the outcome of an obstructed inspection or sealing.
 POLICE_OUTCOMES: Choices = (
     ("order_restored", "现场秩序已恢复，可继续执法"),

@@ -6,12 +6,12 @@ from __future__ import annotations
 from wtforms.validators import Length, ValidationError
 
 from .base import TaskForm
-from .choices import DISPOSAL_TYPES
+from .choices import ACCEPTANCE_SIGNATORIES, DISPOSAL_TYPES
 from .common import SHORT_TEXT_MAX, long_text, past_date, short_text
-from .fields import (StrippedStringField, StrippedTextAreaField, YesNoField, ZhDateField, ZhFloatField,
-                     ZhSelectField)
+from .fields import (MultiCheckboxField, StrippedStringField, StrippedTextAreaField, YesNoField, ZhDateField,
+                     ZhFloatField, ZhSelectField)
 from .uploads import evidence_field
-from .validators import NotBefore, NotInFuture, Required, RequiredWhen, WithinCity, is_blank
+from .validators import AtLeastOne, NotBefore, NotInFuture, Required, RequiredWhen, WithinCity, is_blank
 
 
 # The usual grounds; the clerk may adapt them to the case.
@@ -142,3 +142,17 @@ class TaxRegistrationForm(TaskForm):
     taxpayer_no = short_text("纳税人识别号")
     tax_notes = long_text("备注（选填）", required=False, max_len=1000,
                           description="申报缴纳期限、污水处理费征收等")
+
+
+class SealAcceptanceForm(TaskForm):
+    """封井验收: the water bureau accepts the sealing with the units that sign the 验收单; a sealing not up
+    to DB37/T 4634-2023 is sent back to be done again."""
+
+    form_key = "seal_acceptance"
+    title = "封井验收"
+
+    accepted_on = past_date("验收日期")
+    seal_accepted = YesNoField("封井是否验收合格", description="不合格的，退回重新封井")
+    signatories = MultiCheckboxField("参加验收并签字的单位", choices=ACCEPTANCE_SIGNATORIES,
+                                     validators=[AtLeastOne("请勾选参加验收并签字的单位")])
+    acceptance_opinion = long_text("验收意见", description="井口封闭、封条、封填材料与深度等是否符合规范")

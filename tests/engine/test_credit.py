@@ -54,6 +54,7 @@ class Case:
         self.complete("rectify_report")
         self.complete("supply_connection")
         self.complete("seal_well", {"seal_obstructed": False})
+        self.complete("seal_acceptance", {"seal_accepted": True})
         self.complete("recheck", {"recheck_passed": False})
         self.complete("pen_filing", {"filed_on": "2026-03-02"})
         self.complete("pen_investigation", {"investigation_conclusion": "no_penalty"})

@@ -77,13 +77,14 @@ def test_an_obstructed_sealing_goes_to_the_police_and_the_well_is_sealed_again(w
     case.complete("police_seal", POLICE, Actor("police.clerk", "police"))
     assert list(case.tasks()) == ["seal_well"]
     case.complete("seal_well", SEALED)
-    assert list(case.tasks()) == ["recheck"]
+    assert list(case.tasks()) == ["seal_acceptance"]
 
 
 def test_a_sealed_well_is_patrolled_on_schedule_until_the_patrols_end(wf, session_factory, clock):
     case = Case(wf, session_factory)
     case.to_sealing()
     case.complete("seal_well", SEALED)
+    case.complete("seal_acceptance", {"seal_accepted": True})
     case.complete("recheck", {"recheck_passed": True})
     [(spec, due)] = case.timers()
     # 30 days (the period in force at registration) after the recheck on 2 March 10:00.
@@ -107,6 +108,7 @@ def test_a_broken_seal_found_on_patrol_is_sealed_again_and_patrolled(wf, session
     case = Case(wf, session_factory)
     case.to_sealing()
     case.complete("seal_well", SEALED)
+    case.complete("seal_acceptance", {"seal_accepted": True})
     case.complete("recheck", {"recheck_passed": True})
     clock.move_to(datetime(2026, 4, 2, 2, tzinfo=timezone.utc))
     run_once(wf, session_factory)
@@ -165,6 +167,7 @@ def test_an_obstructed_patrol_goes_to_the_police_and_is_done_again(wf, session_f
     case = Case(wf, session_factory)
     case.to_sealing()
     case.complete("seal_well", SEALED)
+    case.complete("seal_acceptance", {"seal_accepted": True})
     case.complete("recheck", {"recheck_passed": True})
     clock.move_to(datetime(2026, 4, 2, 2, tzinfo=timezone.utc))
     run_once(wf, session_factory)

@@ -118,6 +118,7 @@ def test_skip_that_leaves_a_decision_without_its_data_is_refused_and_changes_not
     case.complete("rectify_report")
     case.complete("supply_connection")
     case.complete("seal_well")
+    case.complete("seal_acceptance", {"seal_accepted": True})
     version = case.instance().version
     with pytest.raises(WorkflowFailure, match="recheck_passed"):
         case.override(overrides.skip, case.tasks()["recheck"].task_guid, reason="跳过")

@@ -117,6 +117,9 @@ def test_seal_path_covered_unlicensed(wf, session_factory):
     case.complete("supply_connection", {"supply_agreement_no": "GS-2026-001", "connected_on": "2026-03-06"})
     assert [(t.task_spec, t.department) for t in case.open_tasks()] == [("seal_well", "enforcement")]
     case.complete("seal_well", SEALED)
+    # The water bureau accepts the sealing (验收) before the recheck.
+    assert [(t.task_spec, t.department) for t in case.open_tasks()] == [("seal_acceptance", "water")]
+    case.complete("seal_acceptance", {"seal_accepted": True, "signatories": ["water", "town"]})
     case.complete("recheck", {"rechecked_on": "2026-03-09", "recheck_passed": True, "recheck_findings": "已封填"})
     # A sealed well is then patrolled on schedule (tests/engine/test_field_work.py): the case waits.
     inst = case.instance()

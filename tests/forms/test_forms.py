@@ -246,6 +246,12 @@ GOOD = {
         {"registered_on": "2022-08-12", "taxpayer_no": "91371083MA3C00001X", "tax_notes": ""},
         {"registered_on": "2022-08-12", "taxpayer_no": "91371083MA3C00001X", "tax_notes": ""},
     ),
+    "seal_acceptance": (
+        {"accepted_on": "2022-08-12", "seal_accepted": "yes", "signatories": ["water", "town", "party"],
+         "acceptance_opinion": "井口封闭严密。"},
+        {"accepted_on": "2022-08-12", "seal_accepted": True, "signatories": ["water", "town", "party"],
+         "acceptance_opinion": "井口封闭严密。"},
+    ),
     "police_record": (
         {"handled_on": "2022-08-15", "police_unit": "乳山市公安局城区派出所", "police_case_no": "JQ-2022-0815",
          "police_outcome": "order_restored", "police_measures": "民警到场制止，现场秩序恢复。"},

@@ -70,6 +70,8 @@ STEPS = {
     "meter_verification": ("market.clerk", {"verified_on": "{day}", "meter_serial": "SB-001", "certificate_no": "JD-1",
                                              "meter_passed": True}),
     "tax_registration": ("tax.clerk", {"registered_on": "{day}", "taxpayer_no": "91371083MA3C00001X"}),
+    "seal_acceptance": ("water.clerk", {"accepted_on": "{day}", "seal_accepted": True, "signatories": ["water"],
+                                        "acceptance_opinion": "合格"}),
     "recheck": ("water.clerk", {"rechecked_on": "{day}", "recheck_passed": True, "recheck_findings": "已整改到位。"}),
 }
 
@@ -120,7 +122,7 @@ def build_campaign(app, login, clock) -> dict[str, int]:
         ids[name] = register(water, len(ids) + 1, town)
     clock.move_to(china(2, 4))
     walk(app, ids["sealed"], "2026-02-04", "covered_unlicensed", "notice", "rectify_report", "supply_connection",
-         "seal_well", "recheck")
+         "seal_well", "seal_acceptance", "recheck")
     walk(app, ids["permitted"], "2026-02-04", "uncovered", "notice", "rectify_report", "permit_approval",
          "meter_verification", "tax_registration", "recheck")
     walk(app, ids["exempt"], "2026-02-04", "urban_village", "exemption_review")

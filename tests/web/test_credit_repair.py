@@ -22,6 +22,7 @@ def to_review(app, login):
              ("rectify_report", "water.clerk", {}),
              ("supply_connection", "water_group.clerk", {}),
              ("seal_well", "enforcement.clerk", {"seal_obstructed": False}),
+             ("seal_acceptance", "water.clerk", {"seal_accepted": True}),
              ("recheck", "water.clerk", {"recheck_passed": False}),
              ("pen_filing", "water.clerk", {"filed_on": "2026-03-02"}),
              ("pen_investigation", "water.clerk", {"investigation_conclusion": "no_penalty"}),

@@ -29,7 +29,9 @@ def to_recheck(app, login):
             ("water_group.clerk", "supply_connection", {"supply_agreement_no": "GS-1", "connected_on": "2026-03-02"}),
             ("enforcement.clerk", "seal_well", {"seal_obstructed": "no", "sealed_on": "2026-03-02",
                                                 "disposal_type": "backfill",
-                                                "seal_no": "F-1", "latitude": "36.92", "longitude": "121.52"})]:
+                                                "seal_no": "F-1", "latitude": "36.92", "longitude": "121.52"}),
+            ("water.clerk", "seal_acceptance", {"accepted_on": "2026-03-02", "seal_accepted": "yes",
+                                                "signatories": ["water", "town"], "acceptance_opinion": "合格"})]:
         client = login(user)
         response = submit(client, task_guid_in(client.get("/inbox/").get_data(as_text=True), spec), data,
                           instance_version(app))

@@ -234,6 +234,8 @@ def test_sealing_and_recheck_take_their_evidence(app, login):
             ("enforcement.clerk", "seal_well", {"seal_obstructed": "no", "sealed_on": "2026-03-02",
                                                 "disposal_type": "backfill", "seal_no": "F-1", "latitude": "36.92",
                                                 "longitude": "121.52", "sealing_photos": files(("封条.jpg", JPEG))}),
+            ("water.clerk", "seal_acceptance", {"accepted_on": "2026-03-02", "seal_accepted": "yes",
+                                                "signatories": ["water", "town"], "acceptance_opinion": "合格"}),
             ("water.clerk", "recheck", {"rechecked_on": "2026-03-02", "recheck_findings": "逐项核查",
                                         **close_out(True, True), "evidence_files": files(("水表.png", PNG))})]:
         client = login(user)
