@@ -5,17 +5,13 @@ from datetime import datetime, timezone
 
 import pytest
 import time_machine
-from sqlalchemy import select
 
 from engine import Actor
-from engine.store import Instance, OpenTask, Timer
 from engine.timers import run_once
 
+from case_driver import INSPECTION, CaseDriver
+
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 2 March 2026, 10:00 in China
-START = {"obstructed": False, "seal_obstructed": False, "patrol_days": 30, "hidden_well": False,
-         "permit_valid_to": None}
-INSPECTION = {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False,
-              "obstructed": False, "hidden_well": False}
 OFFICE = Actor("leading_office.supervisor", "leading_office")
 
 
@@ -25,28 +21,7 @@ def clock():
         yield traveller
 
 
-class Case:
-    def __init__(self, wf, factory):
-        self.wf, self.factory = wf, factory
-        with factory() as s, s.begin():
-            self.id = wf.start(s, "well_case", 1, {"town": "xiacun"}, data=dict(START)).id
-
-    def tasks(self):
-        with self.factory() as s:
-            return {t.task_spec: t for t in s.scalars(select(OpenTask).where(OpenTask.instance_id == self.id))}
-
-    def complete(self, spec, data=None, actor=Actor("water.clerk", "water")):
-        with self.factory() as s, s.begin():
-            self.wf.complete(s, self.tasks()[spec].task_guid, data or {}, actor)
-
-    def instance(self):
-        with self.factory() as s:
-            return s.get(Instance, self.id)
-
-    def timers(self):
-        with self.factory() as s:
-            return {t.task_spec: t.due_at for t in s.scalars(select(Timer).where(Timer.instance_id == self.id))}
-
+class Case(CaseDriver):
     def to_credit(self):
         self.complete("commitment")
         self.complete("inspect", INSPECTION)
@@ -65,7 +40,7 @@ def test_objection_window_closing_sends_the_record_to_review_and_repair_follows(
     case = Case(wf, session_factory)
     case.to_credit()
     # 7 working days from Monday 2 March: Wednesday 11 March, 24:00 China time.
-    assert case.timers() == {"cr_window_timer": datetime(2026, 3, 11, 15, 59, 59, tzinfo=timezone.utc)}
+    assert case.timers() == [("cr_window_timer", datetime(2026, 3, 11, 15, 59, 59, tzinfo=timezone.utc))]
     assert case.tasks()["cr_window"].due_at == datetime(2026, 3, 11, 15, 59, 59, tzinfo=timezone.utc)
     clock.move_to(datetime(2026, 3, 12, 1, tzinfo=timezone.utc))
     assert run_once(wf, session_factory) == 1

@@ -6,16 +6,13 @@ from datetime import datetime, timezone
 
 import pytest
 import time_machine
-from sqlalchemy import select
 
 from engine import Actor
-from engine.store import Instance, OpenTask, Timer
 from engine.timers import run_once
 
+from case_driver import INSPECTION, CaseDriver
+
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 2 March 2026, 10:00 in China
-START = {"obstructed": False, "hidden_well": False, "seal_obstructed": False, "patrol_days": 30}
-INSPECTION = {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False,
-              "obstructed": False, "hidden_well": False}
 SEALED = {"seal_obstructed": False, "sealed_on": "2026-03-02", "disposal_type": "standby", "seal_no": "F-9"}
 POLICE = {"handled_on": "2026-03-02", "police_outcome": "order_restored", "police_measures": "到场制止"}
 PATROL_OK = {"patrolled_on": "2026-04-01", "patrol_obstructed": False, "seal_intact": True, "abstraction_resumed": False, "continue_patrol": True}
@@ -27,28 +24,7 @@ def clock():
         yield traveller
 
 
-class Case:
-    def __init__(self, wf, factory):
-        self.wf, self.factory = wf, factory
-        with factory() as s, s.begin():
-            self.id = wf.start(s, "well_case", 1, {"town": "xiacun"}, data=dict(START)).id
-
-    def tasks(self):
-        with self.factory() as s:
-            return {t.task_spec: t for t in s.scalars(select(OpenTask).where(OpenTask.instance_id == self.id))}
-
-    def complete(self, spec, data=None, actor=Actor("water.clerk", "water")):
-        with self.factory() as s, s.begin():
-            self.wf.complete(s, self.tasks()[spec].task_guid, data or {}, actor)
-
-    def instance(self):
-        with self.factory() as s:
-            return s.get(Instance, self.id)
-
-    def timers(self):
-        with self.factory() as s:
-            return [(t.task_spec, t.due_at) for t in s.scalars(select(Timer).where(Timer.instance_id == self.id))]
-
+class Case(CaseDriver):
     def to_sealing(self):
         self.complete("commitment")
         self.complete("inspect", INSPECTION)

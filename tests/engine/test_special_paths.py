@@ -5,18 +5,13 @@ from datetime import datetime, timezone
 
 import pytest
 import time_machine
-from sqlalchemy import select
 
 from engine import Actor
-from engine.store import Instance, OpenTask, Timer
 from engine.timers import run_once
 
+from case_driver import INSPECTION, CaseDriver
+
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 2 March 2026, 10:00 in China
-# What registration starts a case with (webapp.cases_service.register_case).
-START = {"obstructed": False, "seal_obstructed": False, "patrol_days": 30, "hidden_well": False,
-         "permit_valid_to": None}
-INSPECTION = {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False,
-              "obstructed": False, "hidden_well": False}
 APPROVAL = Actor("approval.clerk", "approval")
 
 
@@ -26,27 +21,7 @@ def clock():
         yield traveller
 
 
-class Case:
-    def __init__(self, wf, factory, **start):
-        self.wf, self.factory = wf, factory
-        with factory() as s, s.begin():
-            self.id = wf.start(s, "well_case", 1, {"town": "xiacun"}, data={**START, **start}).id
-
-    def tasks(self):
-        with self.factory() as s:
-            return {t.task_spec: t for t in s.scalars(select(OpenTask).where(OpenTask.instance_id == self.id))}
-
-    def complete(self, spec, data=None, actor=Actor("water.clerk", "water")):
-        with self.factory() as s, s.begin():
-            self.wf.complete(s, self.tasks()[spec].task_guid, data or {}, actor)
-
-    def instance(self):
-        with self.factory() as s:
-            return s.get(Instance, self.id)
-
-    def timers(self):
-        with self.factory() as s:
-            return [(t.task_spec, t.due_at) for t in s.scalars(select(Timer).where(Timer.instance_id == self.id))]
+Case = CaseDriver
 
 
 def test_a_hidden_well_is_punished_first_then_sealed(wf, session_factory):

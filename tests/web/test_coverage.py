@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.store import Event, Instance, OpenTask
-from web_support import REGISTRATION, submit, task_guid_in
-from webapp import db, workflow
-from webapp.cases_service import actor_of
-from webapp.models import Case, User
+from engine.store import Event, Instance
+from web_support import REGISTRATION, complete_steps, task_guid_in
+from webapp import db
+from webapp.models import Case
 
 ANNOUNCE = {"towns": ["xiacun"], "villages": "", "effective_on": "2026-03-02", "document_no": "乳水供〔2026〕3号",
             "reason": "城区管网延伸至夏村镇"}
@@ -29,14 +28,7 @@ def permitted_case(app, login, well_no: str, town: str = "xiacun", village: str 
              ("meter_verification", "market.clerk", {"meter_passed": True}),
              ("tax_registration", "tax.clerk", {}),
              ("recheck", "water.clerk", {"recheck_passed": True})]
-    with app.app_context():
-        session = db.session()
-        for spec, who, values in steps:
-            guid = session.scalar(select(OpenTask.task_guid).where(OpenTask.case_id == case_id,
-                                                                   OpenTask.task_spec == spec))
-            user = session.scalar(select(User).where(User.username == who))
-            workflow.engine().complete(session, guid, values, actor_of(user))
-        db.commit()
+    complete_steps(app, steps, case_id)
     return case_id
 
 

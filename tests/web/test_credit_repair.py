@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.store import Instance, OpenTask
-from web_support import REGISTRATION, instance_version, submit, task_guid_in
-from webapp import db, workflow
-from webapp.cases_service import actor_of
-from webapp.models import Case, User
+from engine.store import Instance
+from web_support import REGISTRATION, complete_steps, instance_version, submit, task_guid_in
+from webapp import db
+from webapp.models import Case
 from webapp.outbox import OutboxMessage
 
 
@@ -28,13 +27,7 @@ def to_review(app, login):
              ("pen_investigation", "water.clerk", {"investigation_conclusion": "no_penalty"}),
              ("credit_record", "water.clerk", {"recorded_on": "2026-03-02", "notified_on": "2026-03-02"}),
              ("cr_window", "water.clerk", {"objection_received": False})]
-    with app.app_context():
-        session = db.session()
-        for spec, who, values in steps:
-            guid = session.scalar(select(OpenTask.task_guid).where(OpenTask.task_spec == spec))
-            workflow.engine().complete(session, guid, values,
-                                       actor_of(session.scalar(select(User).where(User.username == who))))
-        db.commit()
+    complete_steps(app, steps)
 
 
 def outbox(app):

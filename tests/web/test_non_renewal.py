@@ -8,11 +8,9 @@ from datetime import datetime, timezone
 from docx import Document as Docx
 from sqlalchemy import select
 
-from engine.store import OpenTask
-from web_support import REGISTRATION, instance_version, submit, task_guid_in
-from webapp import db, workflow
-from webapp.cases_service import actor_of
-from webapp.models import Document, User
+from web_support import REGISTRATION, complete_steps, instance_version, submit, task_guid_in
+from webapp import db
+from webapp.models import Document
 
 LICENSED = {**REGISTRATION, "permit_no": "取水（鲁威乳）字[2021]第009号", "permit_issuer": "乳山市行政审批服务局",
             "permit_valid_from": "2021-05-01", "permit_valid_to": "2026-04-30"}
@@ -26,13 +24,7 @@ def to_decision(app, login, fixed_clock):
                                               "urban_village": False, "obstructed": False, "hidden_well": False}),
              ("notice", "water.clerk", {"notice_served_on": "2026-03-02", "rectify_days": 5}),
              ("rectify_report", "water.clerk", {})]
-    with app.app_context():
-        session = db.session()
-        for spec, who, values in steps:
-            guid = session.scalar(select(OpenTask.task_guid).where(OpenTask.task_spec == spec))
-            workflow.engine().complete(session, guid, values,
-                                       actor_of(session.scalar(select(User).where(User.username == who))))
-        db.commit()
+    complete_steps(app, steps)
     # 60 days before 30 April: 1 March, already past: the decision is due at once.
     approval = login("approval.clerk")
     return approval, task_guid_in(approval.get("/inbox/").get_data(as_text=True), "nr_decision")

@@ -96,3 +96,24 @@ def add_user(app, username: str, department: str, role: str = "clerk") -> None:
         session.add(User(username=username, display_name=username, department=unit, role=role,
                          password_hash=template.password_hash))
         db.commit()
+
+
+def complete_steps(app, steps, case_id: int = 1) -> None:
+    """Complete a case's steps straight through the engine, as their users, in one commit:
+    ``[(task spec, username, task data), ...]`` — to bring a case to the step a test is about."""
+    from sqlalchemy import select
+
+    from engine.store import OpenTask
+    from webapp import workflow
+    from webapp.cases_service import actor_of
+    from webapp.models import User
+
+    with app.app_context():
+        session = db.session()
+        for spec, username, values in steps:
+            guid = session.scalar(select(OpenTask.task_guid).where(OpenTask.case_id == case_id,
+                                                                   OpenTask.task_spec == spec))
+            assert guid, f"case {case_id} has no open {spec} step"
+            user = session.scalar(select(User).where(User.username == username))
+            workflow.engine().complete(session, guid, values, actor_of(user))
+        db.commit()
