@@ -8,7 +8,7 @@ from .choices import PURPOSES
 from .common import long_text, past_date, short_text
 from .fields import YesNoField, ZhDateField, ZhSelectField
 from .uploads import evidence_field
-from .validators import InFuture, RequiredWhen
+from .validators import InFuture, RequiredWhen, is_blank
 
 
 class CommitmentLetterForm(TaskForm):
@@ -17,10 +17,51 @@ class CommitmentLetterForm(TaskForm):
     form_key = "commitment_letter"
     title = "签订承诺书"
 
+    timeline_labels = {"reuse_letter": "沿用已签订的承诺书", "reused_from": "沿用案件"}
+
     signed_on = past_date("签订日期")
     signatory = short_text("签字人", description="用水户本人或单位法定代表人（授权代理人）姓名")
     witness_department = short_text("见证单位（选填）", required=False)
     commitment_notes = long_text("备注（选填）", required=False, max_len=1000)
+
+    @classmethod
+    def for_case(cls, case_info) -> "CommitmentLetterForm":
+        # The letter is the water user's (plan §四(四)): a user who signed for another well may keep it.
+        earlier = case_info.owner_commitment() if hasattr(case_info, "owner_commitment") else None
+        if earlier is None:
+            return cls()
+        form = ReusableCommitmentForm()
+        form.earlier = earlier
+        form.reuse_letter.description = (f"该用水户已在案件 {earlier[0]} 中签订承诺书（{earlier[1].get('signed_on')}，"
+                                          f"签字人 {earlier[1].get('signatory')}）；选“是”不再重复签订")
+        return form
+
+
+class ReusableCommitmentForm(CommitmentLetterForm):
+    """The commitment step of a user who already signed a letter for another well: keep that letter, or
+    sign again (then the date and the signatory are asked as usual)."""
+
+    reuse_letter = YesNoField("沿用该用水户已签订的承诺书", default="yes")
+    reuse_letter.creation_counter = -1  # asked first
+    signed_on = past_date("签订日期", required=False)
+    signatory = short_text("签字人", required=False, description="用水户本人或单位法定代表人（授权代理人）姓名")
+    earlier: tuple[str, dict] | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.reuse_letter.data == "no":
+            for f, message in ((self.signed_on, "请填写签订日期"), (self.signatory, "请填写签字人")):
+                if is_blank(f.data) and not f.errors:
+                    f.errors = [message]
+                    ok = False
+        return ok
+
+    def clean_task_data(self, data: dict) -> dict:
+        if data.get("reuse_letter") and self.earlier:
+            number, letter = self.earlier
+            data.update(signed_on=letter.get("signed_on"), signatory=letter.get("signatory"),
+                        witness_department=letter.get("witness_department"), reused_from=number)
+        return data
 
 
 class InspectionForm(TaskForm):

@@ -19,7 +19,7 @@ from engine.store import Event, Instance
 from . import outbox, problems
 from .attachments import storage as attachments
 from .documents import service as documents
-from .models import Case, Document, User
+from .models import Case, Document, User, Well
 
 
 @dataclass
@@ -43,6 +43,18 @@ class CaseInfo:
         return self.session.scalar(select(Event.id).where(
             Event.case_id == self.case.id, Event.kind == "message_received",
             Event.data["message"].as_string() == "network_arrives").limit(1)) is not None
+
+    def owner_commitment(self) -> tuple[str, dict] | None:
+        """(case number, values) of the commitment letter the water user signed for another well, if any."""
+        rows = self.session.execute(
+            select(Event.data, Case).join(Case, Case.id == Event.case_id).join(Well, Well.id == Case.well_id)
+            .where(Well.owner_id == self.case.well.owner_id, Case.id != self.case.id,
+                   Event.kind == "task_completed", Event.form_key == "commitment_letter")
+            .order_by(Event.chain_no.desc()))
+        for data, case in rows:
+            if not data.get("reuse_letter") and data.get("signed_on"):  # the letter itself, not a reuse
+                return case.number, data
+        return None
 
     @cached_property
     def open_problems(self) -> list:

@@ -80,3 +80,24 @@ def test_a_hidden_well_found_on_site_is_flagged_and_a_registered_one_is_prefille
         as_text=True)
     radio = re.search(r'<input[^>]*id="hidden_well-0"[^>]*>', html).group(0)
     assert 'value="yes"' in radio and "checked" in radio
+
+
+def test_a_users_second_well_may_keep_the_signed_commitment_letter(app, login):
+    from webapp.models import Document
+
+    town = login("xiacun.clerk")
+    assert town.post("/cases/new", data=REGISTRATION).status_code == 302
+    submit(town, task_guid_in(town.get("/inbox/").get_data(as_text=True), "commitment"),
+           {"signed_on": "2026-03-02", "signatory": "法定代表人甲"}, instance_version(app))
+    assert town.post("/cases/new", data={**REGISTRATION, "well_no": "XC-002"}).status_code == 302
+    guid = task_guid_in(town.get("/inbox/").get_data(as_text=True), "commitment")
+    form = town.get(f"/tasks/{guid}").get_data(as_text=True)
+    assert "该用水户已在案件 乳整2026-00001 中签订承诺书" in form and 'name="reuse_letter"' in form
+    refused = submit(town, guid, {"reuse_letter": "no"}, instance_version(app, 2))
+    assert refused.status_code == 422 and "请填写签订日期" in refused.get_data(as_text=True)
+    assert submit(town, guid, {"reuse_letter": "yes"}, instance_version(app, 2)).status_code == 302
+    page = town.get("/cases/2").get_data(as_text=True)
+    assert "沿用案件" in page and "乳整2026-00001" in page and "法定代表人甲" in page
+    with app.app_context():  # no second letter: the first one is the user's
+        kinds = [(d.case_id, d.kind) for d in db.session().scalars(select(Document).where(Document.kind == "commitment"))]
+    assert kinds == [(1, "commitment")]

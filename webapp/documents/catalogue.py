@@ -30,7 +30,7 @@ class Kind:
 
 # In issuing order within a step: the 送达回证 names the notice it serves, so the notice comes first.
 KINDS: dict[str, Kind] = {k.code: k for k in (
-    Kind("commitment", "承诺书", "乳水承诺", "water", "commitment_letter"),
+    Kind("commitment", "承诺书", "乳水承诺", "water", "commitment_letter", skip_if="reuse_letter"),
     Kind("inspection_record", "现场检查笔录", "乳水检录", "task_force", "inspection"),
     Kind("rectification_notice", "责令限期整改通知书", "乳水责改", "water", "rectification_notice"),
     Kind("service_receipt", "送达回证", "乳水送达", "water", "rectification_notice"),
