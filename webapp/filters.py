@@ -57,7 +57,8 @@ EVENT_LABELS = {
 OUTCOMES = {
     "end_done": "整治完成",
     "end_sanctioned": "纳入信用监管",
-    "end_exempt": "暂不列入封停",
+    "end_patrol": "封井巡查结束",
+    "end_exempt": "暂不列入封停",  # ended cases of diagram versions before the periodic review
 }
 STATUS = {"running": "办理中", "completed": "已办结", "suspended": "已暂停", "cancelled": "已撤销"}
 
@@ -133,6 +134,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda code: ROLES.get(code, code or ""), "role")
     app.add_template_filter(lambda b: "是" if b else "否", "yesno")
     app.add_template_filter(case_status, "case_status")
+    app.add_template_filter(lambda end: OUTCOMES.get(end, end or ""), "outcome")
     app.add_template_filter(mask_party_id, "mask")
     app.add_template_global(describe, "describe")
     app.add_template_global(nav_counts, "nav_counts")

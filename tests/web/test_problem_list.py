@@ -219,3 +219,20 @@ def test_an_obstructed_sealing_issues_no_sealing_record_and_goes_to_the_police(a
                                  "police_outcome": "admin_penalty", "police_measures": "依法处理阻挠人员"},
                   instance_version(app)).status_code == 302
     assert open_steps(app) == ["seal_well"]
+
+
+def test_a_case_ended_by_its_patrols_says_so_in_words(app, login, fixed_clock):
+    from datetime import datetime, timezone
+
+    client, guid = to_recheck(app, login)
+    assert submit(client, guid, {"rechecked_on": "2026-03-02", "recheck_findings": "x", **close_out(True, True)},
+                  instance_version(app)).status_code == 302
+    fixed_clock.move_to(datetime(2026, 6, 1, 2, tzinfo=timezone.utc))
+    app.test_cli_runner().invoke(args=["timers", "run", "--once"])
+    town = login("xiacun.clerk")
+    patrol = task_guid_in(town.get("/inbox/").get_data(as_text=True), "patrol")
+    assert submit(town, patrol, {"patrolled_on": "2026-06-01", "patrollers": "镇水管员二人", "patrol_obstructed": "no",
+                                 "seal_intact": "yes", "abstraction_resumed": "no", "continue_patrol": "no",
+                                 "patrol_findings": "封填完好"}, instance_version(app)).status_code == 302
+    page = town.get("/cases/1").get_data(as_text=True)
+    assert "结果：封井巡查结束" in page and "end_patrol" not in page
