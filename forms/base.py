@@ -108,6 +108,16 @@ class TaskForm(ZhForm):
         forms need nothing of it."""
         return cls()
 
+    @classmethod
+    def prefilled(cls, values) -> "TaskForm":
+        """The form; a fresh one starts from ``values()`` (a dict, or None for nothing). A posted one is
+        read from the post alone, so a field missing from it is missing, not silently taken from the
+        suggestion, and ``values`` (which may query) is not called."""
+        form = cls()
+        if not form.is_submitted() and (data := values()):
+            form.process(data=data)
+        return form
+
     def business_fields(self) -> list:
         """The bound fields that hold task data, in display order (for templates)."""
         return [f for f in self if f.name not in self.NON_DATA_FIELDS and not _is_file(f)]

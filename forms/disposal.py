@@ -111,12 +111,10 @@ class NonRenewalForm(TaskForm):
 
     @classmethod
     def for_case(cls, case_info) -> "NonRenewalForm":
-        form = cls()
-        well = getattr(getattr(case_info, "case", None), "well", None)
-        if not form.is_submitted() and well is not None:
-            form.process(data={"permit_no": well.permit_no, "permit_expires_on": well.permit_valid_to,
-                               "non_renewal_grounds": DEFAULT_NON_RENEWAL_GROUNDS})
-        return form
+        well = case_info.case.well if case_info else None
+        return cls.prefilled(lambda: well and {
+            "permit_no": well.permit_no, "permit_expires_on": well.permit_valid_to,
+            "non_renewal_grounds": DEFAULT_NON_RENEWAL_GROUNDS})
 
 
 class MeterVerificationForm(TaskForm):

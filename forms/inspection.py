@@ -90,12 +90,9 @@ class InspectionForm(TaskForm):
 
     @classmethod
     def for_case(cls, case_info) -> "InspectionForm":
-        form = cls()
-        well = getattr(getattr(case_info, "case", None), "well", None)
-        if not form.is_submitted() and well is not None and well.hidden_well:
-            # Registered as hidden (a tip-off, the ledger): the inspector confirms it rather than re-enters it.
-            form.process(data={"hidden_well": "yes"})
-        return form
+        # Registered as hidden (a tip-off, the ledger): the inspector confirms it rather than re-enters it.
+        hidden = case_info is not None and case_info.case.well.hidden_well
+        return cls.prefilled(lambda: {"hidden_well": "yes"} if hidden else None)
 
 
 class ExemptionReviewForm(TaskForm):

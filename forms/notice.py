@@ -48,16 +48,13 @@ class RectificationNoticeForm(TaskForm):
     @classmethod
     def for_case(cls, case_info) -> "RectificationNoticeForm":
         # Start from the problems the inspection found, plus spare rows for anything else.
-        form = cls()
-        if not form.is_submitted():
-            # Only a fresh form starts from these rows: a posted one is read from the post alone, so a
-            # field missing from it is missing, not silently taken from the suggestion.
+        def rows():
             found = dict(case_info.latest("inspection")) if case_info else {}
-            if case_info and getattr(case_info, "network_arrived", False):
+            if getattr(case_info, "network_arrived", False):
                 found["in_coverage"] = True  # a permitted well reached by the network: closure now
-            rows = derive(found, case_info.category) if case_info else []
-            form.process(data={"problems": rows + [{}] * SPARE_ROWS})
-        return form
+            derived = derive(found, case_info.category) if case_info else []
+            return {"problems": derived + [{}] * SPARE_ROWS}
+        return cls.prefilled(rows)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -36,9 +36,7 @@ class RecheckForm(TaskForm):
     @classmethod
     def for_case(cls, case_info) -> "RecheckForm":
         problems = list(case_info.open_problems) if case_info else []
-        form = cls()
-        if not form.is_submitted():
-            form.process(data={"problems": [{"problem_id": str(p.id)} for p in problems]})
+        form = cls.prefilled(lambda: {"problems": [{"problem_id": str(p.id)} for p in problems]})
         form.open_problems = {str(p.id): p for p in problems}
         if problems:
             del form.recheck_passed

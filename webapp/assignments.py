@@ -10,6 +10,7 @@ from engine.store import OpenTask
 from forms.assignment import ActionForm, AssignForm, MoveForm
 
 from . import db, workflow
+from .feedback import flash_errors
 from .cases_service import actor_of
 from . import directory
 from .models import Case
@@ -70,9 +71,7 @@ def assign(task_guid: str):
     form = AssignForm()
     form.assignee.choices = assignee_choices(task.department)
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "warning")
+        flash_errors(form, "warning")
         return redirect(request.referrer or url_for("tasks.show", task_guid=task_guid))
     return _apply(lambda: assignment.assign(workflow.engine(), db.session(), task_guid, form.assignee.data,
                                             actor_of(current_user), priority=int(form.priority.data)),
@@ -100,9 +99,7 @@ def bulk_assign():
         flash("所选任务中有的刚刚已被办理或转走，没有指派任何任务，请刷新后重新勾选。", "warning")
         return redirect(url_for("inbox.index"))
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "warning")
+        flash_errors(form, "warning")
         return redirect(url_for("inbox.index"))
 
     def assign_all():

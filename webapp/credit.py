@@ -10,6 +10,7 @@ from engine import EngineError
 from forms.credit import CreditRepairApplicationForm
 
 from . import db, workflow
+from .feedback import flash_errors
 from .cases_service import actor_of
 from .models import Case
 from .permissions import can_view_case, is_supervisor, require
@@ -35,9 +36,7 @@ def accept(case_id: int):
     require(can_view_case(current_user, case) and may_accept(current_user), case_id=case.id)
     form = CreditRepairApplicationForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
+        flash_errors(form)
         return redirect(url_for("cases.show", case_id=case.id))
     if not waits_for_repair(case_instance(session, case)):
         flash("这个案件当前不在等待信用修复申请，未作改动。", "warning")

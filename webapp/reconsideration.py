@@ -12,6 +12,7 @@ from engine import EngineError
 from forms.reconsideration import KINDS, ReconsiderationApplicationForm
 
 from . import db, workflow
+from .feedback import flash_errors
 from .cases_service import actor_of
 from .models import Case
 from .permissions import can_view_case, is_supervisor, require
@@ -32,9 +33,7 @@ def register(case_id: int):
     require(can_view_case(current_user, case) and may_register(current_user), case_id=case.id)
     form = ReconsiderationApplicationForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
+        flash_errors(form)
         return redirect(url_for("cases.show", case_id=case.id, _anchor="reconsideration"))
     data = form.task_data()
     well = case.well

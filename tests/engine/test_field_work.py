@@ -32,6 +32,13 @@ class Case(CaseDriver):
         self.complete("rectify_report")
         self.complete("supply_connection")
 
+    def to_patrols(self):
+        """Sealed, accepted and rechecked: the case waits for its first patrol."""
+        self.to_sealing()
+        self.complete("seal_well", SEALED)
+        self.complete("seal_acceptance", {"seal_accepted": True})
+        self.complete("recheck", {"recheck_passed": True})
+
 
 def test_an_obstructed_inspection_goes_to_the_police_and_is_done_again(wf, session_factory):
     case = Case(wf, session_factory)
@@ -58,10 +65,7 @@ def test_an_obstructed_sealing_goes_to_the_police_and_the_well_is_sealed_again(w
 
 def test_a_sealed_well_is_patrolled_on_schedule_until_the_patrols_end(wf, session_factory, clock):
     case = Case(wf, session_factory)
-    case.to_sealing()
-    case.complete("seal_well", SEALED)
-    case.complete("seal_acceptance", {"seal_accepted": True})
-    case.complete("recheck", {"recheck_passed": True})
+    case.to_patrols()
     [(spec, due)] = case.timers()
     # 30 days (the period in force at registration) after the recheck on 2 March 10:00.
     assert spec == "patrol_timer" and due == datetime(2026, 4, 1, 2, 0, tzinfo=timezone.utc)
@@ -82,10 +86,7 @@ def test_a_sealed_well_is_patrolled_on_schedule_until_the_patrols_end(wf, sessio
 
 def test_a_broken_seal_found_on_patrol_is_sealed_again_and_patrolled(wf, session_factory, clock):
     case = Case(wf, session_factory)
-    case.to_sealing()
-    case.complete("seal_well", SEALED)
-    case.complete("seal_acceptance", {"seal_accepted": True})
-    case.complete("recheck", {"recheck_passed": True})
+    case.to_patrols()
     clock.move_to(datetime(2026, 4, 2, 2, tzinfo=timezone.utc))
     run_once(wf, session_factory)
     case.complete("patrol", {**PATROL_OK, "seal_intact": False, "abstraction_resumed": True},
@@ -141,10 +142,7 @@ def test_an_exemption_is_reviewed_again_on_its_review_date(wf, session_factory, 
 
 def test_an_obstructed_patrol_goes_to_the_police_and_is_done_again(wf, session_factory, clock):
     case = Case(wf, session_factory)
-    case.to_sealing()
-    case.complete("seal_well", SEALED)
-    case.complete("seal_acceptance", {"seal_accepted": True})
-    case.complete("recheck", {"recheck_passed": True})
+    case.to_patrols()
     clock.move_to(datetime(2026, 4, 2, 2, tzinfo=timezone.utc))
     run_once(wf, session_factory)
     case.complete("patrol", {"patrolled_on": "2026-04-02", "patrol_obstructed": True, "seal_intact": None,

@@ -17,6 +17,7 @@ from forms.base import ZhForm
 from forms.common import long_text
 
 from .. import db, workflow
+from ..feedback import flash_errors
 from ..cases_service import actor_of
 from ..models import Case, Document
 from ..permissions import can_view_case, is_supervisor, require
@@ -66,9 +67,7 @@ def regenerate_document(document_id: int):
     require(may_regenerate(current_user, doc), case_id=case.id)
     form = RegenerateForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
+        flash_errors(form)
         return redirect(url_for("cases.show", case_id=case.id, _anchor="documents"))
     try:
         new = regenerate(db.session(), workflow.engine(), doc, current_user, form.reason.data)
