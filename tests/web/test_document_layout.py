@@ -72,6 +72,9 @@ def test_every_template_is_laid_out_as_the_standard_says(code):
     title = next(p for p in doc.paragraphs if "{{ kind_name }}" in p.text)
     assert title.alignment == WD_ALIGN_PARAGRAPH.CENTER
     assert {(r.font.size, _east_asian_font(r._r.rPr)) for r in title.runs} == {(Pt(22), "方正小标宋简体")}
+    # No table row is split across two pages (a signature's space and its date stay together).
+    assert all(row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+               for table in doc.tables for row in table.rows)
     if code != "commitment":  # the party's letter: signed by the party, not by an authority
         closing = [p for p in doc.paragraphs if p.text.strip()][-2:]
         assert [p.text for p in closing] == ["{{ issuer }}", "{{ issued_on }}"]

@@ -304,9 +304,12 @@ def _cell_text(cell, width, text: str, bold: bool = False, align=None) -> None:
 
 
 def _widths(table, widths) -> None:
-    """Column widths in the table's grid as well as in its cells (LibreOffice reads the grid)."""
+    """Column widths in the table's grid as well as in its cells (LibreOffice reads the grid); and no row
+    split across two pages (a signature's space and its date stay on one page)."""
     for column, width in zip(table.columns, widths):
         column.width = width
+    for row in table.rows:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 def _table(doc, rows: list) -> None:
