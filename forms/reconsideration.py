@@ -36,7 +36,7 @@ class ReconsiderationApplicationForm(ZhForm):
 
     review_kind = ZhSelectField("类型", choices=KINDS)
     challenged_decision = short_text("被申请（被诉）的决定", max_len=200,
-                                     description="如：行政处罚决定书 乳水罚决〔2026〕0001号")
+                                     description="如：行政处罚决定书 乳水罚决〔2026〕1号")
     decision_served_on = past_date("该决定送达日期")
     applied_on = past_date("申请（起诉）日期", NotBefore("decision_served_on"))
     review_body = short_text("复议机关或受理法院", description="行政复议：乳山市人民政府（司法局办理）；诉讼：受理的人民法院")

@@ -7,7 +7,10 @@ from datetime import datetime, timezone
 import pytest
 import time_machine
 
+from sqlalchemy import select
+
 from engine import Actor
+from engine.store import Event
 from engine.timers import run_once
 
 from case_driver import INSPECTION, CaseDriver
@@ -84,20 +87,107 @@ def test_a_sealed_well_is_patrolled_on_schedule_until_the_patrols_end(wf, sessio
     assert case.timers() == []
 
 
-def test_a_broken_seal_found_on_patrol_is_sealed_again_and_patrolled(wf, session_factory, clock):
-    case = Case(wf, session_factory)
-    case.to_patrols()
-    clock.move_to(datetime(2026, 4, 2, 2, tzinfo=timezone.utc))
-    run_once(wf, session_factory)
+ENFORCEMENT, POLICE_ACTOR = Actor("enforcement.clerk", "enforcement"), Actor("police.clerk", "police")
+ACCEPTED = {"accepted_on": "2026-04-03", "seal_accepted": True, "signatories": ["water", "enforcement"]}
+
+
+def _broken_seal(case, clock, day=2):
+    """The patrol finds the seal broken and the well in use again: the penalty (从重) is filed."""
+    clock.move_to(datetime(2026, 4, day, 2, tzinfo=timezone.utc))
+    run_once(case.wf, case.factory)
     case.complete("patrol", {**PATROL_OK, "seal_intact": False, "abstraction_resumed": True},
                   Actor("xiacun.clerk", "xiacun"))
-    # A new act: the penalty first (bpmn/penalty.bpmn), then the well is sealed again.
     assert list(case.tasks()) == ["pen_filing"]
-    case.complete("pen_filing", {"filed_on": "2026-04-02"})
+    case.complete("pen_filing", {"filed_on": f"2026-04-{day:02d}"})
+
+
+def _penalty_to_seal_check(case):
+    """The penalty decided, served and paid: its execution checks whether the well is sealed."""
+    case.complete("pen_investigation", {"investigation_conclusion": "penalty"})
+    case.complete("pen_legal_review", {"review_passed": True}, Actor("justice.clerk", "justice"))
+    case.complete("pen_prior_notice", {"prior_legal_basis": "regulation_58", "proposed_fine": 200_000,
+                                       "prior_notice_served_on": "2026-04-02"})
+    case.complete("pen_statement", {"statement_made": False, "hearing_requested": False})
+    case.complete("pen_decision", {"decided_on": "2026-04-03", "decision_kind": "penalty", "fine_amount": 200_000})
+    case.complete("pen_service", {"decision_served_on": "2026-04-03"})
+    case.complete("pen_payment", {"paid_on": "2026-04-07"})
+    assert list(case.tasks()) == ["pen_seal_check"]
+
+
+def test_a_broken_seal_without_a_penalty_is_sealed_again_and_accepted(wf, session_factory, clock):
+    case = Case(wf, session_factory)
+    case.to_patrols()
+    _broken_seal(case, clock)
     case.complete("pen_investigation", {"investigation_conclusion": "no_penalty"})
+    # No penalty executed: the enforcement bureau seals the well again, then the water bureau accepts it.
     assert [(t.task_spec, t.department) for t in case.tasks().values()] == [("reseal_well", "enforcement")]
-    case.complete("reseal_well", SEALED, Actor("enforcement.clerk", "enforcement"))
+    case.complete("reseal_well", SEALED, ENFORCEMENT)
+    assert [(t.task_spec, t.department, t.form_key) for t in case.tasks().values()] == [
+        ("reseal_acceptance", "water", "seal_acceptance")]
+    assert case.timers() == []  # patrols resume only after the acceptance
+    case.complete("reseal_acceptance", ACCEPTED)
     assert case.tasks() == {} and [spec for spec, _ in case.timers()] == ["patrol_timer"]
+
+
+def test_a_penalty_sealed_on_the_owners_behalf_is_the_re_sealing(wf, session_factory, clock):
+    """代履行封井 and 重新封井 are one act: after the 代履行 the case goes straight to the acceptance."""
+    case = Case(wf, session_factory)
+    case.to_patrols()
+    _broken_seal(case, clock)
+    _penalty_to_seal_check(case)
+    case.complete("pen_seal_check", {"well_sealed": False})
+    case.complete("pen_reminder", {"reminder_served_on": "2026-04-08", "reminder_days": 3})
+    clock.move_to(datetime(2026, 4, 14, 2, tzinfo=timezone.utc))
+    assert run_once(wf, session_factory) == 1
+    case.complete("pen_substitute_decision", {"party_performed": False, "substitute_date": "2026-04-20"})
+    case.complete("pen_substitute_sealing", {"substitute_sealed_on": "2026-04-20", "substitute_seal_no": "F-10"},
+                  ENFORCEMENT)
+    assert [(t.task_spec, t.department) for t in case.tasks().values()] == [("reseal_acceptance", "water")]
+    case.complete("reseal_acceptance", ACCEPTED)
+    assert case.tasks() == {} and [spec for spec, _ in case.timers()] == ["patrol_timer"]
+    with session_factory() as s:
+        done = [e.task_spec for e in s.scalars(select(Event).where(
+            Event.instance_id == case.id, Event.kind == "task_completed"))]
+    assert "reseal_well" not in done and done.count("pen_substitute_sealing") == 1
+
+
+def test_an_owner_who_sealed_during_the_penalty_is_accepted_not_sealed_again(wf, session_factory, clock):
+    case = Case(wf, session_factory)
+    case.to_patrols()
+    _broken_seal(case, clock)
+    _penalty_to_seal_check(case)
+    case.complete("pen_seal_check", {"well_sealed": True})
+    assert list(case.tasks()) == ["reseal_acceptance"]
+    # Not up to standard: the enforcement bureau redoes the sealing, which is accepted again.
+    case.complete("reseal_acceptance", {**ACCEPTED, "seal_accepted": False})
+    assert list(case.tasks()) == ["reseal_well"]
+    case.complete("reseal_well", SEALED, ENFORCEMENT)
+    case.complete("reseal_acceptance", ACCEPTED)
+    assert [spec for spec, _ in case.timers()] == ["patrol_timer"]
+
+
+def test_an_obstructed_re_sealing_goes_to_the_police_and_a_second_broken_seal_starts_afresh(
+        wf, session_factory, clock):
+    case = Case(wf, session_factory)
+    case.to_patrols()
+    _broken_seal(case, clock)
+    _penalty_to_seal_check(case)
+    case.complete("pen_seal_check", {"well_sealed": True})
+    case.complete("reseal_acceptance", ACCEPTED)
+    # Broken again at a later patrol; this time no penalty: the earlier penalty's outcome does not count.
+    clock.move_to(datetime(2026, 6, 1, 2, tzinfo=timezone.utc))
+    assert run_once(wf, session_factory) == 1
+    case.complete("patrol", {**PATROL_OK, "seal_intact": False, "abstraction_resumed": True},
+                  Actor("xiacun.clerk", "xiacun"))
+    case.complete("pen_filing", {"filed_on": "2026-06-01"})
+    case.complete("pen_investigation", {"investigation_conclusion": "no_penalty"})
+    assert list(case.tasks()) == ["reseal_well"]
+    case.complete("reseal_well", {"seal_obstructed": True, "obstruction_details": "井主阻拦"}, ENFORCEMENT)
+    assert [(t.task_spec, t.department) for t in case.tasks().values()] == [("police_reseal", "police")]
+    case.complete("police_reseal", POLICE, POLICE_ACTOR)
+    assert list(case.tasks()) == ["reseal_well"]
+    case.complete("reseal_well", SEALED, ENFORCEMENT)
+    assert list(case.tasks()) == ["reseal_acceptance"]
 
 
 def test_a_permitted_well_waits_for_the_network_and_then_is_closed(wf, session_factory):

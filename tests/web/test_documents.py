@@ -15,7 +15,7 @@ from web_support import REGISTRATION, problem_rows, instance_version, submit, ta
 from webapp import db
 from webapp.documents import catalogue
 from webapp.documents.numbering import next_serial
-from webapp.models import Document, DocumentSeries
+from webapp.models import Case, Document, DocumentSeries
 
 NOTICE = {**problem_rows(("no_permit", "未办理取水许可", "stop_and_seal", 5),
                         ("no_meter", "未安装取水计量设施", "install_meter", 5)),
@@ -44,10 +44,12 @@ def serve_notice(app, login, data=None):
     return water
 
 
-def download(client, app, kind, version=1, case_id=1):
+def download(client, app, kind, version=1, case_id=1, nth=1):
+    """The ``nth`` document of ``kind`` issued for the case (in issuing order), as its download."""
     with app.app_context():
-        doc_id = db.session().scalar(select(Document.id).where(Document.case_id == case_id, Document.kind == kind,
-                                                               Document.version == version))
+        doc_id = db.session().scalars(select(Document.id).where(Document.case_id == case_id, Document.kind == kind,
+                                                                Document.version == version)
+                                      .order_by(Document.id)).all()[nth - 1]
     response = client.get(f"/documents/{doc_id}/download")
     assert response.status_code == 200
     assert response.mimetype.endswith("wordprocessingml.document")
@@ -57,10 +59,10 @@ def download(client, app, kind, version=1, case_id=1):
 def test_each_step_issues_its_documents_with_numbers_of_its_series(app, login):
     water = serve_notice(app, login)
     assert documents(app) == [
-        ("commitment", "乳水承诺〔2026〕0001号", 1), ("inspection_record", "乳水检录〔2026〕0001号", 1),
-        ("rectification_notice", "乳水责改〔2026〕0001号", 1), ("service_receipt", "乳水送达〔2026〕0001号", 1)]
+        ("commitment", "乳水承诺〔2026〕1号", 1), ("inspection_record", "乳水检录〔2026〕1号", 1),
+        ("rectification_notice", "乳水责改〔2026〕1号", 1), ("service_receipt", "乳水送达〔2026〕1号", 1)]
     page = water.get("/cases/1").get_data(as_text=True)
-    assert "责令限期整改通知书乳水责改〔2026〕0001号.docx" in page and 'data-testid="document-service_receipt"' in page
+    assert "责令限期整改通知书乳水责改〔2026〕1号.docx" in page and 'data-testid="document-service_receipt"' in page
     with app.app_context():
         kinds = [e.data["kind"] for e in db.session().scalars(
             select(Event).where(Event.kind == "document_generated").order_by(Event.chain_no))]
@@ -72,7 +74,7 @@ def test_notice_states_party_facts_basis_deadline_and_remedies(app, login):
     response = download(water, app, "rectification_notice")
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
     text = text_of(response.data)
-    assert "乳山市水利局" in text and "责令限期整改通知书" in text and "乳水责改〔2026〕0001号" in text
+    assert "乳山市水利局" in text and "责令限期整改通知书" in text and "乳水责改〔2026〕1号" in text
     assert f"{REGISTRATION['user_name']}：" in text
     assert "1. 未办理取水许可" in text and "2. 未安装取水计量设施" in text
     assert "《中华人民共和国水法》第六十九条、《地下水管理条例》第五十六条" in text
@@ -99,7 +101,7 @@ def test_a_long_period_counts_calendar_days_and_moves_off_a_holiday(app, login):
 def test_service_receipt_names_the_notice_and_the_method(app, login):
     water = serve_notice(app, login)
     text = text_of(download(water, app, "service_receipt").data)
-    assert "责令限期整改通知书（乳水责改〔2026〕0001号）" in text
+    assert "责令限期整改通知书（乳水责改〔2026〕1号）" in text
     assert "留置送达" in text and "见证人" in text and "2026年3月2日" in text
 
 
@@ -120,7 +122,7 @@ def test_numbers_run_per_kind_and_year_across_cases(app, login):
     assert town.post("/cases/new", data=second).status_code == 302
     submit(town, task_guid_in(town.get("/inbox/").get_data(as_text=True), "commitment"),
            {"signed_on": "2026-03-02", "signatory": "乙"}, instance_version(app, 2))
-    assert documents(app, 2) == [("commitment", "乳水承诺〔2026〕0002号", 1)]
+    assert documents(app, 2) == [("commitment", "乳水承诺〔2026〕2号", 1)]
 
 
 def test_regenerating_adds_a_version_under_the_same_number_and_keeps_the_old(app, login):
@@ -133,11 +135,11 @@ def test_regenerating_adds_a_version_under_the_same_number_and_keeps_the_old(app
     assert len(documents(app)) == 4
     response = water.post(f"/documents/{doc_id}/regenerate", data={"reason": "更正送达地址"}, follow_redirects=True)
     assert "原版本仍保留" in response.get_data(as_text=True)
-    assert documents(app)[-1] == ("rectification_notice", "乳水责改〔2026〕0001号", 2)
+    assert documents(app)[-1] == ("rectification_notice", "乳水责改〔2026〕1号", 2)
     assert download(water, app, "rectification_notice", version=1).data == old
-    assert "乳水责改〔2026〕0001号" in text_of(download(water, app, "rectification_notice", version=2).data)
+    assert "乳水责改〔2026〕1号" in text_of(download(water, app, "rectification_notice", version=2).data)
     page = water.get("/cases/1").get_data(as_text=True)
-    assert "责令限期整改通知书乳水责改〔2026〕0001号（第2版）.docx" in page and "第1版</a>" in page
+    assert "责令限期整改通知书乳水责改〔2026〕1号（第2版）.docx" in page and "第1版</a>" in page
     assert "重新生成文书" in page and "更正送达地址" in page
     with app.app_context():
         assert db.session().scalar(select(DocumentSeries.last_no).where(
@@ -184,7 +186,7 @@ def test_a_broken_template_refuses_the_step_and_takes_no_number(app, login, tmp_
             DocumentSeries.kind == "rectification_notice")) == 0
     monkeypatch.undo()
     assert submit(water, guid, NOTICE, instance_version(app)).status_code == 302
-    assert documents(app)[2] == ("rectification_notice", "乳水责改〔2026〕0001号", 1)
+    assert documents(app)[2] == ("rectification_notice", "乳水责改〔2026〕1号", 1)
 
 
 def test_party_names_with_markup_characters_are_written_as_text(app, login):
@@ -225,21 +227,142 @@ def test_concurrent_numbering_has_no_gaps_or_repeats(app):
         assert next_serial(session, "rectification_notice", 2027) == 1
 
 
-def test_sealing_record_with_disposal_seal_number_and_position(app, login):
-    serve_notice(app, login)
-    steps = [("water.clerk", "rectify_report", {"reported_on": "2026-03-02", "report_summary": "已停止取水"}),
-             ("water_group.clerk", "supply_connection", {"supply_agreement_no": "GS-2026-001",
-                                                         "connected_on": "2026-03-02"}),
-             ("enforcement.clerk", "seal_well", {"seal_obstructed": "no", "sealed_on": "2026-03-02",
-                                                 "disposal_type": "standby",
-                                                 "seal_no": "F-0007", "latitude": "36.9125",
-                                                 "longitude": "121.5372"})]
+SEALING = {"seal_obstructed": "no", "sealed_on": "2026-02-27", "disposal_type": "standby", "seal_no": "F-0007",
+           "latitude": "36.9125", "longitude": "121.5372", "sealing_notes": "井口加装钢板焊封"}
+
+
+def _by_web(app, login, steps) -> None:
     for user, spec, data in steps:
         client = login(user)
         response = submit(client, task_guid_in(client.get("/inbox/").get_data(as_text=True), spec), data,
                           instance_version(app))
         assert response.status_code == 302, response.get_data(as_text=True)
-    assert documents(app)[-1] == ("sealing_record", "乳水封验〔2026〕0001号", 1)
-    text = text_of(download(client, app, "sealing_record").data)
-    assert "乳山市综合执法局" in text and "封井记录及验收单" in text and "封存备用" in text and "F-0007" in text
+
+
+def _seal(app, login):
+    serve_notice(app, login)
+    _by_web(app, login, [
+        ("water.clerk", "rectify_report", {"reported_on": "2026-03-02", "report_summary": "已停止取水"}),
+        ("water_group.clerk", "supply_connection", {"supply_agreement_no": "GS-2026-001", "connected_on": "2026-03-02"}),
+        ("enforcement.clerk", "seal_well", SEALING)])
+
+
+def test_sealing_record_with_disposal_seal_number_and_position_and_no_acceptance_yet(app, login):
+    _seal(app, login)
+    assert documents(app)[-1] == ("sealing_record", "乳水封记〔2026〕1号", 1)
+    text = text_of(download(login("enforcement.clerk"), app, "sealing_record").data)
+    assert "乳山市综合执法局" in text and "封井记录" in text and "封存备用" in text and "F-0007" in text
     assert "北纬 36.9125，东经 121.5372" in text and "DB37/T 4634-2023" in text and "夏村镇" in text
+    assert "井口加装钢板焊封" in text and "执法人员签名" in text
+    # The acceptance has not happened: the record states no opinion on it.
+    assert "验收意见" not in text and "验收合格" not in text and "封井验收单" in text
+
+
+def test_the_acceptance_issues_its_own_form_with_its_opinion_and_signatories(app, login):
+    _seal(app, login)
+    water = login("water.clerk")
+    guid = task_guid_in(water.get("/inbox/").get_data(as_text=True), "seal_acceptance")
+    opinion = "井口封闭严密，封条完好，封填深度符合规范"
+    response = submit(water, guid, {"accepted_on": "2026-03-02", "seal_accepted": "yes",
+                                    "signatories": ["water", "enforcement", "town", "party"],
+                                    "acceptance_opinion": opinion}, instance_version(app))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert documents(app)[-2:] == [("sealing_record", "乳水封记〔2026〕1号", 1),
+                                   ("seal_acceptance", "乳水验收〔2026〕1号", 1)]
+    text = text_of(download(water, app, "seal_acceptance").data)
+    assert "封井验收单" in text and "乳水验收〔2026〕1号" in text and opinion in text
+    assert "2026年3月2日" in text and "2026年2月27日" in text and "合格" in text and "不合格" not in text
+    # The sealing it accepts, by its record's number and values.
+    assert "乳水封记〔2026〕1号" in text and "执法部门封井" in text and "F-0007" in text and "封存备用" in text
+    # One row with room to sign per unit that took part, by name.
+    doc = Docx(io.BytesIO(download(water, app, "seal_acceptance").data))
+    signing = [row.cells[0].text for row in doc.tables[-1].rows]
+    assert signing == ["参加验收单位", "市水利局", "市综合执法局", "夏村镇", "用水户 乳山某某食品有限公司"]
+
+
+def test_a_failed_acceptance_is_on_its_form_and_the_well_is_sealed_again(app, login):
+    _seal(app, login)
+    _by_web(app, login, [("water.clerk", "seal_acceptance", {
+        "accepted_on": "2026-03-02", "seal_accepted": "no", "signatories": ["water"],
+        "acceptance_opinion": "封填深度不足，退回重新封井"})])
+    text = text_of(download(login("water.clerk"), app, "seal_acceptance").data)
+    assert "不合格，退回重新封井" in text and "封填深度不足" in text
+    _by_web(app, login, [("enforcement.clerk", "seal_well", {**SEALING, "sealed_on": "2026-03-02", "seal_no": "F-0008"}),
+                         ("water.clerk", "seal_acceptance", {"accepted_on": "2026-03-02", "seal_accepted": "yes",
+                                                             "signatories": ["water"], "acceptance_opinion": "合格"})])
+    assert [d for d in documents(app) if d[0] in ("sealing_record", "seal_acceptance")] == [
+        ("sealing_record", "乳水封记〔2026〕1号", 1), ("seal_acceptance", "乳水验收〔2026〕1号", 1),
+        ("sealing_record", "乳水封记〔2026〕2号", 1), ("seal_acceptance", "乳水验收〔2026〕2号", 1)]
+    with app.app_context():
+        second = db.session().scalar(select(Document).where(Document.number == "乳水验收〔2026〕2号"))
+        text = text_of(second.content)
+    assert "乳水封记〔2026〕2号" in text and "F-0008" in text and "F-0007" not in text
+
+
+def test_a_broken_seal_sealed_by_substitute_performance_is_accepted_as_the_re_sealing(app, login, fixed_clock):
+    """代履行封井 issues its record (行政强制法 Art 51(3)); the re-sealing's acceptance names it, and
+    no 重新封井 step (no second 封井记录) comes between."""
+    from datetime import datetime, timezone
+
+    from web_support import complete_steps
+
+    _seal(app, login)
+    _by_web(app, login, [("water.clerk", "seal_acceptance", {"accepted_on": "2026-03-02", "seal_accepted": "yes",
+                                                             "signatories": ["water"], "acceptance_opinion": "合格"})])
+    complete_steps(app, [("recheck", "water.clerk", {"recheck_passed": True})])
+    fixed_clock.move_to(datetime(2026, 6, 1, 2, tzinfo=timezone.utc))
+    app.test_cli_runner().invoke(args=["timers", "run", "--once"])
+    complete_steps(app, [
+        ("patrol", "xiacun.clerk", {"patrolled_on": "2026-06-01", "patrol_obstructed": False, "seal_intact": False,
+                                    "abstraction_resumed": True, "continue_patrol": True}),
+        ("pen_filing", "water.clerk", {"filed_on": "2026-06-01"}),
+        ("pen_investigation", "water.clerk", {"investigation_conclusion": "penalty"}),
+        ("pen_legal_review", "justice.clerk", {"review_passed": True}),
+        ("pen_prior_notice", "water.clerk", {"proposed_fine": 200_000, "prior_notice_served_on": "2026-06-01"}),
+        ("pen_statement", "water.clerk", {"statement_made": False, "hearing_requested": False}),
+        ("pen_decision", "water.clerk", {"decided_on": "2026-06-02", "decision_kind": "penalty", "fine_amount": 200_000}),
+        ("pen_service", "water.clerk", {"decision_served_on": "2026-06-02"}),
+        ("pen_payment", "water.clerk", {"paid_on": "2026-06-03"}),
+        ("pen_seal_check", "water.clerk", {"well_sealed": False}),
+        ("pen_reminder", "water.clerk", {"reminder_served_on": "2026-06-03", "reminder_days": 3})])
+    fixed_clock.move_to(datetime(2026, 6, 9, 2, tzinfo=timezone.utc))
+    app.test_cli_runner().invoke(args=["timers", "run", "--once"])
+    complete_steps(app, [("pen_substitute_decision", "water.clerk", {"party_performed": False,
+                                                                      "substitute_date": "2026-06-12"})])
+    fixed_clock.move_to(datetime(2026, 6, 12, 2, tzinfo=timezone.utc))
+    _by_web(app, login, [("enforcement.clerk", "pen_substitute_sealing", {
+        "substitute_sealed_on": "2026-06-12", "substitute_seal_no": "F-0100", "substitute_disposal_type": "backfill",
+        "supervising_officer": "执法人员甲、乙", "substitute_witness": "村委会见证人", "substitute_cost": "3500"})])
+    record = text_of(download(login("water.clerk"), app, "substitute_sealing_record").data)
+    assert "代履行封井记录" in record and "乳水代封〔2026〕1号" in record and "F-0100" in record
+    assert "机井封填" in record and "到场监督的执法人员签名" in record and "当事人或者见证人签名或者盖章" in record
+    water = login("water.clerk")
+    inbox = water.get("/inbox/").get_data(as_text=True)
+    assert 'data-testid="task-reseal_acceptance"' in inbox and 'data-testid="task-reseal_well"' not in inbox
+    _by_web(app, login, [("water.clerk", "reseal_acceptance", {
+        "accepted_on": "2026-06-12", "seal_accepted": "yes", "signatories": ["water", "enforcement"],
+        "acceptance_opinion": "代履行封井符合规范"})])
+    text = text_of(download(water, app, "seal_acceptance", version=1, case_id=1, nth=2).data)
+    assert "代履行封井" in text and "乳水代封〔2026〕1号" in text and "F-0100" in text and "代履行封井符合规范" in text
+    assert [d[1] for d in documents(app) if d[0] == "sealing_record"] == ["乳水封记〔2026〕1号"]  # sealed once more, not twice
+
+
+def test_the_notice_cites_the_problems_articles_when_the_context_lists_them(app, login):
+    """``basis_articles`` (the union of the problems' articles) replaces the typed basis when present."""
+    from datetime import date
+
+    from webapp.documents import content, service
+
+    serve_notice(app, login)
+    with app.app_context():
+        session = db.session()
+        case = session.get(Case, 1)
+        kind = catalogue.KINDS["rectification_notice"]
+        data = service.step_data(session, session.scalar(select(Document.task_guid).where(
+            Document.kind == "rectification_notice")))
+        context = content.build(kind, case, kind.number(2026, 1), date(2026, 3, 2), data)
+        typed = text_of(service.render(kind, {**context, "basis_articles": []}))
+        cited = text_of(service.render(kind, {**context, "basis_articles": [
+            "《山东省水资源条例》第三十条", "《地下水管理条例》第五十六条"]}))
+    assert "违反了《中华人民共和国水法》第六十九条、《地下水管理条例》第五十六条的规定" in typed
+    assert "违反了《山东省水资源条例》第三十条、《地下水管理条例》第五十六条的规定" in cited

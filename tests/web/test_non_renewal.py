@@ -51,7 +51,7 @@ def test_the_decision_issues_its_document_and_waits_for_the_expiry(app, login, f
     with app.app_context():
         doc = db.session().scalars(select(Document).where(Document.kind == "non_renewal")).one()
         text = "\n".join(p.text for p in Docx(io.BytesIO(doc.content)).paragraphs)
-    assert doc.number == "乳审不延〔2026〕0001号" and "乳山市行政审批局" in text
+    assert doc.number == "乳审不延〔2026〕1号" and "乳山市行政审批局" in text
     assert "取水（鲁威乳）字[2021]第009号" in text and "2026年4月30日" in text and "第五十条" in text
     assert "不服本决定" in text and "六十日内" in text
     page = login("water.clerk").get("/cases/1").get_data(as_text=True)

@@ -66,7 +66,7 @@ def render(code: str, case: Case, data: dict) -> str:
     context = content.build(kind, case, kind.number(2026, 7), ISSUED, data)
     text = text_of(service.render(kind, context))
     assert "{{" not in text and "{%" not in text
-    assert "乳山市水利局" in text and kind.name in text and f"{kind.prefix}〔2026〕0007号" in text
+    assert "乳山市水利局" in text and kind.name in text and f"{kind.prefix}〔2026〕7号" in text
     return text
 
 
@@ -143,17 +143,29 @@ def test_each_step_issues_its_document_in_its_own_series_and_only_when_it_applie
     def issue(form_key, data):
         return [d.number for d in service.issue_for_step(session, engine, case, form_key, None, data, clerk)]
 
-    assert issue("penalty_prior_notice", PRIOR) == ["乳水罚告〔2026〕0001号"]
-    assert issue("penalty_hearing_notice", HEARING) == ["乳水听告〔2026〕0001号"]
-    assert issue("penalty_decision", DECISION) == ["乳水罚决〔2026〕0001号"]
+    assert issue("penalty_prior_notice", PRIOR) == ["乳水罚告〔2026〕1号"]
+    assert issue("penalty_hearing_notice", HEARING) == ["乳水听告〔2026〕1号"]
+    assert issue("penalty_decision", DECISION) == ["乳水罚决〔2026〕1号"]
     assert issue("penalty_decision", {**DECISION, "decision_kind": "no_penalty", "fine_amount": None,
                                       "no_penalty_grounds": "违法事实不能成立"}) == []
-    assert issue("penalty_reminder", REMINDER) == ["乳水催告〔2026〕0001号"]
+    assert issue("penalty_reminder", REMINDER) == ["乳水催告〔2026〕1号"]
     assert issue("penalty_substitute_decision", {**SUBSTITUTE, "party_performed": True}) == []
-    assert issue("penalty_substitute_decision", SUBSTITUTE) == ["乳水代履〔2026〕0001号"]
+    assert issue("penalty_substitute_decision", SUBSTITUTE) == ["乳水代履〔2026〕1号"]
     stored = session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id)).all()
-    assert [d.file_name for d in stored][2] == "行政处罚决定书乳水罚决〔2026〕0001号.docx"
+    assert [d.file_name for d in stored][2] == "行政处罚决定书乳水罚决〔2026〕1号.docx"
     assert "人民币壹拾贰万元整" in text_of(stored[2].content)
     assert {k.issuer for k in catalogue.KINDS.values() if k.prefix.startswith(("乳水罚", "乳水听", "乳水催", "乳水代"))} \
         == {"water"}
 
+
+
+def test_substitute_sealing_record_is_signed_on_site(make_case):
+    """行政强制法 Art 51(3): the supervising officer, the executor and the party or a witness sign it."""
+    text = render("substitute_sealing_record", make_case(), {
+        "substitute_sealed_on": "2026-03-06", "substitute_seal_no": "F-0100", "substitute_disposal_type": "backfill",
+        "supervising_officer": "执法人员甲、乙", "substitute_witness": "村委会见证人", "substitute_cost": 3_500.0,
+        "substitute_notes": None})
+    assert "2026年3月6日" in text and "F-0100" in text and "机井封填" in text and "3500" in text
+    assert "执法人员甲、乙" in text and "村委会见证人" in text and "第五十条、第五十一条" in text
+    for line in ("到场监督的执法人员签名", "代履行人签名或者盖章", "当事人或者见证人签名或者盖章"):
+        assert line in text

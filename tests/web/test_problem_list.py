@@ -187,7 +187,7 @@ def test_a_sealed_case_shows_its_next_patrol_and_the_patrol_issues_its_record(ap
     assert open_steps(app) == ["pen_filing"]  # a new act: punished, then sealed again
     with app.app_context():
         (record,) = db.session().scalars(select(Document).where(Document.kind == "patrol_record"))
-        assert record.number == "乳水巡查〔2026〕0001号"
+        assert record.number == "乳水巡查〔2026〕1号"
 
 
 def test_an_obstructed_sealing_issues_no_sealing_record_and_goes_to_the_police(app, login):

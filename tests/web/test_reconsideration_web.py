@@ -8,7 +8,7 @@ from web_support import REGISTRATION
 from webapp import db
 from webapp.models import Case
 
-APPLICATION = {"review_kind": "reconsideration", "challenged_decision": "责令限期整改通知书 乳水责改〔2026〕0001号",
+APPLICATION = {"review_kind": "reconsideration", "challenged_decision": "责令限期整改通知书 乳水责改〔2026〕1号",
                "decision_served_on": "2026-01-02", "applied_on": "2026-03-02", "review_body": "乳山市人民政府",
                "review_summary": "认为不属于管网覆盖范围"}
 

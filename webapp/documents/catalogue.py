@@ -15,7 +15,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 class Kind:
     code: str
     name: str
-    prefix: str  # the series' 机关代字 + 类别: 乳水责改〔2026〕0012号
+    prefix: str  # the series' 机关代字 + 类别: 乳水责改〔2026〕12号
     issuer: str  # department code of the issuing authority ("town": the case's town)
     form_key: str  # the step whose submission issues it
     skip_if: str | None = None  # a step answer that means nothing was done to record (e.g. sealing obstructed)
@@ -25,7 +25,9 @@ class Kind:
         return TEMPLATES / f"{self.code}.docx"
 
     def number(self, year: int, serial: int) -> str:
-        return f"{self.prefix}〔{year}〕{serial:04d}号"
+        """发文字号 as GB/T 9704-2012 §7.2.4 writes it: the year in full in 〔〕, the serial without 第 and
+        without leading zeros (不编虚位): 乳水责改〔2026〕1号. The serial itself stays an integer in its series."""
+        return f"{self.prefix}〔{year}〕{serial}号"
 
 
 # In issuing order within a step: the 送达回证 names the notice it serves, so the notice comes first.
@@ -34,7 +36,9 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("inspection_record", "现场检查笔录", "乳水检录", "task_force", "inspection"),
     Kind("rectification_notice", "责令限期整改通知书", "乳水责改", "water", "rectification_notice"),
     Kind("service_receipt", "送达回证", "乳水送达", "water", "rectification_notice"),
-    Kind("sealing_record", "封井记录及验收单", "乳水封验", "enforcement", "sealing_record", skip_if="seal_obstructed"),
+    # The sealing and its acceptance are two acts by two units on two days: each has its own paper.
+    Kind("sealing_record", "封井记录", "乳水封记", "enforcement", "sealing_record", skip_if="seal_obstructed"),
+    Kind("seal_acceptance", "封井验收单", "乳水验收", "water", "seal_acceptance"),
     Kind("patrol_record", "巡查记录", "乳水巡查", "town", "patrol_record"),
     Kind("non_renewal", "不予延续取水许可决定书", "乳审不延", "approval", "non_renewal"),
     # The administrative penalty (bpmn/penalty.bpmn); what they say: penalty_content.py. A decision not to
@@ -45,6 +49,9 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("enforcement_reminder", "催告书", "乳水催告", "water", "penalty_reminder"),
     Kind("substitute_decision", "代履行决定书", "乳水代履", "water", "penalty_substitute_decision",
          skip_if="party_performed"),
+    # 行政强制法 Art 51(3): the execution's record, signed on site; the deciding organ's paper (the enforcement
+    # bureau executes it). After a broken seal it is also the re-sealing.
+    Kind("substitute_sealing_record", "代履行封井记录", "乳水代封", "water", "penalty_substitute_sealing"),
 )}
 
 

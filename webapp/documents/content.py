@@ -12,8 +12,11 @@ from forms.choices import REQUIRED_ACTS
 from forms.registry import EMPTY_DISPLAY, display_data
 from forms.validators import format_date_zh
 
+from sqlalchemy.orm import object_session
+
 from .. import directory
 from ..models import PURPOSES, Case
+from . import sealing
 from .catalogue import Kind
 
 NONE = "—"  # an official document shows a dash, not the form's "未填写"
@@ -81,9 +84,20 @@ def _orders(data: dict) -> list[str]:
             for row in data.get("problems") or [] if row.get("deadline")]
 
 
+def _acceptance(kind: Kind, case: Case, data: dict, task_guid: str | None) -> dict:
+    """The 验收单's own part: the sealing it accepts, the result and the units that sign, by name."""
+    if kind.code != "seal_acceptance":
+        return {}
+    session = object_session(case)
+    return {"sealing": sealing.accepted_sealing(session, case, task_guid),
+            "acceptance_result": "合格" if data.get("seal_accepted") else "不合格，退回重新封井",
+            "signatories": sealing.signatories(data.get("signatories"), case)}
+
+
 def build(kind: Kind, case: Case, number: str, issued_on: date, data: dict,
-          served: dict | None = None) -> dict:
-    """The template context of one document. ``data`` is the issuing step's stored task data."""
+          served: dict | None = None, task_guid: str | None = None) -> dict:
+    """The template context of one document. ``data`` is the issuing step's stored task data,
+    ``task_guid`` its step (a 验收单 names the sealing done before it)."""
     acts = dict(REQUIRED_ACTS)
     return {
         "kind_name": kind.name, "number": number, "issued_on": format_date_zh(issued_on),
@@ -103,6 +117,7 @@ def build(kind: Kind, case: Case, number: str, issued_on: date, data: dict,
         "served": served or {},
         "service_note": SERVICE_NOTES.get(data.get("service_method") or "", ""),
         **_deadline(data),
+        **_acceptance(kind, case, data, task_guid),
         **penalty_context(kind, case, data),
     }
 

@@ -63,4 +63,20 @@ PENALTY_TEMPLATES = {
                  "代履行人和你（单位）或者见证人在执行文书上签名或者盖章。"),
         ("body", "{{ penalty.remedies }}"),
     ] + SIGN,
+    # 行政强制法 Art 51(3): signed on site by the supervising officer, the executor and the party or a witness.
+    "substitute_sealing_record": HEAD + [
+        PARTY_TABLE, WELL_TABLE,
+        ("body", "依据《中华人民共和国行政强制法》第五十条、第五十一条和本机关作出的代履行决定，对上述自备井实施代履行封井，"
+                 "现场情况记录如下："),
+        ("table", [("封井日期", "{{ data.substitute_sealed_on }}"), ("处置方式", "{{ data.substitute_disposal_type }}"),
+                   ("封井编号（封条号）", "{{ data.substitute_seal_no }}"),
+                   ("到场监督的执法人员", "{{ data.supervising_officer }}"),
+                   ("当事人或者见证人", "{{ data.substitute_witness }}"),
+                   ("实际代履行费用（元）", "{{ data.substitute_cost }}"),
+                   ("现场情况", "{{ data.substitute_notes }}"),
+                   ("技术依据", "DB37/T 4634-2023《机井封停与启用技术规范》")]),
+        ("body", "代履行的费用按照成本合理确定，由当事人承担。封井后由{{ water_authority }}组织验收。"),
+        ("table", [("到场监督的执法人员签名", "", 20, "dated"), ("代履行人签名或者盖章", "", 20, "dated"),
+                   ("当事人或者见证人签名或者盖章", "", 20, "dated")]),
+    ] + SIGN,
 }

@@ -42,10 +42,12 @@ def render(kind: Kind, context: dict) -> bytes:
 
 
 def _store(session: Session, engine: Engine, case: Case, kind: Kind, year: int, serial: int, version: int,
-           data: dict, task_guid: str | None, user: User, served: dict | None) -> Document:
+           data: dict, task_guid: str | None, user: User, served: dict | None, number: str | None = None) -> Document:
+    """``number``: a regenerated version keeps the number its document was issued with (an older
+    format included), so that the versions stay one group."""
     today = today_in_china()
-    number = kind.number(year, serial)
-    body = render(kind, content.build(kind, case, number, today, data, served))
+    number = number or kind.number(year, serial)
+    body = render(kind, content.build(kind, case, number, today, data, served, task_guid))
     suffix = f"（第{version}版）" if version > 1 else ""
     doc = Document(case_id=case.id, kind=kind.code, year=year, serial=serial, number=number, version=version,
                    task_guid=task_guid, file_name=f"{kind.name}{number}{suffix}.docx", content=body,
@@ -92,7 +94,7 @@ def regenerate(session: Session, engine: Engine, doc: Document, user: User, reas
         served = {"kind_name": KINDS["rectification_notice"].name, "number": notice.number} if notice else None
     case = session.get(Case, doc.case_id)
     new = _store(session, engine, case, kind, doc.year, doc.serial, max(versions) + 1,
-                 step_data(session, doc.task_guid), doc.task_guid, user, served)
+                 step_data(session, doc.task_guid), doc.task_guid, user, served, number=doc.number)
     engine.record(session, "document_regenerated", actor=actor_of(user), case_id=case.id, task_guid=doc.task_guid,
                   title=f"{kind.name} {doc.number}", data={"reason": reason, "version": new.version})
     return new
