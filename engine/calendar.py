@@ -239,7 +239,8 @@ def _rule_working(d: date) -> bool:
 
 def _conservative_working(d: date) -> bool:
     """Surely a working day whatever the notice says: a weekday outside every holiday window."""
-    return d.weekday() < 5 and d not in possible_holidays(d.year) and d not in possible_holidays(d.year + 1)
+    # 29–31 December belong to the next year's 元旦 window.
+    return d.weekday() < 5 and d not in possible_holidays(d.year) and not (d.month == 12 and d.day >= 29)
 
 
 def is_working_day(d: date) -> bool:

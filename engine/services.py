@@ -8,6 +8,9 @@ from __future__ import annotations
 from .calendar import after_expiry, before_expiry, office_deadline, party_deadline, start_of_day, statutory_deadline
 from .fines import hearing_applies, late_payment_surcharge
 
+#: The service name that makes a timer an administration's deadline (provisional, recomputed).
+OFFICE_DEADLINE = "office_deadline"
+
 SERVICES = {
     # party_deadline(start "YYYY-MM-DD", days) -> ISO datetime at the end of the deadline day
     # (working days under 10 days, calendar days otherwise; see calendar.py): a period printed for a
