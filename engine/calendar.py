@@ -247,6 +247,9 @@ def is_working_day(d: date) -> bool:
     """Whether ``d`` is a working day by the best calendar known: the office's year, the package's, or
     the rule (weekends and the law's fixed holidays) for a year neither has."""
     d = _as_date(d)
+    if d.month == 12 and (following := office_years().get(d.year + 1)) is not None and (
+            d in following.holidays or d in following.workdays):
+        return following.is_working_day(d)  # the next year's 元旦 arrangement reaching back into December
     source = year_source(d.year)
     if source == "office":
         return office_years()[d.year].is_working_day(d)
