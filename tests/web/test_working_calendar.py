@@ -163,3 +163,27 @@ def test_no_banner_once_next_year_is_entered(app, login):
     assert 'data-testid="calendar-banner"' in admin.get("/admin/calendar").get_data(as_text=True)
     admin.post("/admin/calendar/enter", data={"text": "2027-01-01 休 元旦", "save": "1"})
     assert 'data-testid="calendar-banner"' not in admin.get("/admin/calendar").get_data(as_text=True)
+
+
+def test_an_administration_deadline_is_marked_provisional_in_the_inbox_and_on_the_task(app, login):
+    from web_support import complete_steps
+
+    water, guid = to_filing(app, login)
+    assert submit(water, guid, FILING, instance_version(app)).status_code == 302
+    complete_steps(app, [
+        ("pen_investigation", "water.clerk", {"investigation_conclusion": "penalty"}),
+        ("pen_legal_review", "justice.clerk", {"review_passed": True}),
+        ("pen_prior_notice", "water.clerk", {"prior_legal_basis": "water_law_69", "proposed_fine": 50_000,
+                                             "prior_notice_served_on": "2026-12-07"}),
+        ("pen_statement", "water.clerk", {"statement_made": False, "hearing_requested": False}),
+        ("pen_decision", "water.clerk", {"decided_on": "2026-12-28", "decision_kind": "penalty",
+                                         "fine_amount": 50_000})])
+    # Service within 7 working days of 28 December 2026: Thursday 7 January 2027 by the rule, 暂定.
+    inbox = water.get("/inbox/").get_data(as_text=True)
+    assert "期限 2027-01-07 23:59" in inbox and "暂定" in inbox
+    task = water.get(f"/tasks/{task_guid_in(inbox, 'pen_service')}").get_data(as_text=True)
+    assert 'data-testid="due-provisional"' in task
+    admin = login("admin")
+    admin.post("/admin/calendar/enter", data={"text": "2027-01-01 休 元旦", "save": "1"})
+    inbox = water.get("/inbox/").get_data(as_text=True)
+    assert "期限 2027-01-07 23:59" in inbox and "暂定" not in inbox  # the rule was right: the flag goes

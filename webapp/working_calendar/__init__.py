@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _calendar_current():
         # One indexed query per request: a year entered through another worker is used from now on.
-        if request.endpoint and request.endpoint != "static":
+        if request.endpoint and not request.endpoint.endswith("static"):
             service.ensure_current(db.session())
 
     @app.context_processor
