@@ -66,6 +66,7 @@ __all__ = [
     "is_provisional",
     "is_working_day",
     "next_working_day",
+    "office_years",
     "office_deadline",
     "office_deadline_date",
     "party_deadline",
@@ -76,6 +77,7 @@ __all__ = [
     "statutory_deadline_date",
     "statutory_holidays",
     "today_in_china",
+    "using",
     "year_source",
 ]
 
