@@ -8,22 +8,49 @@ item 6). The rule applied in this project follows 行政处罚法 Art 85 and 行
 * a longer period (15-day payment, 60-day reconsideration, ...) counts **calendar days**, and if
   its last day is not a working day the deadline moves to the next working day.
 
-Holidays and 调休 days come from the ``chinesecalendar`` package (import name
-``chinese_calendar``), which ships the State Council's published schedule year by year. A date in
-a year that package does not cover raises :class:`CalendarDataMissing`; we never fall back to a
-"weekends only" guess, because a wrong deadline in an enforcement notice is a legal defect.
+Where a year's holidays and 调休 days come from, first match wins:
 
-All functions are pure (apart from :func:`today_in_china`, which reads the clock) and know nothing
-about Flask or SpiffWorkflow, so the BPMN script engine can call :func:`statutory_deadline`
-directly from a timer expression with task data.
+1. **office** — a year the office entered from the State Council's notice (工作日历 page or
+   ``flask calendar import``), installed into this module with :func:`install_office_years` as one
+   immutable snapshot (replaced atomically, so a request never sees half a year);
+2. **package** — the ``chinesecalendar`` package (import name ``chinese_calendar``) for the years it
+   ships;
+3. **rule** — for any other year, the holidays the law fixes by date (全国年节及纪念日放假办法, as
+   amended 2024): 元旦 1/1, 春节 农历除夕 and 正月初一–初三, 清明 (the solar term), 劳动节 5/1–5/2,
+   端午 农历五月初五, 中秋 农历八月十五, 国庆 10/1–10/3, plus weekends. The yearly notice may add bridge
+   days and 调休 Saturdays, so a rule year is only provisional.
+
+Two kinds of deadline follow (docs/procedure.md, "The working-day calendar"):
+
+* a deadline **printed for a party** (:func:`party_deadline`, also the old name
+  :func:`statutory_deadline`) must never be earlier than the true one. On a day whose year is only
+  rule-based it uses the *conservative* calendar: weekends never work and every weekday in a
+  generous window around each statutory holiday (:func:`possible_holidays`) counts as a possible
+  holiday. Its working days are a subset of those of every possible arrangement, so the n-th of them
+  is never earlier; such a deadline is final once printed.
+* a deadline that **binds the administration** (:func:`office_deadline`) uses the best calendar known
+  (office, package, rule); when that is a rule year it is provisional (:func:`is_provisional`, shown
+  as 暂定) and recomputed when the office enters the year (``engine/deadline_recompute.py``).
+
+All functions are pure (apart from :func:`today_in_china`, which reads the clock, and the installed
+office snapshot) and know nothing about Flask or SpiffWorkflow, so the BPMN script engine calls the
+deadline functions directly from a timer expression with task data.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from chinese_calendar import get_solar_terms
+from lunardate import LunarDate
 
 from .errors import EngineError
 
@@ -31,15 +58,27 @@ __all__ = [
     "TIMEZONE",
     "WORKING_DAY_THRESHOLD",
     "CalendarDataMissing",
+    "OfficeYear",
     "add_working_days",
     "after_expiry",
     "before_expiry",
+    "install_office_years",
+    "is_provisional",
     "is_working_day",
     "next_working_day",
+    "office_years",
+    "office_deadline",
+    "office_deadline_date",
+    "party_deadline",
+    "party_deadline_date",
+    "possible_holidays",
     "start_of_day",
     "statutory_deadline",
     "statutory_deadline_date",
+    "statutory_holidays",
     "today_in_china",
+    "using",
+    "year_source",
 ]
 
 #: All statutory dates are reckoned in China time, whatever the server's own timezone is.
@@ -50,21 +89,192 @@ WORKING_DAY_THRESHOLD = 10
 
 _ONE_DAY = timedelta(days=1)
 
+#: The years the installed chinesecalendar ships the State Council's arrangement for.
+PACKAGE_YEARS = frozenset(d.year for d in chinese_calendar.holidays) & frozenset(
+    d.year for d in chinese_calendar.workdays)
+
 
 class CalendarDataMissing(EngineError):
-    """The installed ``chinesecalendar`` has no holiday data for the year of a date.
+    """Kept for the callers that still catch it: a missing year is no longer an error.
 
-    The message is meant for an administrator (shown in the UI / logs): it names the year and
-    says how to fix it. ``year`` is kept as an attribute for callers that want to react to it.
+    Every year has a calendar now (office, package or the rule), so nothing raises this for a missing
+    year. The message, should anything still raise it, is for a clerk and names the page to use.
     """
 
     def __init__(self, year: int):
         self.year = year
-        super().__init__(
-            f"工作日历缺少 {year} 年的法定节假日数据，"
-            "请管理员升级 requirements.txt 中的 chinesecalendar 版本后重新部署。"
-        )
+        super().__init__(f"{year} 年的节假日安排尚未录入，请联系管理员在“工作日历”中录入后再办理。")
 
+
+@dataclass(frozen=True)
+class OfficeYear:
+    """A year's arrangement as the office entered it from the State Council's notice.
+
+    ``holidays`` are the days off that are not ordinary weekends or that are named (date -> holiday
+    name); ``workdays`` the 调休 weekend days that are worked (date -> the holiday they make up for).
+    Every other day follows the week: Monday–Friday working, Saturday and Sunday off.
+    """
+
+    year: int
+    holidays: Mapping[date, str] = field(default_factory=dict)
+    workdays: Mapping[date, str] = field(default_factory=dict)
+
+    def is_working_day(self, d: date) -> bool:
+        if d in self.holidays:
+            return False
+        if d in self.workdays:
+            return True
+        return d.weekday() < 5
+
+
+# The process-wide snapshot of the office's years: replaced as a whole (one assignment is atomic), never
+# changed in place. A context variable can stand in for it in one thread of work (see ``using``), so
+# the recompute after an entry sees the new year before the transaction that stores it commits.
+_office: Mapping[int, OfficeYear] = MappingProxyType({})
+_pending: contextvars.ContextVar[Mapping[int, OfficeYear] | None] = contextvars.ContextVar(
+    "office_calendar_pending", default=None)
+
+
+def install_office_years(years: Iterable[OfficeYear]) -> None:
+    """Replace the office's years this process computes with (the web app does it at start and when
+    the stored revision changes)."""
+    global _office
+    _office = MappingProxyType({y.year: y for y in years})
+
+
+def office_years() -> Mapping[int, OfficeYear]:
+    """The office's years in force for this thread of work."""
+    pending = _pending.get()
+    return pending if pending is not None else _office
+
+
+@contextlib.contextmanager
+def using(years: Iterable[OfficeYear]) -> Iterator[None]:
+    """Compute with these office years inside the block (this thread only), e.g. to recompute deadlines
+    with a year about to be stored, while other requests keep the installed snapshot."""
+    token = _pending.set(MappingProxyType({y.year: y for y in years}))
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+
+
+def year_source(year: int) -> str:
+    """Where the year's arrangement comes from: ``office``, ``package`` or ``rule``."""
+    if year in office_years():
+        return "office"
+    if year in PACKAGE_YEARS:
+        return "package"
+    return "rule"
+
+
+# -- the law's fixed holidays and the windows the yearly notice stays within ---------------------
+
+@lru_cache(maxsize=256)
+def _lunar(year: int, month: int, day: int) -> date:
+    return LunarDate(year, month, day).to_solar_date()
+
+
+@lru_cache(maxsize=256)
+def _qingming(year: int) -> date:
+    """The 清明 solar term (4–6 April), from chinesecalendar's astronomical solar-term table."""
+    for day, name in get_solar_terms(date(year, 4, 1), date(year, 4, 10)):
+        if str(name) == "清明" or getattr(name, "value", [None, None])[1] == "清明":
+            return day
+    raise ValueError(f"无法确定 {year} 年的清明日期")
+
+
+def _span(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+@lru_cache(maxsize=64)
+def statutory_holidays(year: int) -> Mapping[date, str]:
+    """The days off the law fixes by date for ``year`` (全国年节及纪念日放假办法 Art 2, as amended
+    2024): 13 days, whatever the yearly notice later adds around them."""
+    new_year = _lunar(year, 1, 1)
+    days: dict[date, str] = {date(year, 1, 1): "元旦"}
+    days.update({d: "春节" for d in _span(new_year - _ONE_DAY, new_year + 2 * _ONE_DAY)})
+    days[_qingming(year)] = "清明节"
+    days.update({date(year, 5, 1): "劳动节", date(year, 5, 2): "劳动节"})
+    days[_lunar(year, 5, 5)] = "端午节"
+    days[_lunar(year, 8, 15)] = "中秋节"
+    days.update({date(year, 10, d): "国庆节" for d in (1, 2, 3)})
+    return MappingProxyType(days)
+
+
+#: How far around each statutory holiday a yearly notice has placed days off (docs/procedure.md
+#: records the check against every year chinesecalendar ships; tests/engine/test_calendar_bound.py
+#: repeats it): (first day, last day) relative to the holiday's anchor.
+WINDOWS = {
+    "元旦": (-3, 2),     # 12/29 – 1/3 around 1 January
+    "春节": (-3, 8),     # 除夕−2 … 初一+8 around 正月初一
+    "清明节": (-3, 3),
+    "劳动节": (-2, 5),   # 4/29 – 5/6 around 1 May
+    "端午节": (-3, 3),
+    "中秋节": (-3, 3),
+    "国庆节": (-3, 7),   # 9/28 – 10/8 around 1 October
+}
+
+
+@lru_cache(maxsize=64)
+def possible_holidays(year: int) -> frozenset[date]:
+    """Every day a State Council notice for ``year`` could plausibly give off: the windows above
+    around the law's holidays (the 元旦 window reaches back into December of the year before)."""
+    anchors = {
+        "元旦": date(year, 1, 1), "春节": _lunar(year, 1, 1), "清明节": _qingming(year),
+        "劳动节": date(year, 5, 1), "端午节": _lunar(year, 5, 5), "中秋节": _lunar(year, 8, 15),
+        "国庆节": date(year, 10, 1),
+    }
+    days: set[date] = set()
+    for name, anchor in anchors.items():
+        before, after = WINDOWS[name]
+        days.update(_span(anchor + timedelta(days=before), anchor + timedelta(days=after)))
+    return frozenset(days)
+
+
+# -- which days are working days -----------------------------------------------------------------
+
+def _rule_working(d: date) -> bool:
+    return d.weekday() < 5 and d not in statutory_holidays(d.year)
+
+
+def _conservative_working(d: date) -> bool:
+    """Surely a working day whatever the notice says: a weekday outside every holiday window."""
+    # 29–31 December belong to the next year's 元旦 window.
+    return d.weekday() < 5 and d not in possible_holidays(d.year) and not (d.month == 12 and d.day >= 29)
+
+
+def is_working_day(d: date) -> bool:
+    """Whether ``d`` is a working day by the best calendar known: the office's year, the package's, or
+    the rule (weekends and the law's fixed holidays) for a year neither has."""
+    d = _as_date(d)
+    if d.month == 12 and (following := office_years().get(d.year + 1)) is not None and (
+            d in following.holidays or d in following.workdays):
+        return following.is_working_day(d)  # the next year's 元旦 arrangement reaching back into December
+    source = year_source(d.year)
+    if source == "office":
+        return office_years()[d.year].is_working_day(d)
+    if source == "package":
+        return chinese_calendar.is_workday(d)
+    return _rule_working(d)
+
+
+def is_provisional(d: date) -> bool:
+    """True when ``d`` lies in a year whose arrangement nobody has entered (nor the package ships): a
+    date computed there may still move. The last days of December count with the next year, whose
+    notice places the 元旦 holiday and may reach back into them."""
+    d = _as_date(d)
+    if year_source(d.year) == "rule":
+        return True
+    return d.month == 12 and d.day >= 29 and year_source(d.year + 1) == "rule"
+
+
+def _party_working(d: date) -> bool:
+    return _conservative_working(d) if is_provisional(d) else is_working_day(d)
+
+
+# -- counting --------------------------------------------------------------------------------------
 
 def _as_date(value: date) -> date:
     """Reduce a ``date``/``datetime`` to the China-local calendar date.
@@ -91,34 +301,38 @@ def _check_count(value: object, name: str, *, allow_zero: bool) -> int:
     return value
 
 
-def is_working_day(d: date) -> bool:
-    """Return True if ``d`` is a working day in mainland China.
-
-    Ordinary Monday–Friday days are working days unless they are statutory holidays; weekend
-    days are working days only when they are 调休 make-up days.
-
-    Raises :class:`CalendarDataMissing` if ``d`` lies outside the years the installed
-    ``chinesecalendar`` covers.
-    """
-    d = _as_date(d)
-    try:
-        return chinese_calendar.is_workday(d)
-    except NotImplementedError as err:
-        # chinese_calendar signals "no data for this year" with NotImplementedError; the type
-        # variant of that error cannot happen here because _as_date already checked the type.
-        raise CalendarDataMissing(d.year) from err
-
-
-def next_working_day(d: date) -> date:
-    """Return ``d`` itself if it is a working day, otherwise the first working day after it."""
-    d = _as_date(d)
-    while not is_working_day(d):
+def _next_working(d: date, working) -> date:
+    while not working(d):
         d += _ONE_DAY
     return d
 
 
+def _add_working(start: date, n: int, working) -> date:
+    current = start
+    while n:
+        current += _ONE_DAY
+        if working(current):
+            n -= 1
+    return current
+
+
+def _deadline(start: date, days: int, working) -> date:
+    start = _as_date(start)
+    days = _check_count(days, "期限天数 days", allow_zero=False)
+    if days < WORKING_DAY_THRESHOLD:
+        return _add_working(start, days, working)
+    return _next_working(start + timedelta(days=days), working)
+
+
+def next_working_day(d: date) -> date:
+    """``d`` itself if it is surely a working day, otherwise the first such day after it (on a
+    provisional day: the first weekday outside every holiday window, see :func:`party_deadline_date`)."""
+    return _next_working(_as_date(d), _party_working)
+
+
 def add_working_days(start: date, n: int) -> date:
-    """Return the ``n``-th working day after ``start``.
+    """Return the ``n``-th working day after ``start``, for a period that protects a party (the
+    earliest hearing date after its notice…): on provisional days the conservative calendar counts.
 
     ``start`` itself is never counted (the period begins the day after the triggering event,
     as with service of a notice), so ``add_working_days(d, 1)`` is the first working day
@@ -128,31 +342,31 @@ def add_working_days(start: date, n: int) -> date:
     period has no end to move. Negative or non-integer ``n`` raises ``ValueError``.
     """
     start = _as_date(start)
-    n = _check_count(n, "工作日天数 n", allow_zero=True)
-    current = start
-    remaining = n
-    while remaining:
-        current += _ONE_DAY
-        if is_working_day(current):
-            remaining -= 1
-    return current
+    return _add_working(start, _check_count(n, "工作日天数 n", allow_zero=True), _party_working)
 
 
-def statutory_deadline_date(start: date, days: int) -> date:
-    """Return the last day of a statutory period of ``days`` days that begins after ``start``.
+def party_deadline_date(start: date, days: int) -> date:
+    """The last day of a period printed for a party, never earlier than the true one.
 
-    * ``days < 10``: working days, i.e. ``add_working_days(start, days)``
-      (行政处罚法 Art 85, 行政许可法 Art 82).
-    * ``days >= 10``: calendar days, ``start + days``; if that day is not a working day the
-      deadline moves to the next working day (a 调休 Saturday is a working day and stays).
+    * ``days < 10``: the ``days``-th working day after ``start`` (行政处罚法 Art 85, 行政许可法 Art 82);
+    * ``days >= 10``: ``start + days`` calendar days, moved to the next working day if it is not one
+      (a 调休 Saturday is a working day and stays).
 
-    ``days`` must be a positive integer (``ValueError`` otherwise).
+    On a day of a year nobody has entered (nor the package ships) the conservative calendar decides
+    (weekdays outside every holiday window, :func:`possible_holidays`), so no arrangement the State
+    Council may still publish can make the true deadline later. ``days`` must be a positive integer.
     """
-    start = _as_date(start)
-    days = _check_count(days, "期限天数 days", allow_zero=False)
-    if days < WORKING_DAY_THRESHOLD:
-        return add_working_days(start, days)
-    return next_working_day(start + timedelta(days=days))
+    return _deadline(start, days, _party_working)
+
+
+def office_deadline_date(start: date, days: int) -> date:
+    """The last day of a period that binds the administration, by the best calendar known; on a rule
+    year it is provisional (:func:`is_provisional`) and is recomputed once the year is entered."""
+    return _deadline(start, days, is_working_day)
+
+
+#: The old name, with the party's meaning (forms and documents print it).
+statutory_deadline_date = party_deadline_date
 
 
 def _parse_start(start: date | str) -> date:
@@ -181,20 +395,30 @@ def _parse_start(start: date | str) -> date:
     )
 
 
-def statutory_deadline(start: date | str, days: int) -> str:
-    """Return the end of a statutory period as an ISO datetime string in China time.
+def _end_of(day: date) -> str:
+    # The last second of the deadline day: the party may still comply at any time on that day.
+    return datetime.combine(day, time(23, 59, 59), tzinfo=TIMEZONE).isoformat()
 
-    This is the function the BPMN timer expression calls with task data, e.g.
-    ``statutory_deadline(served_on, 5)``. The result is the last second of the deadline day,
-    because the party may still comply at any time on that day, e.g.
-    ``statutory_deadline("2025-09-30", 5) == "2025-10-14T23:59:59+08:00"``.
+
+def party_deadline(start: date | str, days: int) -> str:
+    """The end of a period printed for a party as an ISO datetime in China time, e.g.
+    ``party_deadline("2025-09-30", 5) == "2025-10-14T23:59:59+08:00"``: the diagram's timer for a
+    notice period, a statement of defence, a payment, an objection (see :func:`party_deadline_date`).
 
     ``start`` is a ``date``/``datetime`` or an ISO string; ``days`` must be a positive integer.
-    Bad input raises ``ValueError`` with a Chinese message; a year without holiday data raises
-    :class:`CalendarDataMissing`.
+    Bad input raises ``ValueError`` with a Chinese message.
     """
-    end = statutory_deadline_date(_parse_start(start), days)
-    return datetime.combine(end, time(23, 59, 59), tzinfo=TIMEZONE).isoformat()
+    return _end_of(party_deadline_date(_parse_start(start), days))
+
+
+def office_deadline(start: date | str, days: int) -> str:
+    """The end of a period that binds the administration (the 90-day decision limit, a review…) as an
+    ISO datetime in China time; provisional on a rule year (see :func:`office_deadline_date`)."""
+    return _end_of(office_deadline_date(_parse_start(start), days))
+
+
+#: The old diagram name, with the party's (conservative) meaning: cases on older diagram versions run on.
+statutory_deadline = party_deadline
 
 
 def start_of_day(day: date | str) -> str:

@@ -25,7 +25,7 @@ _event = Event.__table__
 _head = AuditHead.__table__
 
 # The open-task columns the engine derives from the workflow (the rest are set once at insert).
-DERIVED = ("title", "form_key", "lane", "department", "town", "well_no", "party_name", "due_at")
+DERIVED = ("title", "form_key", "lane", "department", "town", "well_no", "party_name", "due_at", "due_provisional")
 # What a rewrite of a row that stays open sets: the derived columns, and the claim (kept, or dropped
 # when the task changes department).
 REWRITTEN = (*DERIVED, "assignee", "assigned_at")
@@ -70,7 +70,7 @@ _UPDATE_HEAD = (update(_head).where(_head.c.id == 1)
                 .values(chain_no=bindparam("head_no"), last_hash=bindparam("head_hash")))
 _UPDATE_TIMER = (update(_timer).where(_timer.c.instance_id == bindparam("iid"),
                                       _timer.c.task_guid == bindparam("guid"))
-                 .values(due_at=bindparam("due")))
+                 .values(due_at=bindparam("due"), provisional=bindparam("provisional")))
 
 
 def lock(session: Session, instance_id: int) -> InstanceRow | None:
@@ -140,7 +140,7 @@ class Changes:
     update_tasks: list[tuple[int, dict]] = field(default_factory=list)
     delete_timers: list[str] = field(default_factory=list)  # task guids
     insert_timers: list[dict] = field(default_factory=list)
-    update_timers: list[tuple[str, datetime]] = field(default_factory=list)
+    update_timers: list[tuple[str, datetime, bool]] = field(default_factory=list)
     head: tuple[int, str] | None = None  # the audit chain's new end, when there are events
 
     def plan_open_tasks(self, existing: dict[str, dict], wanted: dict[str, dict], now: datetime) -> list[str]:
@@ -166,13 +166,18 @@ class Changes:
                     "assigned_at": None if moved else row["assigned_at"]}))
         return new
 
-    def plan_timers(self, before: dict[str, datetime], after: dict[str, tuple[str, datetime]]) -> None:
-        """Timer rows by task guid: ``before`` guid -> due, ``after`` guid -> (task spec, due)."""
+    def plan_timers(self, before: dict[str, datetime], after: dict[str, tuple[str, datetime, bool]],
+                    rewrite_all: bool = False) -> None:
+        """Timer rows by task guid: ``before`` guid -> due, ``after`` guid -> (task spec, due, provisional).
+
+        A row is rewritten when its due time changed (its provisional flag is computed with it), or
+        every row with ``rewrite_all`` (a year entered: the flag may change while the time stays)."""
         self.delete_timers = [guid for guid in before if guid not in after]
         self.insert_timers = [{"instance_id": self.instance.id, "task_guid": guid, "task_spec": spec,
-                               "due_at": due} for guid, (spec, due) in after.items() if guid not in before]
-        self.update_timers = [(guid, due) for guid, (_spec, due) in after.items()
-                              if guid in before and before[guid] != due]
+                               "due_at": due, "provisional": provisional}
+                              for guid, (spec, due, provisional) in after.items() if guid not in before]
+        self.update_timers = [(guid, due, provisional) for guid, (_spec, due, provisional) in after.items()
+                              if guid in before and (rewrite_all or before[guid] != due)]
 
 
 def write(session: Session, changes: Changes, now: datetime) -> None:
@@ -195,8 +200,8 @@ def write(session: Session, changes: Changes, now: datetime) -> None:
         conn.execute(_DELETE_TIMERS, {"iid": iid, "guids": changes.delete_timers})
     if changes.insert_timers:
         conn.execute(insert(_timer), changes.insert_timers)
-    for guid, due in changes.update_timers:
-        conn.execute(_UPDATE_TIMER, {"iid": iid, "guid": guid, "due": due})
+    for guid, due, provisional in changes.update_timers:
+        conn.execute(_UPDATE_TIMER, {"iid": iid, "guid": guid, "due": due, "provisional": provisional})
     if changes.events:
         conn.execute(insert(_event), changes.events)
         conn.execute(_UPDATE_HEAD, {"head_no": changes.head[0], "head_hash": changes.head[1]})
@@ -252,8 +257,8 @@ ins_timers AS (
   INSERT INTO wf_timer ({timers}) SELECT {timers}
   FROM json_to_recordset(CAST(:insert_timers AS json)) AS x({_record_def(_timer, _TIMER_INSERT)})),
 upd_timers AS (
-  UPDATE wf_timer SET due_at = x.due_at
-  FROM json_to_recordset(CAST(:update_timers AS json)) AS x({_record_def(_timer, ["task_guid", "due_at"])})
+  UPDATE wf_timer SET due_at = x.due_at, provisional = x.provisional
+  FROM json_to_recordset(CAST(:update_timers AS json)) AS x({_record_def(_timer, ["task_guid", "due_at", "provisional"])})
   WHERE wf_timer.instance_id = :id AND wf_timer.task_guid = x.task_guid),
 ins_events AS (
   INSERT INTO wf_event ({events}) SELECT {events}
@@ -287,7 +292,8 @@ def _pg_write_params(changes: Changes, now: datetime) -> dict:
         "update_tasks": _json([{"id": task_id, **values} for task_id, values in changes.update_tasks]),
         "delete_timers": changes.delete_timers,
         "insert_timers": _json(changes.insert_timers),
-        "update_timers": _json([{"task_guid": guid, "due_at": due} for guid, due in changes.update_timers]),
+        "update_timers": _json([{"task_guid": guid, "due_at": due, "provisional": provisional}
+                                for guid, due, provisional in changes.update_timers]),
         "events": _json(changes.events),
         "head_no": changes.head[0] if changes.head else 0,
         "head_hash": changes.head[1] if changes.head else "",

@@ -23,7 +23,7 @@ from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, persist, specs, state
+from . import audit, calendar, persist, specs, state
 from .errors import (
     EngineError,
     InstanceNotRunning,
@@ -32,7 +32,7 @@ from .errors import (
     TaskNotFound,
     WorkflowFailure,
 )
-from .services import SERVICES
+from .services import OFFICE_DEADLINE, SERVICES
 from .persist import InstanceRow
 from .store import Event, Instance, SpecVersion, utcnow
 
@@ -180,7 +180,7 @@ class Engine:
 
     def _save(self, session: Session, instance: InstanceRow, workflow: BpmnWorkflow, actor: Actor,
               open_rows: dict[str, dict], before: "_Scan", events: list[dict],
-              timer_rows: dict[str, datetime] | None = None) -> None:
+              timer_rows: dict[str, datetime] | None = None, rewrite_timers: bool = False) -> None:
         """Write state, open-task index, timers and audit events back; bump the version.
 
         ``open_rows`` are the instance's current index rows and ``before`` its timers when loaded:
@@ -206,7 +206,8 @@ class Engine:
                    for t in after.fired_since(before)]
         loaded = self.specs_for(session, instance.spec_version)
         active = instance.status == "running"
-        wanted = {str(t.id): self._index_values(loaded, t, instance.context or {}, after.waiting)
+        provisional = self._provisional_timers(after.waiting) if active else set()
+        wanted = {str(t.id): self._index_values(loaded, t, instance.context or {}, after.waiting, provisional)
                   for t in after.ready} if active else {}
         for guid in changes.plan_open_tasks(open_rows, wanted, now):
             values = wanted[guid]
@@ -214,7 +215,8 @@ class Engine:
                                       task_spec=values["task_spec"], title=values["title"],
                                       form_key=values["form_key"], data={"department": values["department"]}))
         changes.plan_timers({str(t.id): due for t, due in before.waiting} if timer_rows is None else timer_rows,
-                            {str(t.id): (t.task_spec.name, due) for t, due in after.waiting} if active else {})
+                            {str(t.id): (t.task_spec.name, due, t.id in provisional) for t, due in after.waiting}
+                            if active else {}, rewrite_all=rewrite_timers)
         if workflow.is_completed() and instance.status == "running":
             instance.status = "completed"
             instance.completed_at = now
@@ -225,8 +227,24 @@ class Engine:
             changes.head = audit.chain(session, self.audit_key, events)
         persist.write(session, changes, now)
 
+    def _provisional_timers(self, waiting: list[tuple]) -> set:
+        """The ids of the waiting timers whose due time is provisional (暂定): an administration's
+        deadline (its expression calls ``office_deadline``) that falls on a year nobody has entered and
+        still is what the expression gives (a supervisor's changed deadline is not provisional)."""
+        found = set()
+        for timer, due in waiting:
+            expression = getattr(_timer_of(timer), "expression", "") or ""
+            if OFFICE_DEADLINE in expression and calendar.is_provisional(due):
+                try:
+                    if timer._get_internal_data("event_value") == self.script_engine.evaluate(timer, expression):
+                        found.add(timer.id)
+                except Exception:  # noqa: BLE001 - data changed since: not the computed deadline any more
+                    continue
+        return found
+
     @staticmethod
-    def _index_values(loaded: specs.LoadedSpecs, task, context: dict, timers: list[tuple]) -> dict:
+    def _index_values(loaded: specs.LoadedSpecs, task, context: dict, timers: list[tuple],
+                      provisional: set = frozenset()) -> dict:
         """The open-task index columns of a ready user task."""
         info = loaded.user_tasks.get(task.task_spec.name)
         lane = (info.lane if info else task.task_spec.lane) or ""
@@ -240,6 +258,7 @@ class Engine:
             "well_no": context.get("well_no", ""),
             "party_name": context.get("party_name", ""),
             "due_at": _due_of(task, timers),
+            "due_provisional": _due_of(task, timers, provisional),
         }
 
     def record(self, session: Session, kind: str, actor: Actor | None = None, **fields) -> None:
@@ -371,11 +390,14 @@ def _timer_due(task) -> datetime | None:
     return TimerEventDefinition.get_datetime(value) if value is not None else None
 
 
-def _due_of(task, timers: list[tuple]) -> datetime | None:
-    """A user task's due time: the earliest timer attached to it as a boundary event."""
+def _due_of(task, timers: list[tuple], provisional: set | None = None):
+    """A user task's due time: the earliest timer attached to it as a boundary event (with
+    ``provisional``, the set of provisional timer ids: whether that earliest one is provisional)."""
     parent = task.parent
-    dues = [due for timer, due in timers if timer.parent is parent]
-    return min(dues) if dues else None
+    dues = [(due, timer.id) for timer, due in timers if timer.parent is parent]
+    if provisional is not None:
+        return bool(dues) and min(dues, key=lambda d: d[0])[1] in provisional
+    return min(dues)[0] if dues else None
 
 
 def _end_event(workflow: BpmnWorkflow) -> str | None:

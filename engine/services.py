@@ -5,12 +5,23 @@ the database, so a diagram edited in a modeler cannot do more than the procedure
 """
 from __future__ import annotations
 
-from .calendar import after_expiry, before_expiry, start_of_day, statutory_deadline
+from .calendar import after_expiry, before_expiry, office_deadline, party_deadline, start_of_day, statutory_deadline
 from .fines import hearing_applies, late_payment_surcharge
 
+#: The service name that makes a timer an administration's deadline (provisional, recomputed).
+OFFICE_DEADLINE = "office_deadline"
+
 SERVICES = {
-    # statutory_deadline(start "YYYY-MM-DD", days) -> ISO datetime at the end of the deadline day
-    # (working days under 10 days, calendar days otherwise; see calendar.py).
+    # party_deadline(start "YYYY-MM-DD", days) -> ISO datetime at the end of the deadline day
+    # (working days under 10 days, calendar days otherwise; see calendar.py): a period printed for a
+    # party, never earlier than the true one (conservative on a year nobody has entered), final.
+    "party_deadline": party_deadline,
+    # office_deadline(start, days): the same count for a period that binds the administration (the
+    # 90-day decision limit, reviews): provisional (暂定) on a year nobody has entered, recomputed when
+    # the office enters it (engine/deadline_recompute.py; a timer is of this kind when its expression
+    # calls office_deadline).
+    "office_deadline": office_deadline,
+    # The old name, kept with the party's meaning so that cases on older diagram versions run on.
     "statutory_deadline": statutory_deadline,
     # start_of_day("YYYY-MM-DD") -> ISO datetime at 00:00 China time (a review due on a date).
     "start_of_day": start_of_day,

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -134,6 +135,8 @@ class OpenTask(EngineBase):
     party_name: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The due time is provisional (暂定): computed on a year nobody has entered yet (engine/calendar.py).
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Who works on it (a username; None: the department's pool) and how urgent it is (0 普通, 1 紧急).
     # Not derived from the workflow: rewriting the index after a step keeps them for tasks still open.
     assignee: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
@@ -152,6 +155,8 @@ class Timer(EngineBase):
     task_guid: Mapped[str] = mapped_column(String(36))
     task_spec: Mapped[str] = mapped_column(String(64))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # An administration's deadline on a year nobody has entered yet (暂定): recomputed when it is.
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Event(EngineBase):

@@ -53,6 +53,8 @@ def create_app(settings: dict | None = None) -> Flask:
     cli.init_app(app)
     filters.init_app(app)
     security.init_app(app)
+    from . import working_calendar
+    working_calendar.init_app(app)
 
     @app.get("/")
     def index():

@@ -1,4 +1,5 @@
-"""Command-line tasks: ``flask db upgrade``, ``flask seed``, ``flask timers run [--once]``."""
+"""Command-line tasks: ``flask db upgrade``, ``flask seed``, ``flask timers run [--once]``,
+``flask calendar import FILE [--year Y]``."""
 from __future__ import annotations
 
 import time
@@ -19,6 +20,7 @@ from . import db, workflow
 from .config import ROOT
 from .departments import DEMO_PASSWORD, DEPARTMENTS, demo_accounts
 from .models import Department, User
+from .working_calendar import service as working_calendar
 
 db_cli = AppGroup("db", help="数据库结构（Alembic 迁移）")
 timers_cli = AppGroup("timers", help="到期计时器")
@@ -77,6 +79,8 @@ def run_timers(once: bool):
     factory = current_app.extensions["sa_sessionmaker"]
     while True:
         try:
+            with factory() as session:  # a year entered meanwhile: computed with from this sweep on
+                working_calendar.ensure_current(session)
             fired = run_once(engine, factory)
             click.echo(f"{time.strftime('%H:%M:%S')} 触发计时器 {fired} 个。")
         except Exception as exc:  # the database away for a moment: the loop waits and tries again
@@ -114,7 +118,51 @@ def export_diagrams(folder: str | None):
     click.echo("已写出：" + "、".join(p.name for p in written))
 
 
+calendar_cli = AppGroup("calendar", help="工作日历")
+
+
+@calendar_cli.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--year", type=int, default=None, help="年份（不填则按通知标题或所填日期确定）")
+def import_calendar(file, year: int | None):
+    """Enter a year's holiday arrangement from a text file (same syntax as the 工作日历 page)."""
+    from engine import Actor
+
+    from .working_calendar.forms import read_upload
+    from .working_calendar.parse import CalendarParseError, parse
+
+    try:
+        text = read_upload(file if getattr(file, "filename", "") else _Named(file))
+        parsed = parse(text or "", year)
+    except CalendarParseError as exc:
+        click.echo(f"未导入：{exc}", err=True)
+        raise SystemExit(1) from None
+    session = db.session()
+    working_calendar.ensure_current(session)
+    changes = working_calendar.preview(parsed)
+    for change in changes:
+        click.echo(f"{change.day.isoformat()} {change.weekday}：{'上班' if change.before else '休息'} → "
+                   f"{'上班' if change.after else '休息'} {change.name}".rstrip())
+    entry = working_calendar.enter_year(session, workflow.engine(), Actor("cli"), parsed, text)
+    db.commit()
+    working_calendar.forget()
+    click.echo(f"已导入 {entry.year} 年工作日历：{len(parsed.holidays)} 天放假、{len(parsed.workdays)} 天调休上班，"
+               f"与此前相比 {entry.changed_days} 天有变化；重新计算了 {len(entry.moved)} 个暂定期限"
+               + (f"，{len(entry.kept)} 个督办人员调整过的期限未改动" if entry.kept else "") + "。")
+
+
+class _Named:
+    """A file opened by click, with the ``filename`` the upload reader looks for."""
+
+    def __init__(self, file):
+        self.file, self.filename = file, getattr(file, "name", "file")
+
+    def read(self, size: int = -1) -> bytes:
+        return self.file.read(size)
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(calendar_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(diagrams_cli)
     app.cli.add_command(db_cli)

@@ -53,6 +53,8 @@ EVENT_LABELS = {
     "villages_updated": "修改村居名单",
     "report_published": "发布调度简报",
     "report_downloaded": "下载调度简报",
+    "calendar_entered": "录入工作日历",
+    "deadline_recomputed": "按工作日历重算期限",
 }
 OUTCOMES = {
     "end_done": "整治完成",

@@ -167,30 +167,26 @@ def test_statutory_deadline_rejects_bad_start(start):
         statutory_deadline(start, 5)
 
 
-# --- years without data ---------------------------------------------------------------------
+# --- years without data: never an error --------------------------------------------------------
 
 
-def test_uncovered_year_raises_calendar_data_missing():
-    with pytest.raises(CalendarDataMissing) as excinfo:
-        is_working_day(date(2099, 6, 1))
-    message = str(excinfo.value)
-    assert "2099" in message
-    assert "chinesecalendar" in message
-    assert "requirements.txt" in message
-    assert excinfo.value.year == 2099
+def test_a_year_nobody_entered_is_the_rule_year():
+    # 2099: weekends and the law's fixed holidays (国庆 1–3 Oct); nothing is refused.
+    assert not is_working_day(date(2099, 10, 1))
+    assert is_working_day(date(2099, 10, 5))  # a Monday: the rule knows no bridge days
+    assert not is_working_day(date(2099, 6, 6))  # a Saturday
 
 
-def test_uncovered_year_reached_while_counting():
-    # The start date is not itself counted; the error names the first year that lacks data.
-    with pytest.raises(CalendarDataMissing) as excinfo:
-        add_working_days(date(2098, 12, 31), 1)
-    assert excinfo.value.year == 2099
-    with pytest.raises(CalendarDataMissing, match="2099"):
-        statutory_deadline("2098-12-20", 15)
+def test_counting_into_a_missing_year_never_raises():
+    # The party's 15-day period runs into 2099 and is computed (conservatively), not refused.
+    assert statutory_deadline("2098-12-20", 15).startswith("2099-01-")
+    assert add_working_days(date(2098, 12, 31), 1) > date(2099, 1, 1)
 
 
-def test_calendar_data_missing_is_not_not_implemented_error():
-    # Callers must not be able to swallow it by accident as a generic "not implemented".
+def test_calendar_data_missing_stays_importable_with_a_clerk_message():
+    message = str(CalendarDataMissing(2027))
+    assert "2027" in message and "工作日历" in message
+    assert "requirements" not in message and "chinesecalendar" not in message
     assert not issubclass(CalendarDataMissing, NotImplementedError)
 
 

@@ -155,10 +155,12 @@ def test_a_case_without_problem_rows_answers_the_single_question(bind):
     assert date(2022, 8, 15)  # the fixed "today" of the form tests
 
 
-def test_a_deadline_in_a_year_without_holiday_data_is_explained(bind, monkeypatch):
+def test_a_deadline_in_a_year_nobody_entered_is_the_conservative_one(bind, monkeypatch):
     from forms import validators as v
 
     monkeypatch.setattr(v, "today", lambda: date(2026, 12, 28))
     form = notice(bind, row(0, days="5"), {"notice_served_on": "2026-12-28"})
-    assert not form.validate()
-    assert "2027" in form.form_errors[0] and "chinesecalendar" in form.form_errors[0]
+    assert form.validate(), form.errors
+    # 2027 is not entered: 29 December – 3 January may all become 元旦 holidays, so the five working days
+    # are 4–8 January (never earlier than whatever the State Council publishes).
+    assert form.task_data()["problems"][0]["deadline"] == "2027-01-08"

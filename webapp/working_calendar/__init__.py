@@ -1,0 +1,35 @@
+"""The office's working-day calendar (工作日历): the years the office entered from the State Council's
+notice, read into ``engine.calendar`` at start and whenever they change, and the banner that asks for
+next year's arrangement from 1 November.
+
+Routes are on the admin blueprint (``webapp/admin/working_calendar.py``); the tables in store.py.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import current_user
+
+from engine.calendar import today_in_china
+
+
+def init_app(app: Flask) -> None:
+    from .. import db
+    from ..permissions import is_supervisor
+    from . import service
+
+    @app.before_request
+    def _calendar_current():
+        # One indexed query per request: a year entered through another worker is used from now on.
+        if request.endpoint and not request.endpoint.endswith("static"):
+            service.ensure_current(db.session())
+
+    @app.context_processor
+    def _calendar_banner():
+        def calendar_banner() -> int | None:
+            """Next year, when it is missing from 1 November and the user can see to it; else None."""
+            if not current_user.is_authenticated:
+                return None
+            if current_user.role != "admin" and not is_supervisor(current_user):
+                return None
+            return service.next_year_missing(today_in_china())
+        return {"calendar_banner": calendar_banner}
