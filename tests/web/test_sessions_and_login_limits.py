@@ -229,3 +229,9 @@ def test_a_database_outage_answers_503_in_chinese(url):
         assert response.status_code == 503, page[:300]
         assert "数据库暂时无法连接" in page or "登录服务暂时不可用" in page
         assert "Traceback" not in page
+
+
+def test_log_in_waits_rather_than_going_unguarded_when_redis_is_away(make_app):
+    app = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")  # nothing listens there
+    response = _login(app.test_client())
+    assert response.status_code == 503 and "登录服务暂时不可用" in response.get_data(as_text=True)
