@@ -9,7 +9,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from . import db, workflow
-from .auth import limiter, login_manager
+from . import login_limits
+from .auth import login_manager
 
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
@@ -27,7 +28,7 @@ def create_app(settings: dict | None = None) -> Flask:
     csrf.init_app(app)
     bootstrap.init_app(app)
     login_manager.init_app(app)
-    limiter.init_app(app)
+    login_limits.init_app(app)
 
     from . import admin, assignments, auth, cases, cli, diagram, filters, inbox, ledger, overrides, security, supervise, tasks
     from . import attachments, coverage, documents, problem_list

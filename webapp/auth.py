@@ -1,21 +1,30 @@
-"""Log-in and log-out. Failed log-ins are rate-limited per client address."""
+"""Log-in and log-out.
+
+Sessions end on the server: the session and the remember cookie carry ``User.get_id()``, whose token
+changes with the password and with the account's session version, raised at log-out and deactivation;
+``load_user`` checks it on every request. Failed log-ins are limited per account and per client address
+(login_limits.py). An unknown user name costs one password hash like a known one, so the answer's time
+does not tell which names exist.
+"""
 from __future__ import annotations
 
 import hmac
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session as cookie, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from engine import Actor
 
 from . import db, workflow
+from .login_limits import Blocked, LimiterUnavailable, limits
 from .models import User
 
 bp = Blueprint("auth", __name__)
@@ -23,20 +32,31 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
 login_manager.login_message_category = "warning"
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+_dummy_hash: str | None = None
 
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    # "<id>:<token>": the token changes with the password, so a reset ends every open session and
-    # every remembered log-in of the account (User.get_id).
+    # "<id>:<token>": the token changes with the password and the session version (log-out,
+    # deactivation), so each of them ends every open session and remembered log-in (User.get_id).
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
     user = db.session().get(User, int(user_id))
-    if user is None or not hmac.compare_digest(token, user.session_token):
+    if user is None or not user.active or not hmac.compare_digest(token, user.session_token):
         return None
     return user
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """Hash the password once whether or not the account exists: an unknown name takes as long."""
+    global _dummy_hash
+    if user is not None:
+        return check_password_hash(user.password_hash, password)
+    if _dummy_hash is None:  # same method and cost as real hashes (generate_password_hash's default)
+        _dummy_hash = generate_password_hash("not a password of anyone")
+    check_password_hash(_dummy_hash, password)
+    return False
 
 
 class LoginForm(FlaskForm):
@@ -46,38 +66,82 @@ class LoginForm(FlaskForm):
     submit = SubmitField("登录")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT"]
+def lock_end_text(epoch: float) -> str:
+    """When a lock-out ends, as a clerk reads it: 14:35 (today) or 12月7日 14:35."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    moment = datetime.fromtimestamp(epoch + 59, timezone.utc).astimezone(zone)  # rounded up to the minute
+    today = datetime.now(timezone.utc).astimezone(zone).date()
+    return moment.strftime("%H:%M") if moment.date() == today else f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
+def _blocked_message(blocked: Blocked) -> str:
+    if blocked.scope == "account":
+        return (f"该账号密码输错次数过多，已暂时锁定，请于 {lock_end_text(blocked.retry_at)} 后再试。"
+                "如急需登录，请联系系统管理员在“用户管理”中解除锁定。")
+    return (f"您所在网络的登录失败次数过多，请于 {lock_end_text(blocked.retry_at)} 后再试。"
+            "如多人无法登录，请联系系统管理员。")
+
+
+def _refused(form: LoginForm, message: str, status: int):
+    form.password.errors.append(message)
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("inbox.index"))
     form = LoginForm()
-    if form.validate_on_submit():
-        session = db.session()
-        username = form.username.data.strip()
-        user = session.scalar(select(User).where(User.username == username))
-        actor = Actor(username, user.department.code if user else None)
-        ip = {"ip": request.remote_addr}
-        if user is None or not user.check_password(form.password.data):
-            form.password.errors.append("用户名或密码不正确。")
-            reason = "unknown_user" if user is None else "wrong_password"
-        elif not user.active:
-            form.username.errors.append("该账号已停用，请联系系统管理员。")
-            reason = "inactive"
-        else:
-            login_user(user, remember=form.remember.data)
-            workflow.engine().record(session, "login", actor=actor, data=ip)
-            db.commit()
-            flash(f"欢迎，{user.display_name}。", "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("inbox.index"))
-        workflow.engine().record(session, "login_failed", actor=actor, data={**ip, "reason": reason})
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    session = db.session()
+    username = form.username.data.strip()
+    address = request.remote_addr or ""
+    guard = limits()
+    try:
+        blocked = guard.blocked(username, address)
+    except LimiterUnavailable:
+        return _refused(form, "登录服务暂时不可用，请稍后再试；如持续出现请联系系统管理员。", 503)
+    user = session.scalar(select(User).where(User.username == username))
+    actor = Actor(username, user.department.code if user else None)
+    ip = {"ip": address}
+    if blocked is not None:
+        # The password is not even checked: a locked account cannot be guessed at during its lock-out.
+        workflow.engine().record(session, "login_failed", actor=actor,
+                                 data={**ip, "reason": f"locked_{blocked.scope}"})
         db.commit()
-        return render_template("auth/login.html", form=form), 401
-    return render_template("auth/login.html", form=form)
+        return _refused(form, _blocked_message(blocked), 429)
+    if not _password_matches(user, form.password.data):
+        form.password.errors.append("用户名或密码不正确。")
+        reason = "unknown_user" if user is None else "wrong_password"
+        try:
+            guard.failed(username, address)
+        except LimiterUnavailable:
+            pass  # the refusal stands; the audit event below still records the attempt
+    elif not user.active:
+        form.username.errors.append("该账号已停用，请联系系统管理员。")
+        reason = "inactive"
+    else:
+        try:
+            guard.succeeded(username)
+        except LimiterUnavailable:
+            pass
+        login_user(user, remember=form.remember.data)
+        _rotate_csrf_token()
+        workflow.engine().record(session, "login", actor=actor, data=ip)
+        db.commit()
+        flash(f"欢迎，{user.display_name}。", "success")
+        return redirect(_safe_next(request.args.get("next")) or url_for("inbox.index"))
+    workflow.engine().record(session, "login_failed", actor=actor, data={**ip, "reason": reason})
+    db.commit()
+    return render_template("auth/login.html", form=form), 401
+
+
+def _rotate_csrf_token() -> None:
+    """A token seen before log-in (on a shared PC, in a proxy's log) must not sign the user's forms."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    cookie.pop(field, None)
+    g.pop(field, None)
 
 
 @bp.post("/logout")
@@ -85,8 +149,12 @@ def login():
 def logout():
     form = FlaskForm()
     if form.validate_on_submit():
-        workflow.engine().record(db.session(), "logout",
+        session = db.session()
+        workflow.engine().record(session, "logout",
                                  actor=Actor(current_user.username, current_user.department.code))
+        # Ends this session on the server: a copy of its cookie, or a remembered log-in, loads nothing now.
+        # It ends the account's sessions on its other devices too (one version per account).
+        session.get(User, current_user.id).end_sessions()
         db.commit()
         logout_user()
         flash("您已退出登录。", "info")

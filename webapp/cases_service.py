@@ -28,10 +28,37 @@ def actor_of(user: User) -> Actor:
     return Actor(user.username, user.department.code)
 
 
+# Privacy between towns: a town clerk learns nothing about another town's water users from a refusal
+# (not the name, not the wells), only that the number is registered elsewhere and whom to ask. Units that
+# work city-wide (the water bureau, the office) see every town anyway and get the full message.
+
+def own_town(user: User) -> str | None:
+    return user.department.code if user.department.is_town else None
+
+
+def visible_to_town(session: Session, owner_id: int, owner_town: str, town: str | None) -> bool:
+    """May a clerk of ``town`` (None: city-wide) see this water user: registered in, or with a well in, it?"""
+    if town is None or owner_town == town:
+        return True
+    return session.scalar(select(Well.id).where(Well.owner_id == owner_id, Well.town == town).limit(1)) is not None
+
+
+def party_elsewhere(owner_town: str) -> str:
+    return (f"该证件号码已在其他镇（街道）登记为用水户，与本次填写的名称不一致。请核对证件号码；"
+            f"如确属同一用水户，请联系{directory.name(owner_town)}核实")
+
+
+def well_elsewhere(well_no: str, well_town: str) -> str:
+    return f"机井编号 {well_no} 已在其他镇（街道）登记，请核对编号；如有疑问请联系{directory.name(well_town)}"
+
+
 def register_case(session: Session, engine: Engine, user_data: dict, well_data: dict, registered_by: User) -> Case:
     """Create (or reuse) the water user, create the well and its case, and start the case's process."""
     existing_well = session.scalar(select(Well).where(Well.well_no == well_data["well_no"]))
+    town = own_town(registered_by)
     if existing_well is not None:
+        if town is not None and existing_well.town != town:
+            raise RegistrationRefused("well_no", well_elsewhere(well_data["well_no"], existing_well.town) + "。")
         raise RegistrationRefused("well_no", f"井编号 {well_data['well_no']} 已经登记过，不能重复登记。")
     refused = villages.check(session, well_data["town"], well_data.get("village") or "",
                              directory.name(well_data["town"]))
@@ -42,6 +69,8 @@ def register_case(session: Session, engine: Engine, user_data: dict, well_data: 
         owner = WaterUser(**user_data)
         session.add(owner)
     elif owner.name != user_data["name"]:
+        if not visible_to_town(session, owner.id, owner.town, town):
+            raise RegistrationRefused("party_id", party_elsewhere(owner.town) + "。")
         raise RegistrationRefused(
             "party_id", f"该证件号码已登记为用水户“{owner.name}”，与填写的名称不一致，请核对。")
     well = Well(owner=owner, **well_data)

@@ -1,5 +1,5 @@
 """Command-line tasks: ``flask db upgrade``, ``flask seed``, ``flask timers run [--once]``,
-``flask calendar import FILE [--year Y]``."""
+``flask calendar import FILE [--year Y]``, ``flask files sweep``."""
 from __future__ import annotations
 
 import time
@@ -25,6 +25,8 @@ from .working_calendar import service as working_calendar
 db_cli = AppGroup("db", help="数据库结构（Alembic 迁移）")
 timers_cli = AppGroup("timers", help="到期计时器")
 audit_cli = AppGroup("audit", help="审计记录")
+files_cli = AppGroup("files", help="上传文件")
+SWEEP_EVERY = 3600  # seconds between file sweeps of the timer worker
 
 
 def alembic_config(url: str) -> Config:
@@ -77,12 +79,16 @@ def run_timers(once: bool):
     """Fire due timers: one sweep with --once, else a loop every WELLS_TIMER_INTERVAL seconds."""
     engine = workflow.engine()
     factory = current_app.extensions["sa_sessionmaker"]
+    swept_at: float | None = None
     while True:
         try:
             with factory() as session:  # a year entered meanwhile: computed with from this sweep on
                 working_calendar.ensure_current(session)
             fired = run_once(engine, factory)
             click.echo(f"{time.strftime('%H:%M:%S')} 触发计时器 {fired} 个。")
+            if swept_at is None or time.monotonic() - swept_at >= SWEEP_EVERY:  # the worker also clears orphan and expired files
+                swept_at = time.monotonic()
+                _sweep_files()
         except Exception as exc:  # the database away for a moment: the loop waits and tries again
             if once:
                 raise
@@ -102,6 +108,21 @@ def verify_audit():
     click.echo(f"审计记录被篡改：第 {verdict.chain_no} 号事件（id {verdict.event_id}）{verdict.problem}。"
                f"此前 {verdict.checked} 条事件校验通过。", err=True)
     raise SystemExit(1)
+
+
+def _sweep_files() -> None:
+    from .attachments.storage import sweep
+
+    with db.new_session() as session:
+        swept = sweep(session, Path(current_app.config["UPLOAD_DIR"]))
+    click.echo(f"{time.strftime('%H:%M:%S')} 清理上传文件：无记录的附件文件 {swept.orphans} 个，"
+               f"过期的台账错误报告 {swept.reports} 个。")
+
+
+@files_cli.command("sweep")
+def sweep_files():
+    """Delete attachment files without a row (older than an hour) and expired ledger error reports."""
+    _sweep_files()
 
 
 diagrams_cli = AppGroup("diagrams", help="流程图")
@@ -164,6 +185,7 @@ class _Named:
 def init_app(app: Flask) -> None:
     app.cli.add_command(calendar_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(files_cli)
     app.cli.add_command(diagrams_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(timers_cli)

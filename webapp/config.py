@@ -24,8 +24,9 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "UPLOAD_MAX_TOTAL_MB": (str(uploads.MAX_TOTAL_MB), "all files of one step together, in MB; a request may be 1 MB more"),
     "TIMEZONE": ("Asia/Shanghai", "timezone in which times are shown (statutory deadlines always end at 24:00 China time)"),
     "BPMN_DIR": (str(ROOT / "bpmn"), "folder of the diagrams (.bpmn, .dmn)"),
-    "RATELIMIT_STORAGE_URI": ("memory://", "storage for the failed-login limiter (e.g. redis://127.0.0.1:6379)"),
-    "LOGIN_LIMIT": ("10 per 5 minutes", "failed log-ins allowed per client address"),
+    "RATELIMIT_STORAGE_URI": ("database", "where failed log-ins are counted, shared by all workers: `database` (the application's database) or a Redis URL (redis://127.0.0.1:6379/0). `memory://` counts per process and is refused outside demo/test mode"),
+    "LOGIN_LIMIT": ("50 per 15 minutes", "failed log-ins allowed per client address (generous: a whole office may share one NAT address)"),
+    "LOGIN_ACCOUNT_LIMIT": ("5 per 15 minutes", "failed log-ins allowed per account before it is locked for the rest of the window (an administrator can unlock it)"),
     "SECURE_COOKIES": ("1", "1 = session cookie only over HTTPS; 0 for plain-HTTP local use"),
     "PAGE_SIZE": ("20", "inbox rows per page"),
     "PROXIES": ("0", "number of reverse proxies in front of the app (nginx: 1), so client addresses (login limit, audit) are the real ones"),
@@ -62,6 +63,24 @@ def _upload_limits(values: dict) -> dict:
     return limits
 
 
+def _login_limits(values: dict, relaxed: bool) -> None:
+    """Refuse a limiter that would not hold in production: counts kept per process (each gunicorn worker
+    would allow the full number of guesses, and a restart forgets them), or a limit that does not parse."""
+    from limits import parse
+
+    storage = str(values["RATELIMIT_STORAGE_URI"] or "database")
+    if storage.startswith("memory") and not relaxed:
+        raise ConfigError(f"{PREFIX}RATELIMIT_STORAGE_URI=memory:// counts failed log-ins per process and is "
+                          "allowed only in demo or test mode: set it to `database` or a redis:// URL.")
+    if storage != "database" and not storage.startswith(("memory", "redis", "rediss", "valkey")):
+        raise ConfigError(f"{PREFIX}RATELIMIT_STORAGE_URI must be `database` or a redis:// URL (got {storage!r}).")
+    for name in ("LOGIN_LIMIT", "LOGIN_ACCOUNT_LIMIT"):
+        try:
+            parse(str(values[name]))
+        except ValueError:
+            raise ConfigError(f"{PREFIX}{name} must read like `5 per 15 minutes` (got {values[name]!r}).") from None
+
+
 def from_environment(overrides: dict | None = None) -> dict:
     """The Flask config mapping built from the environment, then ``overrides`` (used by tests)."""
     values = {name: os.environ.get(PREFIX + name, default) for name, (default, _) in SETTINGS.items()}
@@ -75,6 +94,7 @@ def from_environment(overrides: dict | None = None) -> dict:
                 "WELLS_SECRET_KEY is not set. Outside demo or test mode the application refuses to start "
                 "without a secret key: set WELLS_SECRET_KEY to a long random string (or WELLS_DEMO=1 for a demo).")
         values["SECRET_KEY"] = "demo-only-not-secret"
+    _login_limits(values, demo or testing)
     audit_key = values["AUDIT_KEY"] or "derived:" + hashlib.sha256(
         b"wells audit chain\0" + values["SECRET_KEY"].encode()).hexdigest()
     config = {
@@ -89,6 +109,7 @@ def from_environment(overrides: dict | None = None) -> dict:
         "BPMN_DIR": values["BPMN_DIR"],
         "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE_URI"],
         "LOGIN_LIMIT": values["LOGIN_LIMIT"],
+        "LOGIN_ACCOUNT_LIMIT": values["LOGIN_ACCOUNT_LIMIT"],
         "PAGE_SIZE": int(values["PAGE_SIZE"]),
         "PROXIES": int(values["PROXIES"]),
         "TIMER_INTERVAL": float(values["TIMER_INTERVAL"]),

@@ -42,6 +42,7 @@ EVENT_LABELS = {
     "user_created": "新建用户",
     "user_updated": "修改用户",
     "user_password_reset": "重设密码",
+    "login_unlocked": "解除登录锁定",
     "department_updated": "修改部门名称",
     "document_generated": "生成文书",
     "document_regenerated": "重新生成文书",

@@ -54,6 +54,9 @@ class User(UserMixin, Base):
     # Seconded to the joint task force (整治专班) while keeping the home department (plan §六(二)).
     task_force_member: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised by log-out (and deactivation): every session and remember cookie issued before no longer
+    # loads (session_token), so a cookie copied before 退出 opens nothing afterwards.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     department: Mapped[Department] = relationship(lazy="joined")
 
@@ -67,8 +70,13 @@ class User(UserMixin, Base):
 
     @property
     def session_token(self) -> str:
-        """Changes whenever the password does (a fresh salt each time): ends sessions on a reset."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """Changes whenever the password does (a fresh salt each time) or the session version is raised
+        (log-out, deactivation): ends the sessions issued before."""
+        return hashlib.sha256(f"{self.session_version or 0}:{self.password_hash}".encode()).hexdigest()[:16]
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember cookie of the account, on every device."""
+        self.session_version = (self.session_version or 0) + 1
 
     def get_id(self) -> str:  # what flask-login keeps in the session and the remember cookie
         return f"{self.id}:{self.session_token}"
@@ -80,7 +88,7 @@ class User(UserMixin, Base):
         return check_password_hash(self.password_hash, password)
 
     @property
-    def is_active(self) -> bool:  # flask-login refuses inactive accounts
+    def is_active(self) -> bool:  # flask-login refuses inactive accounts at log-in; load_user on every request
         return self.active
 
     @property
@@ -269,6 +277,17 @@ class Attachment(Base):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class LoginThrottle(Base):
+    """Failed log-ins counted per account and per client address when the limiter is kept in the
+    database (webapp/login_limits.py): shared by every worker process, unlike memory."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)  # epoch seconds: the end of the window
 
 
 # Tables of feature packages, declared on this Base in their own modules: imported here so that every

@@ -1,7 +1,13 @@
 """Security headers and error pages in Chinese."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+log = logging.getLogger(__name__)
+HSTS = "max-age=31536000"  # one year; only sent when the cookies are HTTPS-only (WELLS_SECURE_COOKIES=1)
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
@@ -33,6 +39,12 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if not (request.endpoint or "").endswith("static"):
+            # Pages carry names, ID numbers and case files: no copy in a shared PC's browser cache or a
+            # proxy. Stylesheets and scripts (static) stay cacheable, as does what a route marked itself.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     def _page(code):
@@ -43,6 +55,15 @@ def init_app(app: Flask) -> None:
 
     for code in MESSAGES:
         app.register_error_handler(code, _page(code))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(error):
+        # The database refuses connections or dropped one (restart, network): the clerk can only wait.
+        # Rendered without the context processors: they load the signed-in user, from that same database.
+        log.error("database unavailable: %s", error)
+        page = app.jinja_env.get_template("errors/unavailable.html").render()
+        return page, 503, {"Retry-After": "60"}
 
     from flask_wtf.csrf import CSRFError
 

@@ -72,6 +72,8 @@ def update_user(session: Session, engine: Engine, actor: Actor, user_id: int, va
         raise AdminError("这是唯一在用的管理员账号，不能停用或取消管理员角色。", field="role")
     user.display_name, user.department, user.role = values["display_name"], department, values["role"]
     user.task_force_member, user.active = values["task_force_member"], values["active"]
+    if not user.active:
+        user.end_sessions()  # reactivating the account later must not revive a session from before
     session.flush()
     change = {"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}}
     engine.record(session, "user_updated", actor=actor, title=_title(user),

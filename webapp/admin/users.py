@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from .. import db, directory, workflow
+from ..auth import lock_end_text
+from ..login_limits import LimiterUnavailable, limits
 from ..cases_service import actor_of
 from ..models import User
 from . import bp, service
@@ -59,8 +62,10 @@ def _edit_page(user: User, form: EditUserForm | None = None, password_form: Pass
             "display_name": user.display_name, "department": user.department.code, "role": user.role,
             "task_force_member": user.task_force_member, "active": user.active})
         form.load_choices()
+    locked = limits().is_locked(user.username)
     return render_template("admin/user_edit.html", user=user, form=form,
                            password_form=password_form or PasswordForm(formdata=None, prefix="pw"),
+                           locked_until=lock_end_text(locked) if locked else None, unlock_form=FlaskForm(),
                            claimed=claimed_tasks(db.session(), user.username), is_self=user.id == current_user.id), status
 
 
@@ -100,4 +105,23 @@ def reset_password(user_id: int):
     service.reset_password(db.session(), workflow.engine(), actor_of(current_user), user, form.password.data)
     db.commit()
     flash(f"已重设 {user.display_name}（{user.username}）的密码，请告知本人，旧密码已不能登录。", "success")
+    return redirect(url_for(".edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/unlock")
+def unlock(user_id: int):
+    """Lift a lock-out after failed log-ins (the clerk phoned in, the guesses were a colleague's typos)."""
+    user = _user(user_id)
+    if not FlaskForm().validate_on_submit():
+        return _edit_page(user, status=400)
+    try:
+        limits().unlock(user.username)
+    except LimiterUnavailable:
+        db.session().rollback()
+        flash("登录限制的计数暂时无法访问，未能解除锁定，请稍后再试。", "danger")
+        return redirect(url_for(".edit_user", user_id=user.id))
+    workflow.engine().record(db.session(), "login_unlocked", actor=actor_of(current_user),
+                             title=f"{user.display_name}（{user.username}）", data={"username": user.username})
+    db.commit()
+    flash(f"已解除 {user.display_name}（{user.username}）的登录锁定，本人现在可以重新登录。", "success")
     return redirect(url_for(".edit_user", user_id=user.id))

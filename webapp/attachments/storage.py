@@ -10,7 +10,8 @@ Files and rows stand or fall together. The rows are in the transaction; the file
   session closed after an error page) the files are deleted. A refused or failed step leaves neither
   a row nor a file;
 - if the process dies between writing and committing, the file stays without a row: nothing lists or
-  serves it (every page and download goes through the rows).
+  serves it (every page and download goes through the rows), and ``sweep`` (``flask files sweep``, run
+  hourly by the timer worker) deletes it once it is an hour old — long past any step still committing.
 
 Names on disk are random, not the clerk's name (which may hold anything) and not the SHA-256: two rows
 for the same photo must not share a file, or deleting one step's rolled-back copy would take the file of
@@ -21,7 +22,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import secrets
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
@@ -41,6 +45,8 @@ from ..models import Attachment, Case, User
 log = logging.getLogger(__name__)
 PENDING = "wells_files_written"  # session.info key: paths written in the current transaction
 CHUNK = 1024 * 1024
+ORPHAN_AGE = 3600  # seconds: a file younger than this may belong to a step still committing
+STORED_NAME = re.compile(r"cases/\d+/[0-9a-f]{32}\.[a-z0-9]{1,8}")  # only names _store_one writes
 
 
 class AttachmentError(EngineError):
@@ -161,3 +167,34 @@ def counts_by_step(groups: list[tuple[str, list[Attachment]]]) -> dict[str, int]
         for row in rows:
             counts[row.task_guid] = counts.get(row.task_guid, 0) + 1
     return counts
+
+
+@dataclass(frozen=True)
+class Swept:
+    orphans: int
+    reports: int
+
+
+def sweep(session: Session, upload_dir: Path, now: float | None = None) -> Swept:
+    """Delete attachment files no row points at (a worker killed between writing and committing) once
+    they are ORPHAN_AGE old, and the ledger's kept error reports past their day. Only names this module
+    writes are considered: nothing else under the upload folder is touched."""
+    from ..ledger import report
+
+    now = now or time.time()
+    cases = upload_dir / "cases"
+    orphans = 0
+    if cases.is_dir():
+        known = set(session.scalars(select(Attachment.stored_path)))
+        for path in cases.rglob("*"):
+            relative = path.relative_to(upload_dir).as_posix()
+            if (not path.is_file() or not STORED_NAME.fullmatch(relative) or relative in known
+                    or path.stat().st_mtime > now - ORPHAN_AGE):
+                continue
+            path.unlink(missing_ok=True)
+            orphans += 1
+            log.info("removed orphan upload %s (no case_attachment row)", relative)
+    expired = report.expired(str(upload_dir), now)
+    for path in expired:
+        path.unlink(missing_ok=True)
+    return Swept(orphans, len(expired))

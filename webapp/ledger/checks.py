@@ -7,13 +7,12 @@ A problem is (row number in the sheet, column header or None, message).
 from __future__ import annotations
 
 import io
+import logging
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
@@ -21,15 +20,18 @@ from werkzeug.datastructures import MultiDict
 from forms.register import RegisterWellForm
 
 from .. import villages
+from ..cases_service import party_elsewhere, well_elsewhere
 from ..models import WaterUser, Well
+from . import archive
+from .archive import LedgerUnreadable
 from .columns import Column, choice_code, header_of, normalize_header
 from .template import SHEET
 
+log = logging.getLogger(__name__)
 MAX_ROWS = 2000
+MAX_COLUMNS = 100  # columns read; the ledger has 27, anything further right is ignored
 
-
-class LedgerUnreadable(Exception):
-    """The file as a whole cannot be checked (not a workbook, required columns missing, too many rows)."""
+__all__ = ["LedgerUnreadable", "read", "check"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Checked:
     new: list[tuple[int, RegisterWellForm]] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
     rows: int = 0
+    headers: list[str] = field(default_factory=list)                  # as read: the error report is
+    body: list[tuple[int, list]] = field(default_factory=list)        # written from these, never re-parsed
 
 
 def cell_text(value) -> str:
@@ -62,25 +66,57 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+def plain(value):
+    """A cell value as JSON keeps it (for the error report): numbers and text as they are, dates as text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return cell_text(value) if isinstance(value, (date, datetime)) else str(value)
+
+
 def read(data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
-    """(headers, [(row number, values)]) of the sheet 台账 (or the first sheet); blank rows left out."""
+    """(headers, [(row number, values)]) of the sheet 台账 (or the first sheet); blank rows left out.
+
+    The file is vetted first (archive.inspect: unpacked size, XML, rows), then streamed by openpyxl in
+    read-only mode; the row limit is checked again while streaming, blank rows counted.
+    """
+    archive.inspect(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise LedgerUnreadable("无法读取该文件，请上传用 Excel 或 WPS 保存的 .xlsx 格式台账（可先下载台账模板）。") from exc
+    except LedgerUnreadable:
+        raise
+    except Exception as exc:  # noqa: BLE001 — any other fault of a vetted file: refused, never a 500
+        log.info("ledger upload unreadable: %r", exc)
+        raise LedgerUnreadable("无法读取该文件，文件结构不完整或不是 Excel 工作簿。" + archive.READ_HINT) from exc
     try:
-        sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
-        sheet.reset_dimensions()  # some programs write a wrong <dimension>: read every row there is
-        rows = sheet.iter_rows(values_only=True)
-        headers = [cell_text(v) for v in next(rows, ())]
-        body = []
-        for number, values in enumerate(rows, start=2):
-            if any(cell_text(v) for v in values):
-                body.append((number, list(values)))
-                if len(body) > MAX_ROWS:
-                    raise LedgerUnreadable(f"一个文件最多导入{MAX_ROWS}行，请分成几个文件导入。")
+        return _rows(book)
+    except LedgerUnreadable:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        log.info("ledger sheet unreadable: %r", exc)
+        raise LedgerUnreadable("无法读取该文件的工作表数据，文件可能已损坏。" + archive.READ_HINT) from exc
     finally:
         book.close()
+
+
+def _rows(book) -> tuple[list[str], list[tuple[int, list]]]:
+    if not book.worksheets:
+        raise LedgerUnreadable("该文件中没有工作表。请使用台账模板填写后导入。")
+    sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
+    sheet.reset_dimensions()  # some programs write a wrong <dimension>: read every row there is
+    rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+    headers = [cell_text(v) for v in next(rows, ())]
+    while headers and not headers[-1]:  # rows come padded to MAX_COLUMNS: only the sheet's own columns
+        headers.pop()
+    body = []
+    for number, values in enumerate(rows, start=2):
+        if number > archive.MAX_SHEET_ROWS:  # blank rows count: a million of them cost as much as data
+            raise LedgerUnreadable(f"工作表的行数超过 {archive.MAX_SHEET_ROWS:,} 行（空行也计算在内），"
+                                   "请删除表格末尾多余的空行，或分成几个文件导入。")
+        values = values[:len(headers)]  # a cell without a header is not read by the check either
+        if any(cell_text(v) for v in values):
+            body.append((number, [plain(v) for v in values]))
+            if len(body) > MAX_ROWS:
+                raise LedgerUnreadable(f"一个文件最多导入{MAX_ROWS}行，请分成几个文件导入。")
     return headers, body
 
 
@@ -112,7 +148,7 @@ def check(data: bytes, cols: list[Column], towns: list[tuple[str, str]], own_tow
     header = {c.name: c.header for c in cols}
     choices = [(c, n) for c, n in towns if own_town in (None, c)]
     known, town_names = villages.lists(session), dict(towns)  # the village lists, read once per file
-    result, checked = Checked(rows=len(body)), []
+    result, checked = Checked(rows=len(body), headers=headers, body=body), []
     for number, values in body:
         problems: list[Problem] = []
         formdata = MultiDict()
@@ -141,7 +177,7 @@ def check(data: bytes, cols: list[Column], towns: list[tuple[str, str]], own_tow
         result.problems.extend(problems)
         checked.append((number, form, not problems))
     valid = _duplicates_in_file(checked, header, result)
-    _against_database(session, valid, header, result)
+    _against_database(session, valid, header, result, own_town)
     order = {c.header: i for i, c in enumerate(cols)}
     result.problems.sort(key=lambda p: (p.row, order.get(p.header, len(order))))
     return result
@@ -177,25 +213,45 @@ def _chunks(values: list, size: int = 500):
         yield values[start:start + size]
 
 
-def _against_database(session: Session, valid, header, result: Checked) -> None:
+def _against_database(session: Session, valid, header, result: Checked, own_town: str | None) -> None:
+    """Rows against what is registered. A town sees another town's water users and wells only as
+    "registered elsewhere, ask that town" (cases_service): 2,000 rows must not probe 2,000 names."""
     wells, owners = {}, {}
     for chunk in _chunks(sorted({f.well_no.data for _, f in valid})):
-        for well_no, party_id in session.execute(select(Well.well_no, WaterUser.party_id).join(Well.owner)
-                                                 .where(Well.well_no.in_(chunk))):
-            wells[well_no] = party_id
+        for well_no, town, party_id in session.execute(select(Well.well_no, Well.town, WaterUser.party_id)
+                                                       .join(Well.owner).where(Well.well_no.in_(chunk))):
+            wells[well_no] = (town, party_id)
     for chunk in _chunks(sorted({f.party_id.data for _, f in valid})):
-        owners.update((party_id, name) for party_id, name in session.execute(
-            select(WaterUser.party_id, WaterUser.name).where(WaterUser.party_id.in_(chunk))))
+        owners.update((party_id, (owner_id, name, town)) for owner_id, party_id, name, town in session.execute(
+            select(WaterUser.id, WaterUser.party_id, WaterUser.name, WaterUser.town)
+            .where(WaterUser.party_id.in_(chunk))))
+    visible = _owners_with_wells_in(session, own_town, [o[0] for o in owners.values() if o[2] != own_town])
     for number, form in valid:
         well_no, party, name = form.well_no.data, form.party_id.data, form.user_name.data
         if well_no in wells:
-            if wells[well_no] == party:
+            well_town, owner_party = wells[well_no]
+            if own_town is not None and well_town != own_town:
+                result.problems.append(Problem(number, header["well_no"], well_elsewhere(well_no, well_town)))
+            elif owner_party == party:
                 result.skipped.append(number)  # imported before: re-importing the file changes nothing
             else:
                 result.problems.append(Problem(number, header["well_no"],
                                                f"机井编号 {well_no} 已登记为其他用水户的机井，请核对"))
-        elif party in owners and owners[party] != name:
-            result.problems.append(Problem(number, header["party_id"],
-                                           f"该证件号码已登记为用水户“{owners[party]}”，与填写的名称不一致，请核对"))
+        elif party in owners and owners[party][1] != name:
+            owner_id, owner_name, owner_town = owners[party]
+            if own_town is None or owner_town == own_town or owner_id in visible:
+                message = f"该证件号码已登记为用水户“{owner_name}”，与填写的名称不一致，请核对"
+            else:
+                message = party_elsewhere(owner_town)
+            result.problems.append(Problem(number, header["party_id"], message))
         else:
             result.new.append((number, form))
+
+
+def _owners_with_wells_in(session: Session, town: str | None, owner_ids: list[int]) -> set[int]:
+    if town is None:
+        return set()
+    found: set[int] = set()
+    for chunk in _chunks(sorted(owner_ids)):
+        found.update(session.scalars(select(Well.owner_id).where(Well.owner_id.in_(chunk), Well.town == town)))
+    return found

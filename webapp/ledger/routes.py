@@ -91,7 +91,7 @@ def upload():
               f"已导入过而跳过 {len(result.skipped)} 口。", "success")
         return redirect(url_for(".upload"))
     session.rollback()
-    cookie[REPORT_KEY] = report.save(current_app.config["UPLOAD_DIR"], data, result.problems,
+    cookie[REPORT_KEY] = report.save(current_app.config["UPLOAD_DIR"], result.headers, result.body, result.problems,
                                      current_user.username, filename)
     return render_template("ledger/import.html", form=form, result=result, filename=filename), 422
 
@@ -102,6 +102,6 @@ def error_report():
     if kept is None:
         flash("错误报告已过期或不存在，请重新导入台账。", "warning")
         return redirect(url_for(".upload"))
-    data, _filename, problems = kept
+    headers, rows, _filename, problems = kept
     day = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
-    return _download(report.marked_workbook(data, problems), f"台账错误报告-{day}.xlsx")
+    return _download(report.marked_workbook(headers, rows, problems), f"台账错误报告-{day}.xlsx")
