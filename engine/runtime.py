@@ -195,7 +195,7 @@ class Engine:
         now = utcnow()
         instance.state = state.dumps(workflow)
         instance.version += 1
-        changes = persist.Changes(instance, events=events)
+        changes = persist.Changes(instance)
         after = _Scan.of(workflow)
         instance.category = _current_value(workflow, after, self.category_key, instance.category)
         # Which message the case waits for, if any: found by the senders without restoring workflows.
@@ -221,9 +221,8 @@ class Engine:
             instance.outcome = _end_event(workflow)
             events.append(audit.event("process_completed", instance=instance, actor=actor,
                                       data={"outcome": instance.outcome}))
-        if events:
-            changes.head = audit.chain(session, self.audit_key, events)
         persist.write(session, changes, now)
+        audit.append(session, self.audit_key, events)  # chained and written when the transaction commits
 
     @staticmethod
     def _index_values(loaded: specs.LoadedSpecs, task, context: dict, timers: list[tuple]) -> dict:
@@ -243,7 +242,9 @@ class Engine:
         }
 
     def record(self, session: Session, kind: str, actor: Actor | None = None, **fields) -> None:
-        """Append an event that is not a workflow step (log-in, refused access…) to the audit chain."""
+        """Add an event that is not a workflow step (log-in, an export…) to the audit trail.
+
+        Written with the transaction's other events when it commits (``audit.flush``)."""
         audit.append(session, self.audit_key, [audit.event(kind, actor=actor, **fields)])
 
     # -- helpers -------------------------------------------------------------------------------

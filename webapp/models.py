@@ -276,3 +276,4 @@ class Attachment(Base):
 from .dashboard.store import CampaignReport  # noqa: E402,F401
 from .villages import Village  # noqa: E402,F401
 from .outbox import OutboxMessage  # noqa: E402,F401
+from .refusals import SecurityLogEntry  # noqa: E402,F401
