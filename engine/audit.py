@@ -266,8 +266,8 @@ def _encode(value):
 
 def last_completion(session: Session, task_guid: str) -> Event | None:
     """Who completed a task and when, for the 'already handled' message."""
-    return session.scalar(select(Event).where(Event.task_guid == task_guid, Event.kind == "task_completed")
-                          .order_by(Event.id.desc()).limit(1))
+    return session.scalar(select(Event).where(Event.task_guid == task_guid, Event.kind == "task_completed",
+                                              within_heads()).order_by(Event.id.desc()).limit(1))
 
 
 # -- reading: what the pages may show as the record ---------------------------------------------------

@@ -392,3 +392,46 @@ def test_chain_of_is_stable():
     assert audit.chain_of({"case_id": 17}) == 2 and audit.chain_of({"case_id": 16}) == 1
     one = audit.chain_of({"case_id": None, "actor": "water.clerk"})
     assert one == audit.chain_of({"case_id": None, "actor": "water.clerk"}) and 1 <= one <= audit.CHAINS
+
+
+# -- the migration from the single chain --------------------------------------------------------------
+
+def test_an_older_single_chain_becomes_chain_1_with_a_signed_head(tmp_path, wf):
+    """Migration 20261206_0010 keeps the events (positions and hashes) as chain 1 and signs its head
+    with the key `flask db upgrade` hands over; appends then go on in the new chains."""
+    from alembic import command
+    from sqlalchemy.orm import sessionmaker
+
+    from engine.db import make_engine
+    from webapp.cli import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0008")
+    engine = make_engine(url)
+    prev, old = audit.GENESIS, []
+    for n, kind in enumerate(("login", "started", "logout"), start=1):
+        values = audit.event(kind, actor=WATER, case_id=5 if kind == "started" else None)
+        values.update(chain_no=n, prev_hash=prev)
+        values["hash"] = prev = audit.seal(wf.audit_key, prev, values)
+        old.append(values)
+    with engine.begin() as conn:
+        conn.execute(insert(Event.__table__).values([{k: v for k, v in e.items() if k != "chain"} for e in old]))
+        conn.execute(text("UPDATE wf_audit_head SET chain_no = 3, last_hash = :h WHERE id = 1"), {"h": prev})
+    engine.dispose()
+    config = alembic_config(url)
+    config.attributes["audit_key"] = wf.audit_key
+    command.upgrade(config, "head")
+    engine = make_engine(url)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory() as s, s.begin():
+        wf.record(s, "file_downloaded", actor=WATER, case_id=5)
+    with factory() as s:
+        assert [(e.chain, e.chain_no) for e in s.scalars(select(Event).order_by(Event.id))] == [
+            (1, 1), (1, 2), (1, 3), (audit.chain_of({"case_id": 5}), 1)]
+        assert s.scalar(select(func.count()).select_from(AuditHead)) == audit.CHAINS
+        result = audit.verify(s, wf.audit_key)
+    assert result.ok and result.checked == 4
+    with engine.connect() as conn:  # and the new table is append-only
+        with pytest.raises(DBAPIError):
+            conn.execute(delete(Event.__table__))
+    engine.dispose()
