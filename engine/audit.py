@@ -168,6 +168,7 @@ def flush(session: Session) -> None:
     for _t, values in buffered.entries:
         values["chain"] = chain_of(values)
         by_chain.setdefault(values["chain"], []).append(values)
+    session.flush()  # the ORM's pending rows (a document's bytes…) go first: the heads are locked last
     conn = session.connection()
     heads = conn.execute(_LOCK_HEADS, {"ids": sorted(by_chain)}).all()
     if len(heads) != len(by_chain):

@@ -2,7 +2,8 @@
 
 Every public method runs inside the caller's transaction: it locks the instance row, restores the
 workflow against the cached spec of the instance's own diagram version, changes it, and writes the
-state, the open-task index, the timer rows and the audit events back, bumping the version counter.
+state, the open-task index and the timer rows back (bumping the version counter) and adds the audit
+events to the transaction (chained and written when it commits: ``audit.flush``).
 Rows are written with SQLAlchemy Core through ``persist``; the caller commits once (one transaction
 per request or job).
 """

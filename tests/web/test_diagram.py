@@ -10,7 +10,7 @@ from lxml import etree
 from sqlalchemy import select, update
 
 from engine import Actor
-from engine.store import Event, Instance, OpenTask
+from engine.store import Instance, OpenTask
 from webapp import db, workflow
 from webapp.cases_service import register_case
 from webapp.departments import NAMES
