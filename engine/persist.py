@@ -16,13 +16,11 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from .store import AuditHead, Event, Instance, OpenTask, Timer, UTCDateTime
+from .store import Instance, OpenTask, Timer, UTCDateTime
 
 _instance = Instance.__table__
 _open_task = OpenTask.__table__
 _timer = Timer.__table__
-_event = Event.__table__
-_head = AuditHead.__table__
 
 # The open-task columns the engine derives from the workflow (the rest are set once at insert).
 DERIVED = ("title", "form_key", "lane", "department", "town", "well_no", "party_name", "due_at", "due_provisional")
@@ -66,8 +64,6 @@ _DELETE_TASKS = delete(_open_task).where(_open_task.c.id.in_(bindparam("ids", ex
 _UPDATE_TASK = update(_open_task).where(_open_task.c.id == bindparam("tid"))
 _DELETE_TIMERS = delete(_timer).where(_timer.c.instance_id == bindparam("iid"),
                                       _timer.c.task_guid.in_(bindparam("guids", expanding=True)))
-_UPDATE_HEAD = (update(_head).where(_head.c.id == 1)
-                .values(chain_no=bindparam("head_no"), last_hash=bindparam("head_hash")))
 _UPDATE_TIMER = (update(_timer).where(_timer.c.instance_id == bindparam("iid"),
                                       _timer.c.task_guid == bindparam("guid"))
                  .values(due_at=bindparam("due"), provisional=bindparam("provisional")))
@@ -80,11 +76,10 @@ def lock(session: Session, instance_id: int) -> InstanceRow | None:
 
 
 def lock_all(session: Session, instance_ids) -> None:
-    """Lock several instances in id order, before an operation on them takes the audit chain's head.
+    """Lock several instances in id order (two bulk operations over the same cases cannot deadlock).
 
-    Every transaction must take instance locks before the head lock; a loop that locked the next
-    instance after appending an event for the previous one would hold the head while waiting for an
-    instance that a completion holds while waiting for the head.
+    The audit chains' heads are locked only when the transaction commits (``audit.flush``), after
+    every instance lock, so they never take part in a lock cycle with instances.
     """
     ids = sorted(set(instance_ids))
     if ids:
@@ -134,14 +129,12 @@ class Changes:
     """Everything one engine operation writes, computed before anything is sent."""
 
     instance: InstanceRow
-    events: list[dict] = field(default_factory=list)
     delete_task_ids: list[int] = field(default_factory=list)
     insert_tasks: list[dict] = field(default_factory=list)
     update_tasks: list[tuple[int, dict]] = field(default_factory=list)
     delete_timers: list[str] = field(default_factory=list)  # task guids
     insert_timers: list[dict] = field(default_factory=list)
     update_timers: list[tuple[str, datetime, bool]] = field(default_factory=list)
-    head: tuple[int, str] | None = None  # the audit chain's new end, when there are events
 
     def plan_open_tasks(self, existing: dict[str, dict], wanted: dict[str, dict], now: datetime) -> list[str]:
         """Make the index rows equal ``wanted`` (guid -> values); returns the guids of new tasks.
@@ -183,7 +176,8 @@ class Changes:
 def write(session: Session, changes: Changes, now: datetime) -> None:
     """Send the changes: one statement on PostgreSQL, one per changed part on SQLite.
 
-    ``changes.events`` must be chained already (``audit.chain``), with ``changes.head`` the new end.
+    The audit events are not part of it: they are buffered on the session (``audit.append``) and
+    written when the transaction commits.
     """
     conn = session.connection()
     if conn.dialect.name == "postgresql":
@@ -202,9 +196,6 @@ def write(session: Session, changes: Changes, now: datetime) -> None:
         conn.execute(insert(_timer), changes.insert_timers)
     for guid, due, provisional in changes.update_timers:
         conn.execute(_UPDATE_TIMER, {"iid": iid, "guid": guid, "due": due, "provisional": provisional})
-    if changes.events:
-        conn.execute(insert(_event), changes.events)
-        conn.execute(_UPDATE_HEAD, {"head_no": changes.head[0], "head_hash": changes.head[1]})
     conn.execute(_UPDATE_INSTANCE, {"iid": iid, **_instance_values(changes.instance, now)})
 
 
@@ -218,14 +209,12 @@ def _instance_values(row: InstanceRow, now: datetime) -> dict:
 #
 # On PostgreSQL the round trips, not the work, dominate a task completion, so all writes ride on the
 # instance UPDATE as data-modifying CTEs. The statement has a fixed shape (rows travel as JSON arrays
-# expanded by json_to_recordset — json, not jsonb: jsonb would rewrite numbers such as 1e16, and the
-# audit events must read back exactly as they were sealed), so it is prepared once instead of compiled for every request.
+# expanded by json_to_recordset), so it is prepared once instead of compiled for every request.
 # The parts never touch the same row twice (rows are diffed by id or guid), as PostgreSQL requires
 # of sibling CTEs. Column lists come from the table definitions, so they follow the models.
 
 _TASK_INSERT = [c.name for c in _open_task.c if c.name != "id"]
 _TIMER_INSERT = [c.name for c in _timer.c if c.name != "id"]
-_EVENT_INSERT = [c.name for c in _event.c if c.name != "id"]
 _pg_statement = None
 
 
@@ -239,7 +228,7 @@ def _record_def(table, names) -> str:
 def _pg_write_statement():
     global _pg_statement
     if _pg_statement is None:
-        tasks, timers, events = ", ".join(_TASK_INSERT), ", ".join(_TIMER_INSERT), ", ".join(_EVENT_INSERT)
+        tasks, timers = ", ".join(_TASK_INSERT), ", ".join(_TIMER_INSERT)
         derived = ", ".join(f"{name} = x.{name}" for name in REWRITTEN)
         _pg_statement = text(f"""
 WITH del_tasks AS (
@@ -259,12 +248,7 @@ ins_timers AS (
 upd_timers AS (
   UPDATE wf_timer SET due_at = x.due_at, provisional = x.provisional
   FROM json_to_recordset(CAST(:update_timers AS json)) AS x({_record_def(_timer, ["task_guid", "due_at", "provisional"])})
-  WHERE wf_timer.instance_id = :id AND wf_timer.task_guid = x.task_guid),
-ins_events AS (
-  INSERT INTO wf_event ({events}) SELECT {events}
-  FROM json_to_recordset(CAST(:events AS json)) AS x({_record_def(_event, _EVENT_INSERT)})),
-upd_head AS (
-  UPDATE wf_audit_head SET chain_no = :head_no, last_hash = :head_hash WHERE id = 1 AND :head_no > 0)
+  WHERE wf_timer.instance_id = :id AND wf_timer.task_guid = x.task_guid)
 UPDATE wf_instance SET state = :state, version = :version, status = :status, updated_at = :updated_at,
   completed_at = :completed_at, outcome = :outcome, category = :category,
   waiting_for = :waiting_for
@@ -294,7 +278,4 @@ def _pg_write_params(changes: Changes, now: datetime) -> dict:
         "insert_timers": _json(changes.insert_timers),
         "update_timers": _json([{"task_guid": guid, "due_at": due, "provisional": provisional}
                                 for guid, due, provisional in changes.update_timers]),
-        "events": _json(changes.events),
-        "head_no": changes.head[0] if changes.head else 0,
-        "head_hash": changes.head[1] if changes.head else "",
     }

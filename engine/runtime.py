@@ -2,7 +2,8 @@
 
 Every public method runs inside the caller's transaction: it locks the instance row, restores the
 workflow against the cached spec of the instance's own diagram version, changes it, and writes the
-state, the open-task index, the timer rows and the audit events back, bumping the version counter.
+state, the open-task index and the timer rows back (bumping the version counter) and adds the audit
+events to the transaction (chained and written when it commits: ``audit.flush``).
 Rows are written with SQLAlchemy Core through ``persist``; the caller commits once (one transaction
 per request or job).
 """
@@ -195,7 +196,7 @@ class Engine:
         now = utcnow()
         instance.state = state.dumps(workflow)
         instance.version += 1
-        changes = persist.Changes(instance, events=events)
+        changes = persist.Changes(instance)
         after = _Scan.of(workflow)
         instance.category = _current_value(workflow, after, self.category_key, instance.category)
         # Which message the case waits for, if any: found by the senders without restoring workflows.
@@ -223,9 +224,8 @@ class Engine:
             instance.outcome = _end_event(workflow)
             events.append(audit.event("process_completed", instance=instance, actor=actor,
                                       data={"outcome": instance.outcome}))
-        if events:
-            changes.head = audit.chain(session, self.audit_key, events)
         persist.write(session, changes, now)
+        audit.append(session, self.audit_key, events)  # chained and written when the transaction commits
 
     def _provisional_timers(self, waiting: list[tuple]) -> set:
         """The ids of the waiting timers whose due time is provisional (暂定): an administration's
@@ -262,7 +262,9 @@ class Engine:
         }
 
     def record(self, session: Session, kind: str, actor: Actor | None = None, **fields) -> None:
-        """Append an event that is not a workflow step (log-in, refused access…) to the audit chain."""
+        """Add an event that is not a workflow step (log-in, an export…) to the audit trail.
+
+        Written with the transaction's other events when it commits (``audit.flush``)."""
         audit.append(session, self.audit_key, [audit.event(kind, actor=actor, **fields)])
 
     # -- helpers -------------------------------------------------------------------------------

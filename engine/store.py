@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -162,21 +163,27 @@ class Timer(EngineBase):
 class Event(EngineBase):
     """Append-only audit trail: who did what, when, on which task, with which data.
 
-    Hash-chained (see ``audit.py``): ``chain_no`` orders the events without gaps, ``prev_hash`` is the
-    previous event's ``hash``, and ``hash`` is an HMAC over both and the event's content.
+    Hash-chained in one of ``audit.CHAINS`` chains (see ``audit.py``): ``chain`` is the chain (every
+    event of a case in the case's chain), ``chain_no`` the position in it without gaps, ``prev_hash``
+    the previous event's ``hash`` in that chain, and ``hash`` an HMAC over both and the content. ``id``
+    orders all events (within a chain it follows ``chain_no``). The database refuses UPDATE, DELETE and
+    TRUNCATE on this table (triggers made by migration 20261206_0010).
     """
 
     __tablename__ = "wf_event"
+    __table_args__ = (UniqueConstraint("chain", "chain_no", name="uq_wf_event_chain"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    chain_no: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chain: Mapped[int] = mapped_column(SmallInteger)
+    chain_no: Mapped[int] = mapped_column(BigInteger)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     instance_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
     case_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
     # Workflow: started, task_created, task_completed, timer_fired, message_received, process_completed;
-    # people and tasks: login, login_failed, logout, permission_denied, task_claimed/released/assigned/
-    # reassigned, override; copies and administration: audit_exported, cases_exported, user_*,
+    # people and tasks: login, login_failed, logout, task_claimed/released/assigned/reassigned, override
+    # (refused requests go to the web app's security log, not here; older databases hold
+    # permission_denied events); copies and administration: audit_exported, cases_exported, user_*,
     # department_updated. Labels in webapp/filters.py.
     kind: Mapped[str] = mapped_column(String(32), index=True)
     actor: Mapped[str] = mapped_column(String(64), default="system")
@@ -190,10 +197,12 @@ class Event(EngineBase):
 
 
 class AuditHead(EngineBase):
-    """The end of the audit chain: one row, locked by every transaction that appends events.
+    """The end of one audit chain (one row per chain, ``id`` = the chain), signed with the audit key.
 
-    Holding it until commit gives the events one total order; a verifier compares the last event with
-    it, so events cut off the end of the chain are noticed too.
+    Locked only by the statement that appends a committing transaction's events (see ``audit.flush``);
+    ``signature`` = HMAC(key, "chain|chain_no|last_hash"), so the end cannot be moved back without the
+    key. A verifier compares each chain's last event with its head and the head with the latest
+    checkpoint written outside the database.
     """
 
     __tablename__ = "wf_audit_head"
@@ -201,3 +210,22 @@ class AuditHead(EngineBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chain_no: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditAlarm(EngineBase):
+    """Rows found in a chain beyond its head, written by something other than this system.
+
+    The append that finds them does not fail: it records this alarm and continues the chain after
+    them (``skipped_to``), linked to the true head's hash; ``flask audit verify`` names the rows.
+    """
+
+    __tablename__ = "wf_audit_alarm"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain: Mapped[int] = mapped_column(SmallInteger)
+    head_no: Mapped[int] = mapped_column(BigInteger)      # the true head when the rows were found
+    skipped_to: Mapped[int] = mapped_column(BigInteger)   # the last position the foreign rows took
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)

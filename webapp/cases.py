@@ -79,7 +79,7 @@ def show(case_id: int):
     files = attachments.for_case(session, case.id)
     instance = case_instance(session, case)
     return render_template("cases/show.html", case=case, instance=instance,
-                           tasks=case_tasks(session, case.id), events=case_events(session, case.id),
+                           tasks=case_tasks(session, case.id), events=case_events(session, case.id, current_app.config["AUDIT_KEY"]),
                            document_groups=groups, regenerate_form=RegenerateForm(),
                            attachment_groups=files, attachment_counts=attachments.counts_by_step(files),
                            problems=problems.for_case(session, case.id), today=today_in_china(),

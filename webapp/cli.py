@@ -1,5 +1,5 @@
 """Command-line tasks: ``flask db upgrade``, ``flask seed``, ``flask timers run [--once]``,
-``flask calendar import FILE [--year Y]``, ``flask files sweep``."""
+``flask calendar import FILE [--year Y]``, ``flask files sweep``, ``flask audit …``."""
 from __future__ import annotations
 
 import time
@@ -13,7 +13,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from engine import audit
+from engine import audit, checkpoint
+from engine.store import AuditAlarm, utcnow
 from engine.timers import run_once
 
 from . import db, workflow
@@ -39,7 +40,9 @@ def alembic_config(url: str) -> Config:
 @db_cli.command("upgrade")
 def upgrade():
     """Apply every migration to the configured database."""
-    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), "head")
+    cfg = alembic_config(current_app.config["DATABASE_URL"])
+    cfg.attributes["audit_key"] = current_app.config["AUDIT_KEY"]  # signs the audit chain heads it makes
+    command.upgrade(cfg, "head")
     click.echo("数据库结构已是最新。")
 
 
@@ -80,6 +83,7 @@ def run_timers(once: bool):
     engine = workflow.engine()
     factory = current_app.extensions["sa_sessionmaker"]
     swept_at: float | None = None
+    every, next_checkpoint = current_app.config["AUDIT_CHECKPOINT_MINUTES"] * 60, time.monotonic()
     while True:
         try:
             with factory() as session:  # a year entered meanwhile: computed with from this sweep on
@@ -95,18 +99,41 @@ def run_timers(once: bool):
             click.echo(f"{time.strftime('%H:%M:%S')} 本轮巡检失败：{exc}", err=True)
         if once:
             return
+        if time.monotonic() >= next_checkpoint:
+            next_checkpoint = time.monotonic() + every
+            _periodic_checkpoint(factory)
         time.sleep(current_app.config["TIMER_INTERVAL"])
+
+
+def _periodic_checkpoint(factory) -> None:
+    """The timer worker's checkpoint of the audit chains; a refusal is reported, the loop goes on."""
+    try:
+        with factory() as session:
+            written = checkpoint.write(session, current_app.config["AUDIT_KEY"],
+                                       current_app.config["AUDIT_CHECKPOINT_DIR"])
+        if written is not None:
+            click.echo(f"{time.strftime('%H:%M:%S')} 已写审计检查点 {written.path.name}。")
+    except checkpoint.CheckpointRefused as exc:
+        current_app.logger.error("audit checkpoint refused: %s", exc)
+        click.echo(f"{time.strftime('%H:%M:%S')} 审计检查点未写入：{exc}", err=True)
+    except Exception as exc:  # the database or the folder away for a moment: next time
+        click.echo(f"{time.strftime('%H:%M:%S')} 审计检查点写入失败：{exc}", err=True)
 
 
 @audit_cli.command("verify")
 def verify_audit():
-    """Check the audit chain end to end; exit 1 naming the first event altered, removed or inserted."""
-    verdict = audit.verify(db.session(), current_app.config["AUDIT_KEY"])
+    """Check every audit chain end to end and against the latest checkpoint; exit 1 naming what is wrong."""
+    folder = current_app.config["AUDIT_CHECKPOINT_DIR"]
+    verdict = checkpoint.verify(db.session(), current_app.config["AUDIT_KEY"], folder)
+    for note in verdict.notes:
+        click.echo(f"说明：{note}。")
     if verdict.ok:
-        click.echo(f"审计记录完整：共 {verdict.checked} 条事件，哈希链校验通过。")
+        click.echo(f"审计记录完整：共 {verdict.checked} 条事件，{audit.CHAINS} 条哈希链、链头签名和检查点校验通过。")
         return
-    click.echo(f"审计记录被篡改：第 {verdict.chain_no} 号事件（id {verdict.event_id}）{verdict.problem}。"
-               f"此前 {verdict.checked} 条事件校验通过。", err=True)
+    click.echo(f"审计记录不完整（已校验 {verdict.checked} 条事件），发现 {len(verdict.problems)} 处问题：", err=True)
+    for problem in verdict.problems:
+        click.echo(f"- {problem}。", err=True)
+    click.echo("请保留现场（不要修改数据库），联系系统管理员核查。", err=True)
     raise SystemExit(1)
 
 
@@ -123,6 +150,44 @@ def _sweep_files() -> None:
 def sweep_files():
     """Delete attachment files without a row (older than an hour) and expired ledger error reports."""
     _sweep_files()
+
+
+@audit_cli.command("checkpoint")
+def write_checkpoint():
+    """Write a signed checkpoint of every chain's end to WELLS_AUDIT_CHECKPOINT_DIR."""
+    try:
+        written = checkpoint.write(db.session(), current_app.config["AUDIT_KEY"],
+                                   current_app.config["AUDIT_CHECKPOINT_DIR"])
+    except checkpoint.CheckpointRefused as exc:
+        click.echo(f"审计检查点未写入：{exc}。", err=True)
+        raise SystemExit(1)
+    click.echo(f"已写审计检查点：{written.path}" if written else "审计记录自上一个检查点以来没有变化，未写新检查点。")
+
+
+@audit_cli.command("alarms")
+def list_alarms():
+    """List the alarms not yet resolved (rows found in a chain that this system did not write)."""
+    alarms = audit.open_alarms(db.session())
+    for alarm in alarms:
+        click.echo(f"告警 {alarm.id}：{alarm.found_at.astimezone(audit.CHINA):%Y-%m-%d %H:%M} 在第 {alarm.chain} 条链"
+                   f"第 {alarm.head_no} 号之后发现非本系统写入的记录（第 {alarm.head_no + 1}–{alarm.skipped_to} 号）。")
+    if not alarms:
+        click.echo("没有未处理的审计告警。")
+
+
+@audit_cli.command("resolve")
+@click.argument("alarm_id", type=int)
+@click.option("--by", "who", required=True, help="核查人")
+def resolve_alarm(alarm_id: int, who: str):
+    """Mark an alarm as looked into (the banner goes away; verify still names rows that remain)."""
+    session = db.session()
+    alarm = session.get(AuditAlarm, alarm_id)
+    if alarm is None or alarm.resolved_at is not None:
+        click.echo(f"没有编号为 {alarm_id} 的未处理告警。", err=True)
+        raise SystemExit(1)
+    alarm.resolved_at, alarm.resolved_by = utcnow(), who
+    db.commit()
+    click.echo(f"告警 {alarm_id} 已标记为已核查。")
 
 
 diagrams_cli = AppGroup("diagrams", help="流程图")

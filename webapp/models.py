@@ -296,3 +296,4 @@ from .dashboard.store import CampaignReport  # noqa: E402,F401
 from .villages import Village  # noqa: E402,F401
 from .outbox import OutboxMessage  # noqa: E402,F401
 from .working_calendar.store import CalendarDay, CalendarYear  # noqa: E402,F401
+from .refusals import SecurityLogEntry  # noqa: E402,F401

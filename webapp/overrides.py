@@ -35,7 +35,7 @@ def _case(case_id: int) -> Case:
 def _reset_choices(case: Case) -> list[tuple[str, str]]:
     """Steps of this case done so far (latest first): the targets a reset may go back to."""
     rows = db.session().execute(select(Event.task_guid, Event.title, Event.created_at).where(
-        Event.case_id == case.id, Event.kind == "task_completed").order_by(Event.chain_no.desc())).all()
+        Event.case_id == case.id, Event.kind == "task_completed").order_by(Event.id.desc())).all()
     seen, choices = set(), []
     for guid, title, at in rows:
         if guid not in seen:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from flask import abort, request
 from flask_login import current_user
 
-from engine import Actor
 from engine.store import OpenTask
 
-from . import db, workflow
+from . import db
 from .models import Case, User
+from .refusals import record_refusal
 
 
 def can_view_case(user: User, case: Case) -> bool:
@@ -71,13 +71,14 @@ def can_register(user: User) -> bool:
 
 
 def require(allowed: bool, case_id: int | None = None) -> None:
-    """Refuse with 403 — and put the attempt on the audit trail (guessed ids in URLs included)."""
+    """Refuse with 403 — and count the attempt in the security log (guessed ids in URLs included).
+
+    Not on the audit trail: a refusal must neither flood the case's timeline nor wait for a step."""
     if allowed:
         return
     session = db.session()
     session.rollback()  # nothing the request read or did may ride along with the refusal
-    workflow.engine().record(session, "permission_denied", case_id=case_id,
-                             actor=Actor(current_user.username, current_user.department.code),
-                             data={"method": request.method, "path": request.path})
+    record_refusal(session, current_user.username, current_user.department.code, request.method,
+                   request.path, case_id, request.remote_addr)
     db.commit()
     abort(403)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine import audit
 from engine.store import Event, Instance, OpenTask, Timer
 
 from .models import TASK_FORCE, Case, Department, User, Well, WaterUser
@@ -127,8 +128,11 @@ def case_instance(session: Session, case: Case) -> Instance | None:
     return session.get(Instance, case.instance_id) if case.instance_id else None
 
 
-def case_events(session: Session, case_id: int) -> list[Event]:
-    return list(session.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.chain_no)))
+def case_events(session: Session, case_id: int, audit_key: bytes) -> list[Event]:
+    """The case's timeline: its events inside their chain's head (rows planted beyond it are left out),
+    in order (ids follow the chain), each with ``audit_warning`` set when its hash does not hold."""
+    rows = session.scalars(select(Event).where(Event.case_id == case_id, audit.within_heads()).order_by(Event.id))
+    return audit.Marker(session, audit_key).mark(list(rows))
 
 
 def override_list(session: Session, supervisor: str | None, kind: str | None, page: int, size: int,
@@ -145,7 +149,7 @@ def override_list(session: Session, supervisor: str | None, kind: str | None, pa
         query = query.where(Event.data["type"].as_string() == kind)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     page, pages, offset = window(total, page, size)
-    rows = list(session.scalars(query.order_by(Event.chain_no.desc()).limit(size).offset(offset)))
+    rows = list(session.scalars(query.order_by(Event.id.desc()).limit(size).offset(offset)))
     return rows, total, page, pages
 
 

@@ -31,7 +31,7 @@ class CaseInfo:
         """The values the case's latest step with this form was completed with ({} if none yet)."""
         return self.session.scalar(select(Event.data).where(
             Event.case_id == self.case.id, Event.kind == "task_completed", Event.form_key == form_key)
-            .order_by(Event.chain_no.desc()).limit(1)) or {}
+            .order_by(Event.id.desc()).limit(1)) or {}
 
     @cached_property
     def category(self) -> str | None:
@@ -50,7 +50,7 @@ class CaseInfo:
             select(Event.data, Case).join(Case, Case.id == Event.case_id).join(Well, Well.id == Case.well_id)
             .where(Well.owner_id == self.case.well.owner_id, Case.id != self.case.id,
                    Event.kind == "task_completed", Event.form_key == "commitment_letter")
-            .order_by(Event.chain_no.desc()))
+            .order_by(Event.id.desc()))
         for data, case in rows:
             if not data.get("reuse_letter") and data.get("signed_on"):  # the letter itself, not a reuse
                 return case.number, data

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '20261206_0011'
-down_revision = '20261206_0009'
+down_revision = '20261206_0010'
 branch_labels = None
 depends_on = None
 

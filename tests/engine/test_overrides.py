@@ -54,7 +54,7 @@ class Case:
 
     def overrides(self):
         with self.factory() as s:
-            return [e.data for e in s.scalars(select(Event).where(Event.kind == "override").order_by(Event.chain_no))]
+            return [e.data for e in s.scalars(select(Event).where(Event.kind == "override").order_by(Event.id))]
 
     def to_report(self):
         self.complete("commitment")

@@ -24,7 +24,8 @@ def fixed_clock():
 def make_app(database_url, tmp_path):
     def make(**overrides):
         config = {"TESTING": True, "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": False,
-                  "SECURE_COOKIES": "0", "UPLOAD_DIR": str(tmp_path / "uploads")}
+                  "SECURE_COOKIES": "0", "UPLOAD_DIR": str(tmp_path / "uploads"),
+                  "AUDIT_CHECKPOINT_DIR": str(tmp_path / "audit-checkpoints")}
         config.update(overrides)
         app = create_app(config)
         with app.app_context():

@@ -13,7 +13,7 @@ from webapp import db, workflow
 from webapp.admin import service
 from webapp.departments import DEMO_PASSWORD, NAMES
 from webapp.models import Department, User
-from web_support import REGISTRATION
+from web_support import REGISTRATION, refusals
 
 NEW_PASSWORD = "Rushan-2026-wells"
 NEW_USER = {"username": "zhang.san", "display_name": "张三", "department": "water", "role": "clerk",
@@ -36,7 +36,7 @@ def admin(login):
 
 def events(app, kind: str | None = None) -> list[Event]:
     with app.app_context():
-        query = select(Event).order_by(Event.chain_no)
+        query = select(Event).order_by(Event.id)
         if kind:
             query = query.where(Event.kind == kind)
         return list(db.session().scalars(query))
@@ -95,9 +95,8 @@ def test_non_admins_are_refused_and_the_refusal_is_recorded(app, login, username
                                ("post", "/admin/departments/2", {"name": "市水务局"})):
         response = getattr(client, method)(path, data=data)
         assert response.status_code == 403, path
-        denied = events(app)[-1]
-        assert (denied.kind, denied.actor, denied.data) == (
-            "permission_denied", username, {"method": method.upper(), "path": path})
+        [denied] = refusals(app, actor=username, path=path, method=method.upper())
+        assert denied.kind == "permission_denied"
     assert user_count(app) == before
     assert user(app, "zhang.san") is None
     assert user(app, "leading_office.supervisor").check_password(DEMO_PASSWORD)

@@ -27,7 +27,7 @@ def registered(app, login, n=1):
 
 def events(app, kind):
     with app.app_context():
-        return list(db.session().scalars(select(Event).where(Event.kind == kind).order_by(Event.chain_no)))
+        return list(db.session().scalars(select(Event).where(Event.kind == kind).order_by(Event.id)))
 
 
 def test_clerk_claims_then_colleague_cannot_take_or_complete_it(app, login):

@@ -16,12 +16,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from engine.store import Event
+from webapp.refusals import SecurityLogEntry
 from webapp import db
 from web_support import REGISTRATION, instance_version, task_guid_in
 
 CN = ZoneInfo("Asia/Shanghai")
 # Copied from test_flow.py (test modules are not importable from one another here).
-HEADERS = ["序号", "时间", "事件", "人员", "部门", "案件", "任务", "内容", "链序号", "前一哈希", "哈希"]
+HEADERS = ["序号", "时间", "事件", "人员", "部门", "案件", "任务", "内容", "审计链", "链序号", "前一哈希", "哈希"]
 
 
 @pytest.fixture
@@ -40,16 +41,16 @@ def china(*args) -> datetime:
 
 def all_events(app) -> list[Event]:
     with app.app_context():
-        return list(db.session().scalars(select(Event).order_by(Event.chain_no)))
+        return list(db.session().scalars(select(Event).order_by(Event.id)))
 
 
 def chains(response) -> list[int]:
-    """The chain numbers of the events listed on a result page, in page order."""
-    return [int(n) for n in re.findall(r'data-testid="event" data-chain="(\d+)"', response.get_data(as_text=True))]
+    """The ids of the events listed on a result page, in page order."""
+    return [int(n) for n in re.findall(r'data-testid="event" data-id="(\d+)"', response.get_data(as_text=True))]
 
 
 def expected(events, keep) -> list[int]:
-    return [e.chain_no for e in sorted(events, key=lambda e: -e.chain_no) if keep(e)]
+    return [e.id for e in sorted(events, key=lambda e: -e.id) if keep(e)]
 
 
 def local_day(event) -> str:
@@ -94,11 +95,13 @@ def trail(app, login, fixed_clock):
 @pytest.mark.parametrize("username", ["water.clerk", "xiacun.clerk"])
 def test_other_departments_are_refused_and_the_refusal_is_recorded(app, login, username):
     client = login(username)
-    for path in ("/supervise/audit", "/supervise/audit.csv", "/supervise/audit.xlsx?kind=login"):
+    for path in ("/supervise/audit", "/supervise/audit.csv", "/supervise/audit.xlsx?kind=login",
+                 "/supervise/security"):
         assert client.get(path).status_code == 403
-        denied = all_events(app)[-1]
-        assert (denied.kind, denied.actor, denied.data) == (
-            "permission_denied", username, {"method": "GET", "path": path.split("?")[0]})
+        with app.app_context():
+            denied = db.session().scalar(select(SecurityLogEntry).where(SecurityLogEntry.path == path.split("?")[0]))
+        assert (denied.kind, denied.actor, denied.method, denied.count) == ("permission_denied", username, "GET", 1)
+    assert "permission_denied" not in [e.kind for e in all_events(app)]
     assert "审计日志" not in client.get("/cases/").get_data(as_text=True)  # no menu entry either
 
 
@@ -109,6 +112,8 @@ def test_the_leading_office_may_search(app, login, username):
     assert response.status_code == 200
     assert 'href="/supervise/audit">审计日志</a>' in client.get("/cases/").get_data(as_text=True)
     assert "permission_denied" not in [e.kind for e in all_events(app)]
+    with app.app_context():
+        assert db.session().scalar(select(SecurityLogEntry)) is None
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
@@ -121,11 +126,11 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 def test_without_filters_everything_newest_first(trail):
     supervisor, events = trail
     response = supervisor.get("/supervise/audit")
-    assert chains(response) == [e.chain_no for e in reversed(events)]
+    assert chains(response) == [e.id for e in reversed(events)]
     html = response.get_data(as_text=True)
     assert f"共 {len(events)} 条" in html
     # The row of the commitment letter: label, time in China, actor, department, case link, the data.
-    row = html[html.index('data-chain="%d"' % next(e.chain_no for e in events if e.kind == "task_completed")):]
+    row = html[html.index('data-id="%d"' % next(e.id for e in events if e.kind == "task_completed")):]
     row = row[:row.index("</div>\n  </div>")]
     assert "办理：签订承诺书" in row and "2026-03-02 10:00:00" in row
     assert "xiacun.clerk · 夏村镇" in row and '<a href="/cases/1">案件 乳整2026-00001</a>' in row
@@ -171,15 +176,16 @@ def test_case_filter_by_id_and_by_number(trail):
 
 def test_kind_filter(trail):
     supervisor, events = trail
-    for kind in ("login", "task_completed", "permission_denied", "login_failed", "started"):
+    for kind in ("login", "task_completed", "login_failed", "started"):
         found = chains(supervisor.get(f"/supervise/audit?kind={kind}"))
         assert found and found == expected(events, lambda e: e.kind == kind)
-    assert "越权访问被拒绝" in supervisor.get("/supervise/audit?kind=permission_denied").get_data(as_text=True)
+    # Refusals are in the security log, not on the trail.
+    assert chains(supervisor.get("/supervise/audit?kind=permission_denied")) == []
 
 
 def test_dates_are_china_days(trail):
     supervisor, events = trail
-    by_actor = {e.actor: e.chain_no for e in events if e.kind in ("login", "login_failed")}
+    by_actor = {e.actor: e.id for e in events if e.kind in ("login", "login_failed")}
     second = chains(supervisor.get("/supervise/audit?date_from=2026-03-02&date_to=2026-03-02"))
     assert second == expected(events, lambda e: local_day(e) == "2026-03-02")
     # 07:30 on the 2nd (the 1st in UTC) and 23:30 on the 2nd are in; 00:30 on the 3rd (still the 2nd in UTC) is not.
@@ -258,20 +264,19 @@ def test_csv_export(trail):
     table = read_csv(response)
     assert table[0] == HEADERS
     case1 = [e for e in reversed(events) if e.case_id == 1]
-    assert [int(r[8]) for r in table[1:]] == [e.chain_no for e in case1]
+    assert [(int(r[8]), int(r[9])) for r in table[1:]] == [(e.chain, e.chain_no) for e in case1]
     assert [r[0] for r in table[1:]] == [str(n) for n in range(1, len(case1) + 1)]
     done = next(r for r in table[1:] if r[2] == "办理")
     event = next(e for e in events if e.kind == "task_completed")
     assert done[1:8] == ["2026-03-02 10:00:00", "办理", "xiacun.clerk", "夏村镇", "乳整2026-00001", "签订承诺书",
                          "签订日期：2026年3月2日；签字人：法定代表人甲；见证单位：未填写；备注：未填写"]
-    assert done[9:] == [event.prev_hash, event.hash]
+    assert done[10:] == [event.prev_hash, event.hash]
     # Without filters: every event, the refused access with its path.
     everything = read_csv(supervisor.get("/supervise/audit.csv"))
     assert len(everything) == len(events) + 2  # header, the events, and the first export itself
     exported = everything[1]  # newest first: taking a copy is on the trail
     assert exported[2:4] == ["导出审计记录", "leading_office.supervisor"] and "csv" in exported[7]
-    denied = next(r for r in everything if r[2] == "越权访问被拒绝")
-    assert denied[3:5] == ["water.clerk", "市水利局"] and "访问地址：/supervise/audit" in denied[7]
+    assert not [r for r in everything if r[2] == "越权访问被拒绝"]  # refusals: the security log
 
 
 def test_xlsx_export(trail):
@@ -285,10 +290,10 @@ def test_xlsx_export(trail):
     assert table[0] == HEADERS and sheet["A1"].font.b and sheet.freeze_panes == "A2"
     logins = [e for e in reversed(events) if e.kind == "login" and local_day(e) == "2026-03-02"]
     assert len(table) - 1 == len(logins) == 5
-    assert [r[8] for r in table[1:]] == [e.chain_no for e in logins]
+    assert [(r[8], r[9]) for r in table[1:]] == [(e.chain, e.chain_no) for e in logins]
     last = table[1]  # newest first: task_force.clerk at 23:30 China time
     assert last[1] == datetime(2026, 3, 2, 23, 30) and last[2:5] == ["登录", "task_force.clerk", "整治专班"]
-    assert last[10] == logins[0].hash
+    assert last[11] == logins[0].hash
 
 
 def test_formulas_and_control_characters_typed_at_log_in_stay_text(app, login):

@@ -142,7 +142,7 @@ def test_publishing_keeps_every_version_and_the_figures_as_they_were(app, login,
         assert rows[0].figures["totals"]["registered"] == 8 and rows[0].published_by == "leading_office.supervisor"
         assert rows[0].sha256 == hashlib.sha256(docs[1].data).hexdigest() == hashlib.sha256(rows[0].content).hexdigest()
         published = db.session().scalars(select(Event).where(Event.kind == "report_published")
-                                         .order_by(Event.chain_no)).all()
+                                         .order_by(Event.id)).all()
         assert [e.data["report_id"] for e in published] == [1, 2, 3, 4]
         assert published[1].data["version"] == 2 and published[1].title == "周调度 2026年3月2日至2026年3月8日 第1期 第2版"
         downloads = db.session().scalars(select(Event).where(Event.kind == "report_downloaded")).all()

@@ -10,7 +10,7 @@ from lxml import etree
 from sqlalchemy import select, update
 
 from engine import Actor
-from engine.store import Event, Instance, OpenTask
+from engine.store import Instance, OpenTask
 from webapp import db, workflow
 from webapp.cases_service import register_case
 from webapp.departments import NAMES
@@ -20,7 +20,7 @@ from webapp.diagram.render import NoDiagram, Overlay, render_svg
 from webapp.diagram.text import wrap
 from webapp.diagram.views import lane_names
 from webapp.models import Department, User
-from web_support import NOTICE, REGISTRATION, instance_version, submit, walk_to_notice
+from web_support import NOTICE, REGISTRATION, instance_version, refusals, submit, walk_to_notice
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # as in conftest.py
@@ -186,9 +186,8 @@ def test_case_at_rectify_report_shows_the_deadline_then_the_overdue_path(app, lo
 def test_town_clerk_of_another_town_may_not_see_the_case_diagram(app, login):
     assert login("xiacun.clerk").post("/cases/new", data=REGISTRATION).status_code == 302
     assert login("dagushan.clerk").get("/cases/1/diagram").status_code == 403
-    with app.app_context():
-        denied = db.session().scalars(select(Event).where(Event.kind == "permission_denied")).one()
-    assert (denied.actor, denied.case_id, denied.data["path"]) == ("dagushan.clerk", 1, "/cases/1/diagram")
+    [denied] = refusals(app)
+    assert (denied.actor, denied.case_id, denied.path) == ("dagushan.clerk", 1, "/cases/1/diagram")
     assert login("xiacun.clerk").get("/cases/1/diagram").status_code == 200
     assert login("housing.clerk").get("/cases/1/diagram").status_code == 200
     assert login("housing.clerk").get("/cases/99/diagram").status_code == 404

@@ -65,7 +65,7 @@ def test_each_step_issues_its_documents_with_numbers_of_its_series(app, login):
     assert "责令限期整改通知书乳水责改〔2026〕1号.docx" in page and 'data-testid="document-service_receipt"' in page
     with app.app_context():
         kinds = [e.data["kind"] for e in db.session().scalars(
-            select(Event).where(Event.kind == "document_generated").order_by(Event.chain_no))]
+            select(Event).where(Event.kind == "document_generated").order_by(Event.id))]
     assert kinds == ["commitment", "inspection_record", "rectification_notice", "service_receipt"]
 
 

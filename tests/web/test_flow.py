@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from engine.store import Event, Instance, OpenTask
 from webapp import db
 from webapp.models import Case, Well, WaterUser
-from web_support import NOTICE, INSPECTION, REGISTRATION, instance_version, submit, task_guid_in, walk_to_notice
+from web_support import NOTICE, INSPECTION, REGISTRATION, instance_version, refusals, submit, task_guid_in, walk_to_notice
 
 
 def field_names(app, form_cls, **kwargs):
@@ -115,11 +115,8 @@ def test_another_departments_task_is_forbidden(app, login):
         response = submit(other, guid, {"signed_on": "2026-03-02", "signatory": "某人"}, instance_version(app))
         assert response.status_code == 403
         assert counts(app)[:4] == before[:4] and instance_version(app) == 1  # the case did not move
-        with app.app_context():
-            denied = db.session().scalars(select(Event).where(Event.kind == "permission_denied")
-                                          .order_by(Event.chain_no.desc())).first()
-        assert (denied.actor, denied.case_id, denied.data["method"]) == (username, 1, "POST")
-        assert denied.data["path"] == f"/tasks/{guid}"
+        [denied] = refusals(app, actor=username, method="POST")
+        assert (denied.case_id, denied.path, denied.count) == (1, f"/tasks/{guid}", 1)
 
 
 def test_town_cannot_open_another_towns_case(app, login):

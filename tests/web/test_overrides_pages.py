@@ -101,7 +101,7 @@ def test_suspend_resume_and_cancel_from_the_page(app, login):
     assert open_task(app, "notice") is not None
     with app.app_context():
         kinds = [e.data["type"] for e in db.session().scalars(
-            select(Event).where(Event.kind == "override").order_by(Event.chain_no))]
+            select(Event).where(Event.kind == "override").order_by(Event.id))]
     assert kinds == ["suspend", "resume", "cancel", "reset"]
 
 

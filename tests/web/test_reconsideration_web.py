@@ -34,7 +34,7 @@ def test_registration_starts_the_justice_task_beside_the_case(app, login):
         specs = sorted(session.scalars(select(OpenTask.task_spec).where(OpenTask.case_id == 1)))
         assert specs == ["commitment", "rc_handle"]
         started = session.scalars(select(Event).where(Event.kind == "started", Event.case_id == 1)
-                                  .order_by(Event.chain_no)).all()
+                                  .order_by(Event.id)).all()
         assert started[-1].data["applied_late"] is False
     late = water.post("/cases/1/reconsideration", data={**APPLICATION, "decision_served_on": "2025-12-01"},
                       follow_redirects=True)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from engine import audit
 from engine.store import Event, OpenTask
-from web_support import (INSPECTION, NOTICE, REGISTRATION, close_out, instance_version, submit, task_guid_in,
+from web_support import (refusals, INSPECTION, NOTICE, REGISTRATION, close_out, instance_version, submit, task_guid_in,
                          walk_to_notice)
 from webapp import db
 from webapp.attachments import storage
@@ -54,7 +54,7 @@ def on_disk(app) -> list[Path]:
 
 def events(app, kind):
     with app.app_context():
-        return list(db.session().scalars(select(Event).where(Event.kind == kind).order_by(Event.chain_no)))
+        return list(db.session().scalars(select(Event).where(Event.kind == kind).order_by(Event.id)))
 
 
 def still_open(app, guid) -> bool:
@@ -205,8 +205,8 @@ def test_only_those_who_may_see_the_case_download(app, login):
     other_town = login("dagushan.clerk")
     assert other_town.get(f"/attachments/{attachment}").status_code == 403
     assert other_town.get(f"/attachments/{attachment}/view").status_code == 403
-    denied = events(app, "permission_denied")
-    assert [(e.actor, e.case_id, e.data["path"]) for e in denied] == [
+    denied = refusals(app)
+    assert [(e.actor, e.case_id, e.path) for e in denied] == [
         ("dagushan.clerk", 1, f"/attachments/{attachment}"), ("dagushan.clerk", 1, f"/attachments/{attachment}/view")]
     assert events(app, "file_downloaded") == []
     assert login("xiacun.clerk").get(f"/attachments/{attachment}").data == JPEG  # the case's own town

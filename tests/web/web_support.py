@@ -117,3 +117,15 @@ def complete_steps(app, steps, case_id: int = 1) -> None:
             user = session.scalar(select(User).where(User.username == username))
             workflow.engine().complete(session, guid, values, actor_of(user))
         db.commit()
+
+
+def refusals(app, **where) -> list:
+    """Security-log rows of refused requests matching ``where`` (column=value), in the order first seen."""
+    from sqlalchemy import select
+
+    from webapp import db
+    from webapp.refusals import SecurityLogEntry
+
+    with app.app_context():
+        query = select(SecurityLogEntry).filter_by(**where).order_by(SecurityLogEntry.id)
+        return list(db.session().scalars(query))

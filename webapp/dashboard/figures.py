@@ -162,11 +162,11 @@ def _step_cases(session: Session, spec: str, start: datetime, end: datetime, *co
 
 def _exempt(session: Session, end: datetime) -> dict:
     """town -> cases whose latest exemption review before the end approved the exemption (not cancelled)."""
-    latest = (select(func.max(Event.chain_no).label("chain_no"))
+    latest = (select(func.max(Event.id).label("id"))
               .where(Event.kind == "task_completed", Event.task_spec == "exemption_review", Event.created_at < end)
               .group_by(Event.case_id).subquery())
     query = (select(Case.town, func.count(func.distinct(Event.case_id)))
-             .join(latest, latest.c.chain_no == Event.chain_no)
+             .join(latest, latest.c.id == Event.id)
              .join(Case, Case.id == Event.case_id)
              .outerjoin(Instance, Instance.id == Case.instance_id)
              .where(Event.data["exemption_approved"].as_boolean() == true(),

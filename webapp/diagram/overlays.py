@@ -21,7 +21,7 @@ MAX_CHAIN = 40  # automatic elements in a row between two recorded steps (a guar
 class Happening:
     """One audit event of the case, reduced to what the diagram needs (in chain order)."""
 
-    order: int            # chain_no
+    order: int            # the event's id (ids follow a case's chain)
     kind: str             # started | task_created | task_completed | timer_fired | process_completed | override
     task_spec: str | None = None
     data: dict | None = None

@@ -14,10 +14,10 @@ HISTORY_KINDS = ("started", "task_created", "task_completed", "timer_fired", "pr
 
 
 def case_history(session: Session, instance_id: int) -> list[Happening]:
-    rows = session.execute(select(Event.chain_no, Event.kind, Event.task_spec, Event.data)
+    rows = session.execute(select(Event.id, Event.kind, Event.task_spec, Event.data)
                            .where(Event.instance_id == instance_id, Event.kind.in_(HISTORY_KINDS))
-                           .order_by(Event.chain_no))
-    return [Happening(order=r.chain_no, kind=r.kind, task_spec=r.task_spec, data=r.data) for r in rows]
+                           .order_by(Event.id))
+    return [Happening(order=r.id, kind=r.kind, task_spec=r.task_spec, data=r.data) for r in rows]
 
 
 def case_open_tasks(session: Session, instance_id: int) -> list[OpenTask]:

@@ -1,4 +1,5 @@
-"""Audit trail search and export (leading group office only; refusals are themselves recorded)."""
+"""Audit trail search and export, and the security log (leading group office only; refusals are counted
+in the security log)."""
 from __future__ import annotations
 
 import io
@@ -9,7 +10,7 @@ from flask_login import current_user, login_required
 
 from engine.store import utcnow
 
-from .. import db, workflow
+from .. import db, refusals, workflow
 from ..cases_service import actor_of
 from ..permissions import require
 from . import bp, can_supervise, export
@@ -37,7 +38,8 @@ def audit():
     if not form.validate():
         return render_template("supervise/audit.html", form=form, result=None, args={}), 422
     result = search_events(db.session(), form.filters(current_app.config["TIMEZONE"]),
-                           page=request.args.get("page", 1, type=int), size=current_app.config["PAGE_SIZE"])
+                           page=request.args.get("page", 1, type=int), size=current_app.config["PAGE_SIZE"],
+                           audit_key=current_app.config["AUDIT_KEY"])
     return render_template("supervise/audit.html", form=form, result=result, args=form.query_args(),
                            export_limit=_export_limit(), event_content=event_content, content_text=content_text)
 
@@ -65,7 +67,7 @@ def _export(fmt: str):
         flash(f"符合条件的事件共 {total:,} 条，超过一次导出的上限 {limit:,} 条。请缩小日期范围或增加其他条件后分批导出。",
               "warning")
         return redirect(url_for(".audit", **form.query_args()))
-    values = export.rows(iter_events(session, filters, limit), tz)
+    values = export.rows(iter_events(session, filters, limit, current_app.config["AUDIT_KEY"]), tz)
     data = export.to_csv(values) if fmt == "csv" else export.to_xlsx(values)
     # Taking a copy of the trail is itself on the trail: who, when, which rows.
     workflow.engine().record(session, "audit_exported", actor=actor_of(current_user),
@@ -76,3 +78,15 @@ def _export(fmt: str):
                          download_name=f"audit-{day}.{fmt}", max_age=0)
     response.headers["Cache-Control"] = "no-store"  # personal data: not kept by proxies or the browser cache
     return response
+
+
+@bp.get("/security")
+@login_required
+def security():
+    """The security log: refused requests per user, address and hour, latest first."""
+    require(can_supervise(current_user))
+    person = (request.args.get("person") or "").strip()[:64] or None
+    rows, total, page, pages = refusals.entries(db.session(), person, request.args.get("page", 1, type=int),
+                                                current_app.config["PAGE_SIZE"])
+    return render_template("supervise/security.html", rows=rows, total=total, page=page, pages=pages,
+                           person=person or "", args={"person": person} if person else {})

@@ -19,7 +19,7 @@ from .search import content_text, department_name, kind_label
 
 # (header, XLSX column width)
 COLUMNS = [("序号", 8), ("时间", 20), ("事件", 14), ("人员", 20), ("部门", 24), ("案件", 16), ("任务", 24),
-           ("内容", 60), ("链序号", 10), ("前一哈希", 20), ("哈希", 20)]
+           ("内容", 60), ("审计链", 8), ("链序号", 10), ("前一哈希", 20), ("哈希", 20)]
 HEADERS = [name for name, _ in COLUMNS]
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -31,7 +31,7 @@ def rows(events: Iterable[tuple[Event, Case | None]], tz: str) -> Iterator[list]
     for n, (event, case) in enumerate(events, start=1):
         yield [n, event.created_at.astimezone(zone).replace(tzinfo=None), kind_label(event.kind), event.actor,
                department_name(event.actor_department), case.number if case else (event.case_id or ""),
-               event.title or "", content_text(event), event.chain_no, event.prev_hash, event.hash]
+               event.title or "", content_text(event), event.chain, event.chain_no, event.prev_hash, event.hash]
 
 
 def _text(value: str) -> str:

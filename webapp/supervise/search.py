@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
+from engine import audit
 from engine.store import Event
 from forms.registry import describe, display_value
 
@@ -62,7 +63,7 @@ class AuditPage:
 
 
 def _conditions(filters: AuditFilters) -> list:
-    where = []
+    where = [audit.within_heads()]  # rows beyond a chain's head were not written by this system
     if filters.actor:
         # Prefix match (an exact name is its own prefix); "_" and "%" in names are literal.
         where.append(func.lower(Event.actor).startswith(filters.actor.lower(), autoescape=True))
@@ -83,28 +84,32 @@ def _conditions(filters: AuditFilters) -> list:
 
 
 def _events(filters: AuditFilters):
-    """Matching events with their case (if any), newest first (chain order is the true order)."""
+    """Matching events with their case (if any), newest first (ids follow each chain's order)."""
     return (select(Event, Case).outerjoin(Case, Case.id == Event.case_id)
             .options(lazyload(Case.well))  # only the case number is shown
-            .where(*_conditions(filters)).order_by(Event.chain_no.desc()))
+            .where(*_conditions(filters)).order_by(Event.id.desc()))
 
 
 def count_events(session: Session, filters: AuditFilters) -> int:
     return session.scalar(select(func.count()).select_from(Event).where(*_conditions(filters)))
 
 
-def search_events(session: Session, filters: AuditFilters, page: int, size: int) -> AuditPage:
-    """One page of matching events and the total."""
+def search_events(session: Session, filters: AuditFilters, page: int, size: int, audit_key: bytes) -> AuditPage:
+    """One page of matching events and the total; each event with ``audit_warning`` when it does not hold."""
     total = count_events(session, filters)
     page, pages, offset = window(total, page, size)
     rows = [tuple(r) for r in session.execute(_events(filters).limit(size).offset(offset))]
+    audit.Marker(session, audit_key).mark([event for event, _case in rows])
     return AuditPage(rows=rows, total=total, page=page, pages=pages)
 
 
-def iter_events(session: Session, filters: AuditFilters, limit: int) -> Iterator[tuple[Event, Case | None]]:
-    """All matching events (at most ``limit``), fetched in batches, for the exports."""
+def iter_events(session: Session, filters: AuditFilters, limit: int,
+                audit_key: bytes) -> Iterator[tuple[Event, Case | None]]:
+    """All matching events (at most ``limit``), fetched in batches, for the exports (marked like the page)."""
+    marker = audit.Marker(session, audit_key)
     query = _events(filters).limit(limit).execution_options(yield_per=1000)
     for event, case in session.execute(query):
+        event.audit_warning = marker(event)
         yield event, case
 
 
@@ -137,7 +142,9 @@ def event_content(event: Event) -> list[tuple[str, str]]:
 
 
 def content_text(event: Event) -> str:
-    return "；".join(f"{label}：{value}" for label, value in event_content(event))
+    text = "；".join(f"{label}：{value}" for label, value in event_content(event))
+    warning = getattr(event, "audit_warning", None)
+    return f"【{warning}】{text}" if warning else text
 
 
 def kind_label(kind: str) -> str:
