@@ -76,8 +76,10 @@ def test_extend_a_deadline_moves_the_timer_and_the_inbox_due_date(wf, session_fa
     assert case.tasks()["rectify_report"].due_at == new_due
     (timer,) = timers(session_factory)
     assert timer.due_at == new_due
+    # China time in words for the record, the instants beside them.
     assert case.overrides() == [{"type": "deadline", "reason": "用户申请延期，已提交施工合同",
-                                 "before": "2026-03-09T15:59:59+00:00", "after": new_due.isoformat()}]
+                                 "before": "2026年3月9日 23:59", "after": "2026年3月20日 23:59",
+                                 "before_at": "2026-03-09T15:59:59+00:00", "after_at": new_due.isoformat()}]
     clock.move_to(datetime(2026, 3, 10, 2, tzinfo=timezone.utc))  # past the old deadline
     assert run_once(wf, session_factory) == 0
     assert "rectify_report" in case.tasks()

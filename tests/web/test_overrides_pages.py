@@ -169,5 +169,6 @@ def test_a_suspended_cases_task_says_so(app, login):
     assert supervisor.post("/cases/1/overrides/suspend", data={
         "suspend-reason": "等待裁定", "suspend-instance_version": version(app)}).status_code == 302
     response = login("water.clerk").get(f"/tasks/{report.task_guid}")
-    assert response.status_code == 409 and "已暂停" in response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "已由督办人员 leading_office.supervisor 于 2026-03-02 10:00 暂停（理由：等待裁定）" in response.get_data(as_text=True)
     assert supervisor.get("/overrides/?to=9999-12-31").status_code == 422
