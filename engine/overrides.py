@@ -237,35 +237,31 @@ def reset(engine: Engine, session: Session, instance_id: int, task_guid: str, ac
               timer_rows={} if status_before != "running" else None, **({"moves_kept": kept} if kept else {}))
 
 
-def _moved_steps(case: "_Open") -> dict[str, str]:
-    """Step (task spec) -> department, for the case's tasks a supervisor moved that are still there."""
+def _moved_steps(case: "_Open") -> dict[str, dict]:
+    """Step (task spec) -> {guid, department} of the case's tasks a supervisor moved."""
     moves = (case.instance.context or {}).get("department_overrides", {})
     steps = {}
     for guid, department in moves.items():
         task = case.task(guid)
         if task is not None:
-            steps[task.task_spec.name] = department
+            steps[task.task_spec.name] = {"guid": guid, "department": department}
     return steps
 
 
-def _keep_moves(case: "_Open", moved_steps: dict[str, str]) -> dict[str, str]:
-    """A moved step that comes back after a reset (with a new task id, e.g. inside a called process
-    that starts again) stays with the department it was moved to: the move is re-keyed to the new
-    task. Returns step -> department of the moves carried over, for the audit record."""
-    if not moved_steps:
-        return {}
-    case.engine._run(case.workflow.do_engine_steps)
-    moves = dict((case.instance.context or {}).get("department_overrides", {}))
-    kept = {}
-    for ready in _Scan.of(case.workflow).ready:
-        department = moved_steps.get(ready.task_spec.name)
-        if department and str(ready.id) not in moves:
-            moves[str(ready.id)] = department
-            kept[ready.task_spec.name] = department
+def _keep_moves(case: "_Open", moved_steps: dict[str, dict]) -> dict[str, str]:
+    """Moves of tasks the reset removed are kept for their step (``context["step_moves"]``): when the
+    step comes back with a new task id — after the step reset to, or in a called process that starts
+    again — it goes to the department it was moved to. Returns step -> department, for the record."""
     live = {str(t.id) for t in case.workflow.get_tasks()}
-    moves = {guid: dept for guid, dept in moves.items() if guid in live}
-    case.instance.context = {**(case.instance.context or {}), "department_overrides": moves}
-    persist.update_instance_fields(case.session, case.instance.id, context=case.instance.context)
+    context = dict(case.instance.context or {})
+    moves = context.get("department_overrides", {})
+    kept = {spec: move["department"] for spec, move in moved_steps.items() if move["guid"] not in live}
+    if not kept:
+        return {}
+    context["department_overrides"] = {guid: dept for guid, dept in moves.items() if guid in live}
+    context["step_moves"] = {**context.get("step_moves", {}), **kept}
+    case.instance.context = context
+    persist.update_instance_fields(case.session, case.instance.id, context=context)
     return kept
 
 

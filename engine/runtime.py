@@ -236,7 +236,7 @@ class Engine:
             "title": info.title if info else (task.task_spec.bpmn_name or task.task_spec.name),
             "form_key": info.form_key if info else "",
             "lane": lane,
-            "department": _department(lane, context, str(task.id)),
+            "department": _department(lane, context, str(task.id), task.task_spec.name),
             "town": context.get("town", ""),
             "well_no": context.get("well_no", ""),
             "party_name": context.get("party_name", ""),
@@ -270,9 +270,10 @@ class Engine:
             raise workflow_failure(exc, where) from exc
 
 
-def _department(lane: str, context: dict, task_guid: str) -> str:
-    """The department whose inbox holds a task: a supervisor's choice, else the lane (``town``: the case's)."""
-    moved = context.get("department_overrides", {}).get(task_guid)
+def _department(lane: str, context: dict, task_guid: str, step: str = "") -> str:
+    """The department whose inbox holds a task: a supervisor's choice (for this task, or for its step
+    when a reset removed the task moved), else the lane (``town``: the case's)."""
+    moved = context.get("department_overrides", {}).get(task_guid) or context.get("step_moves", {}).get(step)
     if moved:
         return moved
     return context.get("town", "") if lane == specs.TOWN_LANE else lane
