@@ -41,15 +41,15 @@ def show(task_guid: str):
     task = session.scalar(select(OpenTask).where(OpenTask.task_guid == task_guid))
     if task is None:
         return _gone(task_guid)
+    if not can_act_on(current_user, task) and _moved_away(task):
+        # Moved by the office out of this user's department (while the form was open): say so, not 403.
+        return render_template("tasks/gone.html", message=str(_moved(task.task_guid, task.department))), 409
     require(can_view_task(current_user, task), case_id=task.case_id)
     case = session.get(Case, task.case_id) or abort(404)
     case_id = case.id
     instance = case_instance(session, case)
     form = form_for(task.form_key).for_case(CaseInfo(session, case))
     status = 200
-    if form.is_submitted() and not can_act_on(current_user, task) and _moved_away(task):
-        # Moved by the office from this user's department while the form was open: say so, not 403.
-        return render_template("tasks/gone.html", message=str(_moved(task.task_guid, task.department))), 409
     if form.is_submitted():
         require(can_act_on(current_user, task), case_id=task.case_id)  # the office reads, the lane acts
     if form.is_submitted() and not can_complete(current_user, task):
@@ -69,10 +69,10 @@ def show(task_guid: str):
             session.rollback()
             return render_template("tasks/gone.html", message=str(_moved(task_guid, exc.department))), 409
         except TaskAlreadyHandled as exc:
-            # Handled by a colleague, skipped or reset by the office: the case page shows where it stands.
+            # Handled by a colleague, skipped or reset by the office: the same answer as a task found gone
+            # before the lock (which is where SQLite's whole-request lock makes every loser end up).
             session.rollback()
-            flash(str(exc), "warning")
-            return redirect(url_for("cases.show", case_id=case_id))
+            return render_template("tasks/gone.html", message=str(exc)), 410
         except (InstanceNotRunning, TaskNotFound) as exc:
             # Suspended or cancelled by the office meanwhile: the task row is gone, nothing to show but why.
             session.rollback()
