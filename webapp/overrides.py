@@ -46,7 +46,8 @@ def _reset_choices(case: Case) -> list[tuple[str, str]]:
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     seen, choices = set(), []
     for guid, title, at, kind, data in rows:
-        skipped = kind == "override" and (data or {}).get("type") == "skip"
+        # A skip with the form filled in has its own task_completed entry; a plain skip has only the override.
+        skipped = kind == "override" and (data or {}).get("type") == "skip" and not (data or {}).get("filled")
         if guid not in seen and (kind == "task_completed" or skipped):
             seen.add(guid)
             local = at.astimezone(tz).strftime("%m-%d %H:%M")
