@@ -267,3 +267,30 @@ def test_the_90_day_limit_of_a_penalty_shows_and_can_be_changed(app, login):
         prefix + "due_on": "2026-07-01", prefix + "reason": "经负责人批准延长办案期限",
         prefix + "instance_version": version(app)}).status_code == 302
     assert "立案满90日未作决定，2026-07-01 23:59" in supervisor.get("/cases/1").get_data(as_text=True)
+
+
+def test_migration_names_case_numbers_and_warns_about_changed_deadlines(app, login):
+    from engine import Engine, specs
+    report = to_report(app, login)
+    water = login("water.clerk")
+    assert water.post("/cases/new", data={**REGISTRATION, "well_no": "XC-002"}).status_code == 302
+    supervisor = login("leading_office.supervisor")
+    prefix = f"d{report.id}-"
+    assert supervisor.post(f"/cases/1/overrides/deadline/{report.task_guid}", data={
+        prefix + "due_on": "2026-03-20", prefix + "reason": "用户申请延期",
+        prefix + "instance_version": version(app)}).status_code == 302
+    assert supervisor.post("/cases/2/overrides/cancel", data={
+        "cancel-reason": "重复登记", "cancel-instance_version": version(app, 2)}).status_code == 302
+    old = app.extensions["workflow_engine"]
+    files = dict(old.current.files)
+    files["well_case.bpmn"] = files["well_case.bpmn"].replace('name="签订承诺书"', 'name="签订安全取水承诺书"')
+    app.extensions["workflow_engine"] = Engine(specs.load(files), audit_key=old.audit_key)
+    page = supervisor.get("/overrides/migrations").get_data(as_text=True)
+    assert "案件 乳整2026-00001" in page
+    assert "督办人员调整过的期限“整改情况报告”（现为 2026年3月20日 23:59）迁移后将按新版流程图重新计算" in page
+    done = supervisor.post("/overrides/migrations", data={"instance": ["1", "2"], "reason": "名称调整"},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "已迁移 1 个案件" in done
+    assert "乳整2026-00001：督办人员调整过的期限“整改情况报告”" in done
+    assert "乳整2026-00002：已结束的案件不迁移。" in done and "流程 2" not in done
+    assert "期限 2026-03-09 23:59" in supervisor.get("/cases/1/overrides").get_data(as_text=True)  # recomputed
