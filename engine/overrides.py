@@ -15,6 +15,7 @@ from uuid import UUID
 
 from lxml import etree
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
@@ -23,7 +24,7 @@ from .audit import CHINA
 from .calendar import add_working_days
 from .errors import EngineError, StaleForm
 from .runtime import Actor, Engine, _Scan, _timer_of
-from .store import utcnow
+from .store import OpenTask, Timer, utcnow
 
 TYPES = {
     "deadline": "调整期限",
@@ -127,7 +128,10 @@ def set_deadline(engine: Engine, session: Session, guid: str, due: datetime | No
     reason = _need_reason(reason)
     if (due is None) == (working_days is None):
         raise OverrideRefused("请填写新的期限日期，或填写延长的工作日数，二者选一。")
-    case = _Open(engine, session, instance_id=_instance_of(engine, session, guid), expected_version=expected_version)
+    instance_id, is_task = _instance_of(engine, session, guid)
+    # A task's deadline: "handled by X" beats "the case moved on" when a clerk got there first.
+    case = _Open(engine, session, task_guid=guid, expected_version=expected_version) if is_task else \
+        _Open(engine, session, instance_id=instance_id, expected_version=expected_version)
     engine.require_running(case.instance)
     task, timers = _deadline_timers(case, guid)
     old_due = min(old for _t, old in timers)
@@ -144,15 +148,16 @@ def set_deadline(engine: Engine, session: Session, guid: str, due: datetime | No
     case.save(actor, "deadline", reason, task, **change)
 
 
-def _instance_of(engine: Engine, session: Session, guid: str) -> int:
-    """The instance of an open task or of a waiting timer (not locked yet: ``_Open`` locks it)."""
-    from sqlalchemy import select
-    from .store import OpenTask, Timer
-    instance_id = session.scalar(select(OpenTask.instance_id).where(OpenTask.task_guid == guid)) \
-        or session.scalar(select(Timer.instance_id).where(Timer.task_guid == guid))
+def _instance_of(engine: Engine, session: Session, guid: str) -> tuple[int, bool]:
+    """The instance of an open task or of a waiting timer (not locked yet: ``_Open`` locks it), and
+    whether ``guid`` is a task."""
+    instance_id = session.scalar(select(OpenTask.instance_id).where(OpenTask.task_guid == guid))
+    if instance_id is not None:
+        return instance_id, True
+    instance_id = session.scalar(select(Timer.instance_id).where(Timer.task_guid == guid))
     if instance_id is None:
         raise engine.missing_task_error(session, guid)
-    return instance_id
+    return instance_id, False
 
 
 def skip(engine: Engine, session: Session, task_guid: str, actor: Actor, reason: str,
@@ -173,7 +178,7 @@ def skip(engine: Engine, session: Session, task_guid: str, actor: Actor, reason:
     row = case.rows[task_guid]
     events = []
     if data is None:
-        task.complete()  # no run(): nothing of the step is executed or submitted
+        engine._run(task.complete)  # no run(): nothing of the step is executed or submitted
     else:
         task.data.update(data)
         engine._run(task.run)
@@ -222,7 +227,7 @@ def reset(engine: Engine, session: Session, instance_id: int, task_guid: str, ac
     if status_before == "suspended":
         raise OverrideRefused("案件已暂停，请先恢复再退回。")
     moved_steps = _moved_steps(case)
-    case.workflow.reset_from_task_id(task.id)
+    engine._run(case.workflow.reset_from_task_id, task.id)
     # SpiffWorkflow caches "completed" once the end was reached (or the workflow cancelled) and the
     # reset leaves the flag set; the case has unfinished tasks again.
     case.workflow.completed = False
@@ -295,7 +300,7 @@ def cancel(engine: Engine, session: Session, instance_id: int, actor: Actor, rea
     if case.instance.status in ("completed", "cancelled"):
         raise OverrideRefused("案件已经结束，无需撤销。")
     status_before = case.instance.status
-    case.workflow.cancel()
+    engine._run(case.workflow.cancel)
     case.instance.status, case.instance.completed_at, case.instance.outcome = "cancelled", utcnow(), "cancelled"
     case.save(actor, "cancel", reason, status_before=status_before,
               timer_rows={} if status_before == "suspended" else None)

@@ -35,7 +35,7 @@ from .errors import (
 )
 from .services import SERVICES
 from .persist import InstanceRow
-from .store import Event, Instance, SpecVersion, utcnow
+from .store import SpecVersion, utcnow
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,13 @@ def _reason(event: Event) -> str:
 
 
 def explain(session: Session, task_guid: str) -> EngineError:
-    done = session.scalar(select(Event).where(Event.task_guid == task_guid, Event.kind == "task_completed")
+    # A task reset to keeps its id and is created again: only what happened since it last became
+    # open counts (its completion before the reset is not why it is gone now).
+    created = session.scalar(select(Event).where(Event.task_guid == task_guid, Event.kind == "task_created")
+                             .order_by(Event.chain_no.desc()).limit(1))
+    since = created.chain_no if created is not None else 0
+    done = session.scalar(select(Event).where(Event.task_guid == task_guid, Event.kind == "task_completed",
+                                              Event.chain_no > since)
                           .order_by(Event.chain_no.desc()).limit(1))
     if done is not None:
         if (done.title or "").endswith(SUPERVISOR_FILLED):
@@ -35,11 +41,10 @@ def explain(session: Session, task_guid: str) -> EngineError:
                                       f"无需重复提交。", actor=done.actor, at=done.created_at)
         return TaskAlreadyHandled(f"这项任务已由 {done.actor} 于 {when(done.created_at)} 办理，无需重复提交。",
                                   actor=done.actor, at=done.created_at)
-    created = session.scalar(select(Event).where(Event.task_guid == task_guid, Event.kind == "task_created")
-                             .order_by(Event.chain_no).limit(1))
     if created is None:
         return TaskNotFound("找不到这项待办任务，它可能已被撤销。")
-    skipped = session.scalar(select(Event).where(Event.task_guid == task_guid, Event.kind == "override")
+    skipped = session.scalar(select(Event).where(Event.task_guid == task_guid, Event.kind == "override",
+                                                 Event.chain_no > since)
                              .order_by(Event.chain_no.desc()).limit(1))
     if skipped is not None and (skipped.data or {}).get("type") == "skip":
         return TaskAlreadyHandled(f"这项任务已由督办人员 {skipped.actor} 于 {when(skipped.created_at)} 跳过"
@@ -80,6 +85,6 @@ def moved(session: Session, task_guid: str, department: str, department_name: st
                            .order_by(Event.chain_no.desc()).limit(1))
     name = department_name or department
     if event is None:
-        return TaskMoved(f"这项任务已转交 {name} 办理。", department)
+        return TaskMoved(f"这项任务由 {name} 办理，您不能提交。", department)
     return TaskMoved(f"这项任务已由督办人员 {event.actor} 于 {when(event.created_at)} 转交 {name} 办理"
                      f"{_reason(event)}，您不能再提交。", department, actor=event.actor, at=event.created_at)

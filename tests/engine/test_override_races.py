@@ -133,3 +133,14 @@ def test_submission_first_the_office_is_told_it_was_handled(wf, session_factory,
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Event).where(Event.kind == "override")) == 0
         assert s.scalar(select(func.count()).select_from(Event).where(Event.kind == "task_reassigned")) == 0
+
+
+def test_a_step_reset_to_then_suspended_is_not_called_handled(wf, session_factory, case):
+    """The step reset to keeps its task id and its old completion; the clerk is told of the suspension."""
+    with session_factory() as s, s.begin():
+        overrides.reset(wf, s, case["id"], case["notice"], SUPERVISOR, "通知书有误")
+    with session_factory() as s, s.begin():
+        overrides.suspend(wf, s, case["id"], SUPERVISOR, "等待裁定")
+    with session_factory() as s, s.begin(), pytest.raises(InstanceNotRunning) as refused:
+        wf.complete(s, case["notice"], {"notice_served_on": "2026-06-15", "rectify_days": 5}, WATER)
+    assert "暂停（理由：等待裁定）" in str(refused.value) and "water.clerk" not in str(refused.value)

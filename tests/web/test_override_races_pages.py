@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import assignment, overrides
-from engine.store import Event, OpenTask
+from engine.store import Event
 from webapp import db, workflow
 from webapp.cases_service import actor_of
 from webapp.models import User
