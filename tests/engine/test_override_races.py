@@ -105,6 +105,10 @@ OVERRIDES = {
     "deadline": (lambda wf, c: lambda s: overrides.set_deadline(wf, s, c["report"], None, SUPERVISOR, "延期",
                                                                   expected_version=c["version"], working_days=5),
                  StaleForm, "已有新的进展"),
+    "correct_data": (lambda wf, c: lambda s: overrides.correct_data(wf, s, c["id"], {"well_no": "XC-9"},
+                                                                      {"well.well_no": ["XC-1", "XC-9"]}, SUPERVISOR,
+                                                                      "更正井编号", expected_version=c["version"]),
+                     StaleForm, "已有新的进展"),
 }
 
 

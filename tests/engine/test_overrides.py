@@ -349,3 +349,18 @@ def test_a_move_survives_a_reset_that_restarts_the_called_penalty_process(wf, se
     assert filing.department == "enforcement"  # the new proceedings' filing, a new task id
     reset_event = [d for d in case.overrides() if d["type"] == "reset"][0]
     assert reset_event["moves_kept"] == {"pen_filing": "enforcement"}
+
+
+def test_a_penalty_steps_deadline_inside_the_called_process_is_changed_like_any_other(wf, session_factory):
+    case = Case(wf, session_factory)
+    walk(case, PENALTY_PATH + [("pen_filing", {"filed_on": "2026-03-02"}),
+                               ("pen_investigation", {"investigation_conclusion": "penalty"}),
+                               ("pen_legal_review", {"review_passed": True}),
+                               ("pen_prior_notice", {"prior_legal_basis": "water_law_69", "proposed_fine": 50_000,
+                                                     "prior_notice_served_on": "2026-03-02"})])
+    statement = case.tasks()["pen_statement"]
+    assert statement.due_at == datetime(2026, 3, 9, 15, 59, 59, tzinfo=timezone.utc)
+    case.override(overrides.set_deadline, statement.task_guid, None, reason="当事人申请延长陈述期限", working_days=2)
+    assert case.tasks()["pen_statement"].due_at == datetime(2026, 3, 11, 15, 59, 59, tzinfo=timezone.utc)
+    assert {t.task_spec: t.due_at for t in timers(session_factory)}["pen_statement_timer"] == \
+        datetime(2026, 3, 11, 15, 59, 59, tzinfo=timezone.utc)
