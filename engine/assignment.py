@@ -1,7 +1,8 @@
 """Who works on an open task: claim, release, assign to a person, move to another department.
 
 These change the open-task index, not the workflow: the instance version (which guards forms against
-double submission) does not move. Each operation takes the instance lock like a completion does, so
+double submission) does not move for a claim, release or assignment (a form open on the task stays
+valid); it does for a move to another department, which takes the task away from the form's clerks. Each operation takes the instance lock like a completion does, so
 it cannot interleave with one, and is appended to the audit chain. Who may do what is the web layer's
 decision (``webapp/permissions.py``); the engine checks only what must hold whoever asks.
 """
@@ -92,7 +93,10 @@ def move_to_department(engine: Engine, session: Session, task_guid: str, departm
         raise AssignmentRefused("任务已在该部门，无需转办。")
     context = dict(instance.context or {})
     context["department_overrides"] = {**context.get("department_overrides", {}), task_guid: department}
-    session.connection().execute(update(_instance).where(_instance.c.id == instance.id).values(context=context))
+    # Unlike a claim, a move bumps the version: a form opened in the old department is no longer
+    # valid, and a completion that waited for this lock reads the moved row again and is refused.
+    session.connection().execute(update(_instance).where(_instance.c.id == instance.id)
+                                 .values(context=context, version=_instance.c.version + 1))
     _set(session, row, department=department, assignee=None, assigned_at=None)
     _record(engine, session, "task_reassigned", instance, row, actor,
             {"from": row["department"], "to": department, "previous": row["assignee"], "reason": reason})

@@ -8,16 +8,23 @@ Who may override is the web layer's decision (the leading group office's supervi
 """
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime, time
+from functools import lru_cache
 from uuid import UUID
 
+from lxml import etree
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, persist
+from . import audit, persist, specs, task_fate
+from .audit import CHINA
+from .calendar import add_working_days
 from .errors import EngineError, StaleForm
-from .runtime import Actor, Engine, _Scan
-from .store import utcnow
+from .runtime import Actor, Engine, _Scan, _timer_of
+from .store import OpenTask, Timer, utcnow
 
 TYPES = {
     "deadline": "调整期限",
@@ -58,7 +65,7 @@ class _Open:
     def task(self, task_guid: str):
         return self.workflow.get_task_from_id(UUID(task_guid))
 
-    def save(self, actor: Actor, kind: str, reason: str, task=None, timer_rows=None, **change) -> None:
+    def save(self, actor: Actor, kind: str, reason: str, task=None, timer_rows=None, events=(), **change) -> None:
         spec = task.task_spec if task is not None else None
         event = audit.event("override", instance=self.instance, actor=actor,
                             task_guid=str(task.id) if task is not None else None,
@@ -69,8 +76,8 @@ class _Open:
         if self.instance.status == "running":
             self.engine._run(self.workflow.refresh_timers)
             self.engine._run(self.workflow.do_engine_steps)
-        self.engine._save(self.session, self.instance, self.workflow, actor, self.rows, self.before, [event],
-                          timer_rows=timer_rows)
+        self.engine._save(self.session, self.instance, self.workflow, actor, self.rows, self.before,
+                          [*events, event], timer_rows=timer_rows)
 
 
 def _need_reason(reason: str) -> str:
@@ -80,31 +87,129 @@ def _need_reason(reason: str) -> str:
     return reason
 
 
-def set_deadline(engine: Engine, session: Session, task_guid: str, due: datetime, actor: Actor, reason: str,
-                 expected_version: int | None = None) -> None:
-    """Extend or shorten the deadline of a task: its timer moves; a deadline put in the past expires now."""
-    reason = _need_reason(reason)
-    case = _Open(engine, session, task_guid=task_guid, expected_version=expected_version)
-    engine.require_running(case.instance)
-    task = case.task(task_guid)
-    timers = [(t, old) for t, old in case.before.waiting if t.parent is task.parent]
+def in_words(moment: datetime) -> str:
+    """A deadline as the audit trail and the pages show it: China time, in words (2027年1月5日 23:59)."""
+    local = moment.astimezone(CHINA)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _end_of_day(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), CHINA)
+
+
+def _deadline_timers(case: "_Open", guid: str) -> tuple[object, list[tuple]]:
+    """The step (a ready task, or the waiting timer itself) and the timers that make its deadline.
+
+    A task's deadline is the boundary timers on it; a deadline that belongs to no task (the 90-day
+    limit of a penalty case, attached to the proceedings; the end of a 催告 period) is its own timer.
+    """
+    task = case.task(guid)
+    if task is None:
+        raise OverrideRefused("这个期限已经届满或已随环节结束，请刷新页面。")
+    if _timer_of(task) is not None:
+        timers = [(t, due) for t, due in case.before.waiting if t is task]
+    else:
+        if guid not in case.rows:
+            raise case.engine.missing_task_error(case.session, guid)
+        timers = [(t, due) for t, due in case.before.waiting if t.parent is task.parent]
     if not timers:
         raise OverrideRefused("这项任务没有办理期限，无法调整。")
+    return task, timers
+
+
+def set_deadline(engine: Engine, session: Session, guid: str, due: datetime | None, actor: Actor, reason: str,
+                 expected_version: int | None = None, working_days: int | None = None) -> None:
+    """Extend or shorten a deadline: its timer moves; a deadline put in the past expires now.
+
+    ``guid`` is a ready task (its boundary timers) or a waiting timer. The new deadline is a date
+    (``due``) or a number of working days added to the current due date, ending
+    at 24:00 China time. The audit records before and after in words and as ISO instants.
+    """
+    reason = _need_reason(reason)
+    if (due is None) == (working_days is None):
+        raise OverrideRefused("请填写新的期限日期，或填写延长的工作日数，二者选一。")
+    instance_id, is_task = _instance_of(engine, session, guid)
+    # A task's deadline: "handled by X" beats "the case moved on" when a clerk got there first.
+    case = _Open(engine, session, task_guid=guid, expected_version=expected_version) if is_task else \
+        _Open(engine, session, instance_id=instance_id, expected_version=expected_version)
+    engine.require_running(case.instance)
+    task, timers = _deadline_timers(case, guid)
     old_due = min(old for _t, old in timers)
+    if working_days is not None:
+        if working_days < 1:
+            raise OverrideRefused("延长的工作日数至少为 1；要缩短期限，请直接填写新的日期。")
+        due = _end_of_day(add_working_days(old_due.astimezone(CHINA).date(), working_days))
     for timer, _old in timers:
         timer._set_internal_data(event_value=due.isoformat())
-    case.save(actor, "deadline", reason, task, before=old_due.isoformat(), after=due.isoformat())
+    change = {"before": in_words(old_due), "after": in_words(due),
+              "before_at": old_due.isoformat(), "after_at": due.isoformat()}
+    if working_days is not None:
+        change["working_days"] = working_days
+    case.save(actor, "deadline", reason, task, **change)
+
+
+def _instance_of(engine: Engine, session: Session, guid: str) -> tuple[int, bool]:
+    """The instance of an open task or of a waiting timer (not locked yet: ``_Open`` locks it), and
+    whether ``guid`` is a task."""
+    instance_id = session.scalar(select(OpenTask.instance_id).where(OpenTask.task_guid == guid))
+    if instance_id is not None:
+        return instance_id, True
+    instance_id = session.scalar(select(Timer.instance_id).where(Timer.task_guid == guid))
+    if instance_id is None:
+        raise engine.missing_task_error(session, guid)
+    return instance_id, False
 
 
 def skip(engine: Engine, session: Session, task_guid: str, actor: Actor, reason: str,
-         expected_version: int | None = None) -> None:
-    """Mark a task done without its form; the case goes on as if it had been completed."""
+         expected_version: int | None = None, data: dict | None = None) -> None:
+    """Mark a task done by the supervisor's decision; the case goes on as if it had been completed.
+
+    Without ``data`` nothing of the step runs and nothing is submitted: for steps whose results no
+    later step reads (see :func:`names_read_by_diagrams`). With ``data`` (the step's own form, filled
+    in by the supervisor and validated like a clerk's) the step completes with it, recorded as a
+    ``task_completed`` titled “…（督办代填）” beside the ``override`` event, so gateways, timers and
+    documents read it as they would a clerk's. A skip the diagram cannot go on from is refused in
+    Chinese and changes nothing.
+    """
     reason = _need_reason(reason)
     case = _Open(engine, session, task_guid=task_guid, expected_version=expected_version)
     engine.require_running(case.instance)
     task = case.task(task_guid)
-    task.complete()  # no run(): nothing of the step is executed or submitted
-    case.save(actor, "skip", reason, task)
+    row = case.rows[task_guid]
+    events = []
+    if data is None:
+        engine._run(task.complete)  # no run(): nothing of the step is executed or submitted
+    else:
+        task.data.update(data)
+        engine._run(task.run)
+        events.append(audit.event("task_completed", instance=case.instance, actor=actor, task_guid=task_guid,
+                                  task_spec=row["task_spec"], title=row["title"] + task_fate.SUPERVISOR_FILLED,
+                                  form_key=row["form_key"], data=data))
+    change = {"filled": data is not None}
+    if data is not None:
+        change["data"] = data
+    case.save(actor, "skip", reason, task, events=events, **change)
+
+
+# Where diagrams keep code that reads task data: conditions, timers, scripts, DMN inputs and rules.
+_CODE_TAGS = {"conditionExpression", "timeDate", "timeDuration", "timeCycle", "script", "text",
+              "inputExpression", "inputEntry", "outputEntry"}
+
+
+@lru_cache(maxsize=8)
+def _names_in(files: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    names: set[str] = set()
+    for _name, text in files:
+        for element in etree.fromstring(text.encode("utf-8")).iter():
+            if isinstance(element.tag, str) and etree.QName(element).localname in _CODE_TAGS and element.text:
+                names.update(re.findall(r"[A-Za-z_]\w*", element.text))
+    return frozenset(names)
+
+
+def names_read_by_diagrams(loaded: specs.LoadedSpecs) -> frozenset[str]:
+    """Every variable name the diagrams' code reads: a step producing one of them cannot be skipped
+    without its data (the rule of docs/architecture.md, "Supervisor overrides")."""
+    return _names_in(tuple(sorted(loaded.files.items())))
 
 
 def reset(engine: Engine, session: Session, instance_id: int, task_guid: str, actor: Actor, reason: str,
@@ -121,7 +226,8 @@ def reset(engine: Engine, session: Session, instance_id: int, task_guid: str, ac
     status_before = case.instance.status
     if status_before == "suspended":
         raise OverrideRefused("案件已暂停，请先恢复再退回。")
-    case.workflow.reset_from_task_id(task.id)
+    moved_steps = _moved_steps(case)
+    engine._run(case.workflow.reset_from_task_id, task.id)
     # SpiffWorkflow caches "completed" once the end was reached (or the workflow cancelled) and the
     # reset leaves the flag set; the case has unfinished tasks again.
     case.workflow.completed = False
@@ -131,8 +237,37 @@ def reset(engine: Engine, session: Session, instance_id: int, task_guid: str, ac
     for task_id in [i for i in case.workflow.event_manager.tasks if i not in live]:
         case.workflow.event_manager.tasks.pop(task_id)
     case.instance.status, case.instance.completed_at, case.instance.outcome = "running", None, None
+    kept = _keep_moves(case, moved_steps)
     case.save(actor, "reset", reason, task, status_before=status_before,
-              timer_rows={} if status_before != "running" else None)
+              timer_rows={} if status_before != "running" else None, **({"moves_kept": kept} if kept else {}))
+
+
+def _moved_steps(case: "_Open") -> dict[str, dict]:
+    """Step (task spec) -> {guid, department} of the case's tasks a supervisor moved."""
+    moves = (case.instance.context or {}).get("department_overrides", {})
+    steps = {}
+    for guid, department in moves.items():
+        task = case.task(guid)
+        if task is not None:
+            steps[task.task_spec.name] = {"guid": guid, "department": department}
+    return steps
+
+
+def _keep_moves(case: "_Open", moved_steps: dict[str, dict]) -> dict[str, str]:
+    """Moves of tasks the reset removed are kept for their step (``context["step_moves"]``): when the
+    step comes back with a new task id — after the step reset to, or in a called process that starts
+    again — it goes to the department it was moved to. Returns step -> department, for the record."""
+    live = {str(t.id) for t in case.workflow.get_tasks()}
+    context = dict(case.instance.context or {})
+    moves = context.get("department_overrides", {})
+    kept = {spec: move["department"] for spec, move in moved_steps.items() if move["guid"] not in live}
+    if not kept:
+        return {}
+    context["department_overrides"] = {guid: dept for guid, dept in moves.items() if guid in live}
+    context["step_moves"] = {**context.get("step_moves", {}), **kept}
+    case.instance.context = context
+    persist.update_instance_fields(case.session, case.instance.id, context=context)
+    return kept
 
 
 def suspend(engine: Engine, session: Session, instance_id: int, actor: Actor, reason: str,
@@ -165,7 +300,7 @@ def cancel(engine: Engine, session: Session, instance_id: int, actor: Actor, rea
     if case.instance.status in ("completed", "cancelled"):
         raise OverrideRefused("案件已经结束，无需撤销。")
     status_before = case.instance.status
-    case.workflow.cancel()
+    engine._run(case.workflow.cancel)
     case.instance.status, case.instance.completed_at, case.instance.outcome = "cancelled", utcnow(), "cancelled"
     case.save(actor, "cancel", reason, status_before=status_before,
               timer_rows={} if status_before == "suspended" else None)
@@ -184,3 +319,22 @@ def correct_data(engine: Engine, session: Session, instance_id: int, context: di
     case.instance.context = {**(case.instance.context or {}), **context}
     persist.update_instance_fields(session, instance_id, context=case.instance.context)
     case.save(actor, "correct_data", reason, changes=changes)
+
+
+@lru_cache(maxsize=8)
+def _attachments_in(files: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    attached, user_tasks = {}, set()
+    for _name, text in files:
+        root = etree.fromstring(text.encode("utf-8"))
+        user_tasks.update(e.get("id") for e in root.iter("{*}userTask"))
+        for boundary in root.iter("{*}boundaryEvent"):
+            if boundary.find("{*}timerEventDefinition") is not None:
+                attached[boundary.get("id")] = boundary.get("attachedToRef")
+    return {timer: step for timer, step in attached.items() if step in user_tasks}
+
+
+def task_deadline_timers(loaded: specs.LoadedSpecs) -> dict[str, str]:
+    """Timer event id -> the user task it is the deadline of. Timers not listed here (the 90-day
+    limit on the penalty proceedings, the end of a 催告 period, a patrol's date) are deadlines of
+    their own: pages show them and the deadline override changes them by the timer's id."""
+    return _attachments_in(tuple(sorted(loaded.files.items())))

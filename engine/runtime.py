@@ -24,7 +24,7 @@ from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, calendar, persist, specs, state
+from . import audit, calendar, persist, specs, state, task_fate
 from .errors import (
     EngineError,
     InstanceNotRunning,
@@ -32,10 +32,11 @@ from .errors import (
     TaskAlreadyHandled,
     TaskNotFound,
     WorkflowFailure,
+    workflow_failure,
 )
 from .services import OFFICE_DEADLINE, SERVICES
 from .persist import InstanceRow
-from .store import Event, Instance, SpecVersion, utcnow
+from .store import SpecVersion, utcnow
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class Engine:
             raise self.missing_task_error(session, task_guid)
         self.require_running(instance)
         if departments is not None and row["department"] not in departments:
-            raise TaskAlreadyHandled("这项任务刚刚已转交其他部门办理。")
+            raise task_fate.moved(session, task_guid, row["department"])
         if row["assignee"] and row["assignee"] != actor.username and not may_take_over:
             raise TaskAlreadyHandled(f"这项任务刚刚已由 {row['assignee']} 认领，请与其联系。", actor=row["assignee"])
         if expected_version is not None and instance.version != expected_version:
@@ -253,7 +254,7 @@ class Engine:
             "title": info.title if info else (task.task_spec.bpmn_name or task.task_spec.name),
             "form_key": info.form_key if info else "",
             "lane": lane,
-            "department": _department(lane, context, str(task.id)),
+            "department": _department(lane, context, str(task.id), task.task_spec.name),
             "town": context.get("town", ""),
             "well_no": context.get("well_no", ""),
             "party_name": context.get("party_name", ""),
@@ -270,19 +271,8 @@ class Engine:
     # -- helpers -------------------------------------------------------------------------------
 
     def missing_task_error(self, session: Session, task_guid: str) -> EngineError:
-        """The error for a task that is not open: who handled it and when, or 'not found'."""
-        done = audit.last_completion(session, task_guid)
-        if done is None:
-            created = session.scalar(select(Event.instance_id).where(
-                Event.task_guid == task_guid, Event.kind == "task_created").limit(1))
-            status = session.scalar(select(Instance.status).where(Instance.id == created)) if created else None
-            if status in ("suspended", "cancelled"):
-                return InstanceNotRunning("这个案件已暂停，暂停期间不能办理。" if status == "suspended"
-                                          else "这个案件已撤销，不能再办理。")
-            return TaskNotFound("找不到这项待办任务，它可能已被撤销。")
-        when = done.created_at.astimezone(audit.CHINA).strftime("%Y-%m-%d %H:%M")
-        return TaskAlreadyHandled(f"这项任务已由 {done.actor} 于 {when} 办理，无需重复提交。",
-                                  actor=done.actor, at=done.created_at)
+        """The error for a task that is not open: what became of it, by whom and when (``task_fate``)."""
+        return task_fate.explain(session, task_guid)
 
     @staticmethod
     def require_running(instance: InstanceRow) -> None:
@@ -298,26 +288,13 @@ class Engine:
             return step(*args)
         except SpiffWorkflowException as exc:
             where = getattr(getattr(exc, "task_spec", None), "bpmn_name", None) or ""
-            # A service called by the diagram (the calendar, say) explains itself better than
-            # SpiffWorkflow's "Error evaluating expression": show its message when there is one.
-            cause = _engine_error_in(exc)
-            reason = str(cause) if cause is not None else str(exc)
-            raise WorkflowFailure(f"流程执行出错{('（' + where + '）') if where else ''}：{reason}") from exc
+            raise workflow_failure(exc, where) from exc
 
 
-def _engine_error_in(exc: BaseException) -> EngineError | None:
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, EngineError):
-            return exc
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return None
-
-
-def _department(lane: str, context: dict, task_guid: str) -> str:
-    """The department whose inbox holds a task: a supervisor's choice, else the lane (``town``: the case's)."""
-    moved = context.get("department_overrides", {}).get(task_guid)
+def _department(lane: str, context: dict, task_guid: str, step: str = "") -> str:
+    """The department whose inbox holds a task: a supervisor's choice (for this task, or for its step
+    when a reset removed the task moved), else the lane (``town``: the case's)."""
+    moved = context.get("department_overrides", {}).get(task_guid) or context.get("step_moves", {}).get(step)
     if moved:
         return moved
     return context.get("town", "") if lane == specs.TOWN_LANE else lane

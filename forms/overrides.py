@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from wtforms.fields import SubmitField
-from wtforms.validators import NumberRange
+from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from .base import ZhForm
@@ -22,9 +22,21 @@ class OverrideForm(ZhForm):
 
 
 class DeadlineForm(OverrideForm):
-    due_on = ZhDateField("新的期限（当日24时届满）", [Required()],
+    """A new date, or a number of working days added to the current due date: one of the two."""
+
+    due_on = ZhDateField("新的期限（当日24时届满）", [Optional()],
                          description="延长或缩短期限；选择已过去的日期，期限立即届满")
+    working_days = ZhIntegerField("或：在现期限基础上延长的工作日数", [Optional(), NumberRange(
+        min=1, max=365, message="延长的工作日数应在 1 到 365 之间")],
+        description="按工作日计算（节假日顺延），新期限为算得日期的24时")
     submit = SubmitField("调整期限")
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and (self.due_on.data is None) == (self.working_days.data is None):
+            self.due_on.errors = [*self.due_on.errors, "请填写新的期限日期，或填写延长的工作日数，二者选一"]
+            return False
+        return ok
 
 
 class MigrationForm(ZhForm):
@@ -80,3 +92,9 @@ def change_label(key: str) -> str:
     label = field.args[0] if field is not None and field.args else key
     owner = "用水户" if prefix == "user" and name == "town" else ""
     return owner + str(label).replace("（选填）", "")
+
+
+class SkipReasonForm(ZhForm):
+    """The reason of a skip whose step's own form the supervisor fills in (posted together with it)."""
+
+    reason = long_text("跳过理由", max_len=1000, description="写明依据和原因，将与代填的内容一并记入审计记录")

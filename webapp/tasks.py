@@ -5,7 +5,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import EngineError, InstanceNotRunning, StaleForm, TaskAlreadyHandled
+from engine import EngineError, InstanceNotRunning, StaleForm, TaskAlreadyHandled, TaskNotFound, task_fate
+from engine.errors import TaskMoved
 from engine.store import Event, OpenTask
 from forms.registry import form_for
 
@@ -15,6 +16,7 @@ from .steps import CaseInfo, after_step
 from .models import Case
 from forms.assignment import ActionForm, AssignForm
 
+from . import directory
 from .assignments import assignee_choices
 from .permissions import (
     can_act_on,
@@ -39,8 +41,12 @@ def show(task_guid: str):
     task = session.scalar(select(OpenTask).where(OpenTask.task_guid == task_guid))
     if task is None:
         return _gone(task_guid)
+    if not can_act_on(current_user, task) and _moved_away(task):
+        # Moved by the office out of this user's department (while the form was open): say so, not 403.
+        return render_template("tasks/gone.html", message=str(_moved(task.task_guid, task.department))), 409
     require(can_view_task(current_user, task), case_id=task.case_id)
     case = session.get(Case, task.case_id) or abort(404)
+    case_id = case.id
     instance = case_instance(session, case)
     form = form_for(task.form_key).for_case(CaseInfo(session, case))
     status = 200
@@ -59,10 +65,19 @@ def show(task_guid: str):
             # The step's problem list, documents and files are written in the step's transaction: all or nothing.
             issued = after_step(session, workflow.engine(), case, task.form_key, task_guid, data, current_user,
                                 form.uploads())
-        except TaskAlreadyHandled as exc:
+        except TaskMoved as exc:
             session.rollback()
-            flash(str(exc), "warning")
-            return redirect(url_for("cases.show", case_id=case.id))
+            return render_template("tasks/gone.html", message=str(_moved(task_guid, exc.department))), 409
+        except TaskAlreadyHandled as exc:
+            # Handled by a colleague, skipped or reset by the office: the same answer as a task found gone
+            # before the lock (which is where SQLite's whole-request lock makes every loser end up).
+            session.rollback()
+            return render_template("tasks/gone.html", message=str(exc)), 410
+        except (InstanceNotRunning, TaskNotFound) as exc:
+            # Suspended or cancelled by the office meanwhile: the task row is gone, nothing to show but why.
+            session.rollback()
+            return render_template("tasks/gone.html", message=str(exc)), \
+                409 if isinstance(exc, InstanceNotRunning) else 404
         except StaleForm as exc:
             # Show the form again on the current version: the clerk reviews the case and resubmits.
             session.rollback()
@@ -71,6 +86,8 @@ def show(task_guid: str):
             status = 409
         except EngineError as exc:
             session.rollback()
+            if session.scalar(select(OpenTask.id).where(OpenTask.task_guid == task_guid)) is None:
+                return _gone(task_guid)  # the override that won removed the task
             flash(str(exc), "danger")
             status = 422
         else:
@@ -111,3 +128,14 @@ def _gone(task_guid: str):
     error = workflow.engine().missing_task_error(session, task_guid)
     status = 410 if isinstance(error, TaskAlreadyHandled) else 409 if isinstance(error, InstanceNotRunning) else 404
     return render_template("tasks/gone.html", message=str(error)), status
+
+
+def _moved_away(task) -> bool:
+    """Whether the office moved this task out of one of the user's inboxes."""
+    moves = db.session().scalars(select(Event.data).where(Event.task_guid == task.task_guid,
+                                                          Event.kind == "task_reassigned")).all()
+    return any((m or {}).get("from") in current_user.inboxes for m in moves)
+
+
+def _moved(task_guid: str, department: str):
+    return task_fate.moved(db.session(), task_guid, department, directory.name(department))

@@ -96,3 +96,80 @@ def test_no_reason_no_move(wf, session_factory, loaded_specs):
     newer = Engine(new_version(loaded_specs), audit_key=wf.audit_key)
     with session_factory() as s, s.begin(), pytest.raises(MigrationRefused, match="理由"):
         migrate(newer, s, instance_id, SUPERVISOR, reason=" ")
+
+
+def drop_acceptance(text: str) -> str:
+    """The acceptance step and its gateway taken out: a sealed well goes straight to the recheck."""
+    text = re.sub(r'\s*<bpmn:flowNodeRef>(seal_acceptance|acceptance_gw)</bpmn:flowNodeRef>', "", text)
+    text = re.sub(r'\s*<bpmn:userTask id="seal_acceptance".*?</bpmn:userTask>', "", text, flags=re.S)
+    text = re.sub(r'\s*<bpmn:exclusiveGateway id="acceptance_gw".*?</bpmn:exclusiveGateway>', "", text, flags=re.S)
+    text = re.sub(r'\s*<bpmn:sequenceFlow id="flow_acceptance_(gw|failed)"[^>]*/>', "", text)
+    text = re.sub(r'\s*<bpmn:sequenceFlow id="flow_accepted_recheck".*?</bpmn:sequenceFlow>', "", text, flags=re.S)
+    text = text.replace("<bpmn:incoming>flow_acceptance_failed</bpmn:incoming>", "")
+    text = text.replace("<bpmn:incoming>flow_accepted_recheck</bpmn:incoming>",
+                        "<bpmn:incoming>flow_sealed_recheck</bpmn:incoming>")
+    text = text.replace('sourceRef="seal_obstruct_gw" targetRef="seal_acceptance"',
+                        'sourceRef="seal_obstruct_gw" targetRef="merge_recheck"')
+    for shape in ("seal_acceptance_di", "acceptance_gw_di"):
+        text = re.sub(r'\s*<bpmndi:BPMNShape id="%s".*?</bpmndi:BPMNShape>' % shape, "", text, flags=re.S)
+    for edge in ("flow_acceptance_gw_di", "flow_acceptance_failed_di", "flow_accepted_recheck_di"):
+        text = re.sub(r'\s*<bpmndi:BPMNEdge id="%s".*?</bpmndi:BPMNEdge>' % edge, "", text, flags=re.S)
+    return text
+
+
+AT_SUPPLY = [("commitment", {}), ("inspect", INSPECTION), ("notice", {"notice_served_on": "2026-03-02", "rectify_days": 5}),
+             ("rectify_report", {})]
+
+
+def test_a_step_the_case_was_only_predicted_to_reach_does_not_stop_the_move(wf, session_factory, loaded_specs):
+    """At 接通供水 the engine predicts 封井验收; the new version has none. The case never did it: it moves,
+    and goes from the sealing straight to the recheck."""
+    at_supply = start(wf, session_factory, 1, AT_SUPPLY)
+    files = dict(loaded_specs.files)
+    files["well_case.bpmn"] = drop_acceptance(files["well_case.bpmn"])
+    newer = Engine(specs.load(files), audit_key=wf.audit_key)
+    with session_factory() as s:
+        (check,) = dry_run(newer, s)
+    assert check.can_move and check.reasons == []
+    with session_factory() as s, s.begin():
+        migrate(newer, s, at_supply, SUPERVISOR, reason="验收并入封井")
+    for spec, data in [("supply_connection", {}), ("seal_well", {"seal_obstructed": False})]:
+        with session_factory() as s, s.begin():
+            guid = s.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == at_supply))
+            newer.complete(s, guid, data, WATER)
+    with session_factory() as s:
+        assert s.scalar(select(OpenTask.task_spec).where(OpenTask.instance_id == at_supply)) == "recheck"
+
+
+def test_a_case_that_did_the_removed_step_cannot_move(wf, session_factory, loaded_specs):
+    at_acceptance = start(wf, session_factory, 1, AT_SUPPLY + [("supply_connection", {}),
+                                                               ("seal_well", {"seal_obstructed": False})])
+    files = dict(loaded_specs.files)
+    files["well_case.bpmn"] = drop_acceptance(files["well_case.bpmn"])
+    newer = Engine(specs.load(files), audit_key=wf.audit_key)
+    with session_factory() as s:
+        (check,) = dry_run(newer, s)
+    assert not check.can_move and check.reasons == ["这些已办或在办环节在新版流程图中已删除：封井验收"]
+    with session_factory() as s, s.begin(), pytest.raises(MigrationRefused, match="封井验收"):
+        migrate(newer, s, at_acceptance, SUPERVISOR, reason="试试")
+
+
+def test_a_deadline_changed_by_a_supervisor_is_named_before_and_after_the_move(wf, session_factory, loaded_specs):
+    from engine import overrides
+    at_report = start(wf, session_factory, 1, AT_SUPPLY[:3])
+    with session_factory() as s, s.begin():
+        guid = s.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == at_report))
+        overrides.set_deadline(wf, s, guid, datetime(2026, 3, 20, 15, 59, 59, tzinfo=timezone.utc), SUPERVISOR,
+                               reason="用户申请延期")
+    newer = Engine(new_version(loaded_specs), audit_key=wf.audit_key)
+    with session_factory() as s:
+        (check,) = dry_run(newer, s)
+    assert check.can_move and check.warnings == [
+        "督办人员调整过的期限“整改情况报告”（现为 2026年3月20日 23:59）迁移后将按新版流程图重新计算，如仍需延期，请迁移后重新调整。"]
+    with session_factory() as s, s.begin():
+        moved = migrate(newer, s, at_report, SUPERVISOR, reason="通知书环节改名")
+    assert moved.warnings == check.warnings
+    with session_factory() as s:
+        # Computed afresh: five working days from 2 March.
+        assert s.scalar(select(OpenTask.due_at).where(OpenTask.instance_id == at_report)) == datetime(
+            2026, 3, 9, 15, 59, 59, tzinfo=timezone.utc)

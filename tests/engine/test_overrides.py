@@ -8,6 +8,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from engine import Actor, StaleForm, TaskAlreadyHandled, WorkflowFailure, overrides
+from engine.errors import StepDataMissing
 from engine.overrides import OverrideRefused
 from engine.store import Event, Instance, OpenTask, Timer
 from engine.timers import run_once
@@ -76,8 +77,10 @@ def test_extend_a_deadline_moves_the_timer_and_the_inbox_due_date(wf, session_fa
     assert case.tasks()["rectify_report"].due_at == new_due
     (timer,) = timers(session_factory)
     assert timer.due_at == new_due
+    # China time in words for the record, the instants beside them.
     assert case.overrides() == [{"type": "deadline", "reason": "用户申请延期，已提交施工合同",
-                                 "before": "2026-03-09T15:59:59+00:00", "after": new_due.isoformat()}]
+                                 "before": "2026年3月9日 23:59", "after": "2026年3月20日 23:59",
+                                 "before_at": "2026-03-09T15:59:59+00:00", "after_at": new_due.isoformat()}]
     clock.move_to(datetime(2026, 3, 10, 2, tzinfo=timezone.utc))  # past the old deadline
     assert run_once(wf, session_factory) == 0
     assert "rectify_report" in case.tasks()
@@ -238,3 +241,126 @@ def test_correcting_a_suspended_case_leaves_it_where_it_is(wf, session_factory, 
     from engine import audit
     with session_factory() as s:
         assert audit.verify(s, wf.audit_key).ok
+
+
+# -- skips over steps whose results later steps need ---------------------------------------------
+
+PENALTY_PATH = [("commitment", {}), ("inspect", {**INSPECTION, "in_coverage": False, "purpose": "agricultural"}),
+                ("notice", NOTICE), ("rectify_report", {}), ("permit_approval", {"permit_approved": False}),
+                ("recheck", {"recheck_passed": False})]
+
+
+def walk(case, steps):
+    for spec, data in steps:
+        case.complete(spec, data)
+
+
+def english(text: str) -> bool:
+    return "Error" in text or "Did you mean" in text or "evaluating" in text
+
+
+@pytest.mark.parametrize("steps, spec, needed", [
+    (PENALTY_PATH[:2], "notice", "notice_served_on"),
+    (PENALTY_PATH[:4], "permit_approval", "permit_approved"),
+    (PENALTY_PATH, "pen_filing", "filed_on"),
+    (PENALTY_PATH + [("pen_filing", {"filed_on": "2026-03-02"})], "pen_investigation", "investigation_conclusion"),
+])
+def test_a_skip_without_the_data_later_steps_need_is_refused_in_chinese(wf, session_factory, steps, spec, needed):
+    case = Case(wf, session_factory)
+    walk(case, steps)
+    version, guid = case.instance().version, case.tasks()[spec].task_guid
+    with pytest.raises(StepDataMissing) as refused:
+        case.override(overrides.skip, guid, reason="跳过")
+    assert needed in str(refused.value) and "跳过而未填写表单" in str(refused.value)
+    assert not english(str(refused.value)) and refused.value.names == (needed,)
+    assert case.instance().version == version and guid in {t.task_guid for t in case.tasks().values()}
+
+
+def test_a_skip_with_the_steps_own_data_completes_it_as_the_supervisors(wf, session_factory):
+    case = Case(wf, session_factory)
+    walk(case, PENALTY_PATH[:2])
+    notice = case.tasks()["notice"]
+    case.override(overrides.skip, notice.task_guid, reason="通知书已由执法大队当面送达", data=NOTICE)
+    report = case.tasks()["rectify_report"]
+    assert report.due_at == datetime(2026, 3, 9, 15, 59, 59, tzinfo=timezone.utc)  # the timer read the data
+    with session_factory() as s:
+        done = s.scalar(select(Event).where(Event.kind == "task_completed", Event.task_spec == "notice"))
+        override = s.scalar(select(Event).where(Event.kind == "override"))
+    assert (done.actor, done.title, done.data) == (SUPERVISOR.username, "下达责令限期整改通知书（督办代填）", NOTICE)
+    assert override.data == {"type": "skip", "reason": "通知书已由执法大队当面送达", "filled": True, "data": NOTICE}
+    # The skipped step is a reset target like any other.
+    case.override(overrides.reset, case.id, notice.task_guid, reason="送达地址有误，重新送达")
+    assert list(case.tasks()) == ["notice"]
+
+
+def test_a_plain_skip_is_a_reset_target(wf, session_factory):
+    case = Case(wf, session_factory)
+    case.to_report()
+    report = case.tasks()["rectify_report"]
+    case.override(overrides.skip, report.task_guid, reason="当事人口头报告，现场已整改")
+    assert list(case.tasks()) == ["supply_connection"]
+    case.override(overrides.reset, case.id, report.task_guid, reason="需书面报告")
+    assert list(case.tasks()) == ["rectify_report"]
+
+
+def test_skipping_the_filing_with_its_data_starts_the_90_day_limit_which_can_be_changed(wf, session_factory):
+    case = Case(wf, session_factory)
+    walk(case, PENALTY_PATH)
+    case.override(overrides.skip, case.tasks()["pen_filing"].task_guid, reason="已在执法系统立案",
+                  data={"filed_on": "2026-03-02"})
+    (limit,) = [t for t in timers(session_factory) if t.task_spec == "pen_decision_timer"]
+    # 90 days from 2 March end on Sunday 31 May, moved to the next working day.
+    assert limit.due_at == datetime(2026, 6, 1, 15, 59, 59, tzinfo=timezone.utc)
+    # The limit belongs to no task: it is changed by its timer, here by working days from its due date.
+    case.override(overrides.set_deadline, limit.task_guid, None, reason="案情复杂，经负责人批准延长",
+                  working_days=10)
+    (limit,) = [t for t in timers(session_factory) if t.task_spec == "pen_decision_timer"]
+    # Ten working days after Monday 1 June: Monday 15 June (端午 is the 19th).
+    assert limit.due_at == datetime(2026, 6, 15, 15, 59, 59, tzinfo=timezone.utc)
+    event = case.overrides()[-1]
+    assert (event["type"], event["before"], event["after"], event["working_days"]) == (
+        "deadline", "2026年6月1日 23:59", "2026年6月15日 23:59", 10)
+
+
+def test_a_deadline_needs_a_date_or_working_days(wf, session_factory):
+    case = Case(wf, session_factory)
+    report = case.to_report()
+    with pytest.raises(OverrideRefused, match="二者选一"):
+        case.override(overrides.set_deadline, report.task_guid, None, reason="延期")
+    with pytest.raises(OverrideRefused, match="至少为 1"):
+        case.override(overrides.set_deadline, report.task_guid, None, reason="延期", working_days=0)
+    case.override(overrides.set_deadline, report.task_guid, None, reason="延期", working_days=3)
+    assert case.tasks()["rectify_report"].due_at == datetime(2026, 3, 12, 15, 59, 59, tzinfo=timezone.utc)
+
+
+def test_a_move_survives_a_reset_that_restarts_the_called_penalty_process(wf, session_factory):
+    from engine import assignment
+    case = Case(wf, session_factory)
+    walk(case, PENALTY_PATH)
+    with session_factory() as s, s.begin():
+        assignment.move_to_department(wf, s, case.tasks()["pen_filing"].task_guid, "enforcement", SUPERVISOR,
+                                      reason="由执法大队立案")
+    assert case.tasks()["pen_filing"].department == "enforcement"
+    with session_factory() as s:
+        recheck = s.scalar(select(Event.task_guid).where(Event.kind == "task_completed", Event.task_spec == "recheck"))
+    case.override(overrides.reset, case.id, recheck, reason="复查结论有误")
+    case.complete("recheck", {"recheck_passed": False})
+    filing = case.tasks()["pen_filing"]
+    assert filing.department == "enforcement"  # the new proceedings' filing, a new task id
+    reset_event = [d for d in case.overrides() if d["type"] == "reset"][0]
+    assert reset_event["moves_kept"] == {"pen_filing": "enforcement"}
+
+
+def test_a_penalty_steps_deadline_inside_the_called_process_is_changed_like_any_other(wf, session_factory):
+    case = Case(wf, session_factory)
+    walk(case, PENALTY_PATH + [("pen_filing", {"filed_on": "2026-03-02"}),
+                               ("pen_investigation", {"investigation_conclusion": "penalty"}),
+                               ("pen_legal_review", {"review_passed": True}),
+                               ("pen_prior_notice", {"prior_legal_basis": "water_law_69", "proposed_fine": 50_000,
+                                                     "prior_notice_served_on": "2026-03-02"})])
+    statement = case.tasks()["pen_statement"]
+    assert statement.due_at == datetime(2026, 3, 9, 15, 59, 59, tzinfo=timezone.utc)
+    case.override(overrides.set_deadline, statement.task_guid, None, reason="当事人申请延长陈述期限", working_days=2)
+    assert case.tasks()["pen_statement"].due_at == datetime(2026, 3, 11, 15, 59, 59, tzinfo=timezone.utc)
+    assert {t.task_spec: t.due_at for t in timers(session_factory)}["pen_statement_timer"] == \
+        datetime(2026, 3, 11, 15, 59, 59, tzinfo=timezone.utc)

@@ -278,7 +278,7 @@ def test_completion_rechecks_department_and_claim_under_the_lock(wf, session_fac
     (task,) = case.open_tasks()
     with session_factory() as s, s.begin():
         assignment.claim(wf, s, task.task_guid, Actor("xiacun.clerk2", "xiacun"))
-    for kwargs, message in [({"departments": ("water",)}, "转交其他部门"),
+    for kwargs, message in [({"departments": ("water",)}, "由 xiacun 办理"),
                             ({"departments": ("xiacun",)}, "xiacun.clerk2 认领")]:
         with session_factory() as s, s.begin(), pytest.raises(TaskAlreadyHandled, match=message):
             wf.complete(s, task.task_guid, {}, TOWN_CLERK, **kwargs)

@@ -169,5 +169,128 @@ def test_a_suspended_cases_task_says_so(app, login):
     assert supervisor.post("/cases/1/overrides/suspend", data={
         "suspend-reason": "等待裁定", "suspend-instance_version": version(app)}).status_code == 302
     response = login("water.clerk").get(f"/tasks/{report.task_guid}")
-    assert response.status_code == 409 and "已暂停" in response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "已由督办人员 leading_office.supervisor 于 2026-03-02 10:00 暂停（理由：等待裁定）" in response.get_data(as_text=True)
     assert supervisor.get("/overrides/?to=9999-12-31").status_code == 422
+
+
+def test_a_step_whose_results_are_needed_is_skipped_only_with_its_form(app, login):
+    from web_support import walk_to_notice
+    from webapp.models import Document, Problem
+    _water, guid = walk_to_notice(app, login)
+    supervisor = login("leading_office.supervisor")
+    page = supervisor.get("/cases/1/overrides").get_data(as_text=True)
+    assert 'data-testid="skip-filled-notice"' in page and 'data-testid="skip-notice"' not in page
+    assert "后续环节要依据本环节填写的“送达日期”判断去向或计算期限" in page
+    assert "本环节出具《责令限期整改通知书》、《送达回证》" in page
+    # A plain skip is not offered, and refused if posted anyway: nothing changes.
+    plain = supervisor.post(f"/cases/1/overrides/skip/{guid}", data={"s1-reason": "跳过", "s1-instance_version": version(app)})
+    assert plain.status_code == 302 and plain.headers["Location"].endswith(f"/overrides/skip/{guid}/fill")
+    assert open_task(app, "notice").task_guid == guid
+    form = supervisor.get(f"/cases/1/overrides/skip/{guid}/fill")
+    assert form.status_code == 200 and 'data-testid="skip-why"' in form.get_data(as_text=True)
+    bad = supervisor.post(f"/cases/1/overrides/skip/{guid}/fill", data={
+        **NOTICE, "notice_served_on": "", "instance_version": version(app), "skip-reason": "执法大队已当面送达"})
+    assert bad.status_code == 422 and open_task(app, "notice").task_guid == guid
+    no_reason = supervisor.post(f"/cases/1/overrides/skip/{guid}/fill", data={
+        **NOTICE, "instance_version": version(app), "skip-reason": ""})
+    assert no_reason.status_code == 422
+    done = supervisor.post(f"/cases/1/overrides/skip/{guid}/fill", data={
+        **NOTICE, "instance_version": version(app), "skip-reason": "执法大队已当面送达"}, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "已跳过“下达责令限期整改通知书”并代填办理结果" in text and "已按代填的内容生成文书" in text
+    assert open_task(app, "rectify_report").due_at is not None  # the deadline read the supervisor's date
+    with app.app_context():
+        session = db.session()
+        assert {"rectification_notice", "service_receipt"} <= {d.kind for d in session.scalars(select(Document))}
+        assert session.scalar(select(Problem).limit(1)) is not None  # the problem list, from the same data
+        completed = session.scalar(select(Event).where(Event.kind == "task_completed", Event.task_spec == "notice"))
+        override = session.scalar(select(Event).where(Event.kind == "override"))
+    assert completed.actor == "leading_office.supervisor" and completed.title.endswith("（督办代填）")
+    assert override.data["type"] == "skip" and override.data["filled"] and override.data["data"] == completed.data
+    timeline = supervisor.get("/cases/1").get_data(as_text=True)
+    assert "下达责令限期整改通知书（督办代填）" in timeline and "跳过环节：执法大队已当面送达" in timeline
+    # And the skipped step is offered as a reset target.
+    page = supervisor.get("/cases/1/overrides").get_data(as_text=True)
+    assert re.search(r'<option value="%s"[^>]*>下达责令限期整改通知书（督办代填）' % guid, page)
+
+
+def test_a_step_nothing_later_reads_is_skipped_with_a_reason(app, login):
+    report = to_report(app, login)
+    supervisor = login("leading_office.supervisor")
+    page = supervisor.get("/cases/1/overrides").get_data(as_text=True)
+    assert 'data-testid="skip-rectify_report"' in page
+    prefix = f"s{report.id}-"
+    assert supervisor.post(f"/cases/1/overrides/skip/{report.task_guid}", data={
+        prefix + "reason": "当事人已口头报告", prefix + "instance_version": version(app)}).status_code == 302
+    assert open_task(app, "rectify_report") is None and open_task(app, "supply_connection") is not None
+    page = supervisor.get("/cases/1/overrides").get_data(as_text=True)
+    assert re.search(r'<option value="%s"[^>]*>整改情况报告（[^<]*跳过）' % report.task_guid, page)
+
+
+def test_a_deadline_extended_by_working_days_reads_in_words(app, login):
+    report = to_report(app, login)
+    supervisor = login("leading_office.supervisor")
+    url, prefix = f"/cases/1/overrides/deadline/{report.task_guid}", f"d{report.id}-"
+    neither = supervisor.post(url, data={prefix + "reason": "延期", prefix + "instance_version": version(app)})
+    assert neither.status_code == 422 and "二者选一" in neither.get_data(as_text=True)
+    both = supervisor.post(url, data={prefix + "reason": "延期", prefix + "due_on": "2026-03-20",
+                                      prefix + "working_days": "3", prefix + "instance_version": version(app)})
+    assert both.status_code == 422
+    assert supervisor.post(url, data={prefix + "reason": "施工延误", prefix + "working_days": "3",
+                                      prefix + "instance_version": version(app)}).status_code == 302
+    assert "期限 2026-03-12 23:59" in supervisor.get("/cases/1/overrides").get_data(as_text=True)
+    for page in (supervisor.get("/cases/1"), supervisor.get("/overrides/?type=deadline")):
+        text = page.get_data(as_text=True)
+        assert "2026年3月9日 23:59" in text and "2026年3月12日 23:59" in text and "T15:59:59" not in text
+
+
+def test_the_90_day_limit_of_a_penalty_shows_and_can_be_changed(app, login):
+    from web_support import complete_steps
+    to_report(app, login)
+    complete_steps(app, [("rectify_report", "water.clerk", {}), ("supply_connection", "water.clerk", {}),
+                         ("seal_well", "enforcement.clerk", {"seal_obstructed": False}),
+                         ("seal_acceptance", "water.clerk", {"seal_accepted": True}),
+                         ("recheck", "water.clerk", {"recheck_passed": False}),
+                         ("pen_filing", "water.clerk", {"filed_on": "2026-03-02"})])
+    page = login("water.clerk").get("/cases/1").get_data(as_text=True)
+    assert "立案满90日未作决定，2026-06-01 23:59" in page  # shown beside the open investigation
+    supervisor = login("leading_office.supervisor")
+    page = supervisor.get("/cases/1/overrides").get_data(as_text=True)
+    guid = re.search(r'data-testid="override-deadline-([0-9a-f-]{36})"', page).group(1)
+    with app.app_context():
+        from engine.store import Timer
+        timer = db.session().scalar(select(Timer).where(Timer.task_guid == guid))
+        assert timer.task_spec == "pen_decision_timer"
+    prefix = f"t{timer.id}-"
+    assert supervisor.post(f"/cases/1/overrides/deadline/{guid}", data={
+        prefix + "due_on": "2026-07-01", prefix + "reason": "经负责人批准延长办案期限",
+        prefix + "instance_version": version(app)}).status_code == 302
+    assert "立案满90日未作决定，2026-07-01 23:59" in supervisor.get("/cases/1").get_data(as_text=True)
+
+
+def test_migration_names_case_numbers_and_warns_about_changed_deadlines(app, login):
+    from engine import Engine, specs
+    report = to_report(app, login)
+    water = login("water.clerk")
+    assert water.post("/cases/new", data={**REGISTRATION, "well_no": "XC-002"}).status_code == 302
+    supervisor = login("leading_office.supervisor")
+    prefix = f"d{report.id}-"
+    assert supervisor.post(f"/cases/1/overrides/deadline/{report.task_guid}", data={
+        prefix + "due_on": "2026-03-20", prefix + "reason": "用户申请延期",
+        prefix + "instance_version": version(app)}).status_code == 302
+    assert supervisor.post("/cases/2/overrides/cancel", data={
+        "cancel-reason": "重复登记", "cancel-instance_version": version(app, 2)}).status_code == 302
+    old = app.extensions["workflow_engine"]
+    files = dict(old.current.files)
+    files["well_case.bpmn"] = files["well_case.bpmn"].replace('name="签订承诺书"', 'name="签订安全取水承诺书"')
+    app.extensions["workflow_engine"] = Engine(specs.load(files), audit_key=old.audit_key)
+    page = supervisor.get("/overrides/migrations").get_data(as_text=True)
+    assert "案件 乳整2026-00001" in page
+    assert "督办人员调整过的期限“整改情况报告”（现为 2026年3月20日 23:59）迁移后将按新版流程图重新计算" in page
+    done = supervisor.post("/overrides/migrations", data={"instance": ["1", "2"], "reason": "名称调整"},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "已迁移 1 个案件" in done
+    assert "乳整2026-00001：督办人员调整过的期限“整改情况报告”" in done
+    assert "乳整2026-00002：已结束的案件不迁移。" in done and "流程 2" not in done
+    assert "期限 2026-03-09 23:59" in supervisor.get("/cases/1/overrides").get_data(as_text=True)  # recomputed
