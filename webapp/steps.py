@@ -60,6 +60,11 @@ class CaseInfo:
     def open_problems(self) -> list:
         return problems.open_problems(self.session, self.case.id)
 
+    @property
+    def permit_expires_on(self):
+        """The well's abstraction permit expiry from the ledger (the non-renewal row's deadline)."""
+        return self.case.well.permit_valid_to
+
 
 def after_step(session: Session, engine: Engine, case: Case, form_key: str, task_guid: str, data: dict,
                user: User, uploads: dict[str, list[FileStorage]] | None = None) -> list[Document]:

@@ -3,7 +3,6 @@ pytest puts tests/forms on the path). "Today" in the form tests is 2022-08-15.""
 
 from __future__ import annotations
 
-from forms.notice import DEFAULT_LEGAL_BASIS
 
 # form key -> (posted fields, task data)
 GOOD = {
@@ -37,7 +36,7 @@ GOOD = {
          "problems-2-kind": "no_permit", "problems-2-description": "未办理取水许可",
          "problems-2-required_act": "apply_permit", "problems-2-rectify_days": "5",
          "notice_served_on": "2022-08-01", "service_method": "direct",
-         "legal_basis": DEFAULT_LEGAL_BASIS},
+         "legal_basis": "《中华人民共和国水法》第六十九条"},
         {"problems": [
             {"no": 1, "kind": "no_meter", "description": "未安装计量设施", "required_act": "install_meter",
              "rectify_days": 15, "deadline": "2022-08-16"},
@@ -46,7 +45,7 @@ GOOD = {
          "rectify_days": 15, "required_acts": ["install_meter", "apply_permit"],
          "notice_problems": "未安装计量设施\n未办理取水许可",
          "notice_served_on": "2022-08-01", "service_method": "direct",
-         "legal_basis": DEFAULT_LEGAL_BASIS},
+         "legal_basis": "《中华人民共和国水法》第六十九条"},
     ),
     "rectification_report": (
         {"reported_on": "2022-08-14", "report_summary": "已安装水表并申请取水许可。"},

@@ -11,6 +11,7 @@ from engine.calendar import WORKING_DAY_THRESHOLD, statutory_deadline_date
 from forms.choices import REQUIRED_ACTS
 from forms.registry import EMPTY_DISPLAY, display_data
 from forms.validators import format_date_zh
+from rules.articles import notice_articles
 
 from .. import directory
 from ..models import PURPOSES, Case
@@ -81,6 +82,16 @@ def _orders(data: dict) -> list[str]:
             for row in data.get("problems") or [] if row.get("deadline")]
 
 
+def _basis_articles(data: dict) -> dict:
+    """What a notice cites: the union of its problems' articles (rules.articles) and the clerk's additions,
+    as the notice step stored it; computed from the rows for a notice stored before it was kept."""
+    articles = data.get("basis_articles")
+    if articles is None and data.get("problems"):
+        articles = list(dict.fromkeys(notice_articles(row["kind"] for row in data["problems"])
+                                      + _lines(data.get("legal_basis"))))
+    return {"basis_articles": articles or [], "basis_articles_inline": "、".join(articles or []) or NONE}
+
+
 def build(kind: Kind, case: Case, number: str, issued_on: date, data: dict,
           served: dict | None = None) -> dict:
     """The template context of one document. ``data`` is the issuing step's stored task data."""
@@ -99,6 +110,7 @@ def build(kind: Kind, case: Case, number: str, issued_on: date, data: dict,
         "orders": _orders(data),
         "acts": [acts.get(code, code) for code in data.get("required_acts") or []],
         "legal_basis_inline": "、".join(_lines(data.get("legal_basis"))) or NONE,
+        **_basis_articles(data),
         "remedies": REMEDIES.format(doc="决定" if kind.code == "non_renewal" else "通知"),
         "served": served or {},
         "service_note": SERVICE_NOTES.get(data.get("service_method") or "", ""),
