@@ -80,9 +80,9 @@ GOOD = {
         {"paid_on": "2026-03-02", "paid_amount": 50_000.0, "receipt_no": "FS-1"}),
     "penalty_late_payment": (
         {"fine_paid": "no", "paid_on": "", "paid_amount": "", "receipt_no": "",
-         "court_applied_on": "2026-03-02", "court_name": "乳山市人民法院"},
+         "payment_reminder_served_on": "2026-02-20", "court_applied_on": "2026-03-02", "court_name": "乳山市人民法院"},
         {"fine_paid": False, "paid_on": None, "paid_amount": None, "receipt_no": None,
-         "court_applied_on": "2026-03-02", "court_name": "乳山市人民法院"}),
+         "payment_reminder_served_on": "2026-02-20", "court_applied_on": "2026-03-02", "court_name": "乳山市人民法院"}),
     "penalty_seal_check": (
         {"seal_checked_on": "2026-03-02", "well_sealed": "no", "seal_check_notes": "仍在取水"},
         {"seal_checked_on": "2026-03-02", "well_sealed": False, "seal_check_notes": "仍在取水"}),
@@ -206,7 +206,7 @@ def test_answers_that_apply_only_after_another_are_required_then(bind):
     assert errors_of(bind, "penalty_late_payment", court_applied_on="")["court_applied_on"] == [
         "未缴纳的，须填写申请人民法院强制执行日期"]
     assert errors_of(bind, "penalty_late_payment", fine_paid="yes") == {
-        "paid_on": ["已缴纳的，须填写缴款日期"], "paid_amount": ["已缴纳的，须填写实缴金额（元，含加处罚款）"],
+        "paid_on": ["已缴纳的，须填写缴款日期"], "paid_amount": ["已缴纳的，须填写累计实缴金额（元，含此前已缴部分和加处罚款）"],
         "receipt_no": ["已缴纳的，须填写缴款凭证号"]}
     assert errors_of(bind, "penalty_substitute_decision", substitute_method="")["substitute_method"] == [
         "实施代履行的，请选择封井方式"]
@@ -235,3 +235,46 @@ def test_missing_answers_are_named(bind):
                        prior_notice_served_on="")
     assert errors == {"prior_legal_basis": ["请选择处罚依据"], "proposed_fine": ["请填写拟罚款金额（元）"],
                       "prior_notice_served_on": ["请填写告知书送达日期"]}
+
+
+class Decided:
+    """A case whose decision (50,000 yuan) was served on Monday 2 March 2026: payment due 17 March."""
+
+    def __init__(self, **latest):
+        self.values = {"penalty_decision": {"fine_amount": 50_000}, "penalty_service": {
+            "decision_served_on": "2026-03-02"}, **latest}
+
+    def latest(self, form_key):
+        return self.values.get(form_key, {})
+
+
+@pytest.mark.parametrize("paid_on, amount, shown", [
+    ("2026-03-10", "50000", ["按缴款日期2026年3月10日：逾期0日，加处罚款0元（每日按罚款数额的3%，不超过罚款数额），"
+                             "应缴合计50,000元"]),
+    ("2026-03-20", "50000", ["按缴款日期2026年3月20日：逾期3日，加处罚款4,500元（每日按罚款数额的3%，不超过罚款数额），"
+                             "应缴合计54,500元",
+                             "实缴50,000元，尚欠4,500元：不视为缴清，提交后转入“逾期未缴处理”，依法催告并申请人民法院强制执行，或登记补缴"]),
+])
+def test_the_payment_step_shows_the_money_owed_on_the_date_entered(bind, paid_on, amount, shown):
+    cls = FORMS["penalty_payment"]
+    form = bind(cls, {"paid_on": paid_on, "paid_amount": amount, "receipt_no": "FS-1", "instance_version": "1",
+                      "compute": "按缴款日期计算应缴金额"}, factory=lambda: cls.for_case(Decided()))
+    form.validate()
+    assert form.wants_preview()
+    assert form.notes() == ["罚款金额：50,000元；缴款期限：2026年3月17日（决定书送达之日起十五日）", *shown]
+
+
+def test_the_late_payment_step_shows_the_earlier_short_payment(bind):
+    cls = FORMS["penalty_late_payment"]
+    info = Decided(penalty_payment={"paid_on": "2026-03-10", "paid_amount": 30_000})
+    form = bind(cls, {"fine_paid": "yes", "instance_version": "1"}, factory=lambda: cls.for_case(info))
+    assert not form.wants_preview()
+    assert form.notes()[1] == "此前已登记缴款：30,000元，不足应缴金额"
+
+
+def test_the_court_is_asked_ten_days_after_the_reminder_at_the_earliest(bind):
+    errors = errors_of(bind, "penalty_late_payment", payment_reminder_served_on="2026-02-25")
+    assert errors == {"court_applied_on": [
+        "催告书送达十日后当事人仍未履行的，方可申请强制执行：申请人民法院强制执行日期不得早于2026年3月7日"]}
+    assert errors_of(bind, "penalty_late_payment", payment_reminder_served_on="")["payment_reminder_served_on"] == [
+        "未缴纳的，须填写催告书送达日期"]
