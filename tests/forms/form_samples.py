@@ -83,10 +83,11 @@ GOOD = {
          "decision_reason": "经核查，记录属实。"},
     ),
     "credit_repair": (
-        {"applied_on": "2022-08-12", "corrected": "yes", "fine_paid": "yes", "commitment_signed_on": "2022-08-12",
+        {"applied_on": "2022-08-12", "commitment_signed_on": "2022-08-12",
          "repair_approved": "yes", "review_opinion": "已整改到位，准予修复。"},
-        {"applied_on": "2022-08-12", "corrected": True, "fine_paid": True, "commitment_signed_on": "2022-08-12",
-         "repair_approved": True, "review_opinion": "已整改到位，准予修复。"},
+        {"applied_on": "2022-08-12", "commitment_signed_on": "2022-08-12",
+         "repair_approved": True, "review_opinion": "已整改到位，准予修复。",
+         "repair_checks": [], "corrected": True, "fine_paid": True},
     ),
     "reconsideration_handling": (
         {"review_decided_on": "2022-08-12", "review_decision_no": "乳政复决〔2022〕5号", "review_outcome": "upheld",
