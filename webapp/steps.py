@@ -17,6 +17,7 @@ from werkzeug.datastructures import FileStorage
 from engine import Engine
 from engine.calendar import CalendarDataMissing, statutory_deadline_date
 from forms.penalty_execution import PAYMENT_DAYS
+from forms.problems import derive
 from forms.validators import format_date_zh
 from engine.store import Event, Instance
 
@@ -74,6 +75,27 @@ class CaseInfo:
             select(Event.form_key, Event.data).where(
                 Event.case_id == self.case.id, Event.kind == "task_completed", Event.form_key.in_(form_keys))
             .order_by(Event.chain_no.desc()))]
+
+    def penalty_problems(self, fresh: bool = False) -> list[tuple[str, str]]:
+        """(kind, description) of what the case's penalty is about: as its filing kept them, or (``fresh``,
+        at the filing) from the case: a broken seal or renewed abstraction the patrol found since the last
+        filing (a new act), else the open problems, else what the inspection found (a hidden well is
+        punished before any notice)."""
+        if not fresh:
+            kept = self.latest("penalty_filing").get("violation_problems")
+            if kept:
+                return [tuple(pair) for pair in kept]
+        for key, data in self._completed("patrol_record", "penalty_filing"):
+            if key == "penalty_filing":
+                break  # the patrols before it were punished by that penalty
+            if data.get("seal_intact") is False or data.get("abstraction_resumed") is True:
+                lines = [line.strip() for line in (data.get("patrol_findings") or "").splitlines() if line.strip()]
+                return [("seal_broken", f"{_on(data.get('patrolled_on'))}巡查发现：{lines[0]}" if lines
+                         else f"{_on(data.get('patrolled_on'))}巡查发现封存设施被破坏或恢复取水")]
+        if self.open_problems:
+            return [(p.kind, p.description) for p in self.open_problems]
+        derived = derive(self.latest("inspection"), self.category, self.network_arrived)
+        return [(row["kind"], row["description"]) for row in derived]
 
     def repair_record(self) -> dict:
         """What credit repair checks, from the record (forms.credit.repair_checks): the decided fine, the
