@@ -103,8 +103,13 @@ class CaseInfo:
         sealed and still is (the latest of sealing, 代履行, the penalty's seal check and the patrols)."""
         decision = self.latest("penalty_decision")
         fine = decision.get("fine_amount") if decision.get("decision_kind") == "penalty" else None
-        payments = self._completed("penalty_payment", "penalty_late_payment")
-        paid = next((data for _key, data in payments if data.get("paid_amount") is not None), {})
+        paid = {}  # the latest payment recorded for the latest decision (not an earlier penalty's)
+        for key, data in self._completed("penalty_decision", "penalty_payment", "penalty_late_payment"):
+            if key == "penalty_decision":
+                break
+            if data.get("paid_amount") is not None:
+                paid = data
+                break
         served = self.latest("penalty_service").get("decision_served_on")
         due = None
         if served:
