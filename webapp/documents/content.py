@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date
 
 from engine.calendar import WORKING_DAY_THRESHOLD, statutory_deadline_date
+from rules.articles import notice_articles
 from forms.choices import REQUIRED_ACTS
 from forms.registry import EMPTY_DISPLAY, display_data
 from forms.validators import format_date_zh
-from rules.articles import notice_articles
 
 from .. import directory
 from ..models import PURPOSES, Case
@@ -40,6 +40,16 @@ def authority(code: str) -> str:
 
 def _lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _basis_articles(data: dict) -> dict:
+    """What a notice cites: the union of its problems' articles (rules.articles) and the clerk's additions,
+    as the notice step stored it; computed from the rows for a notice stored before it was kept."""
+    articles = data.get("basis_articles")
+    if articles is None and data.get("problems"):
+        articles = list(dict.fromkeys(notice_articles(row["kind"] for row in data["problems"])
+                                      + _lines(data.get("legal_basis"))))
+    return {"basis_articles": articles or [], "basis_articles_inline": "、".join(articles or []) or NONE}
 
 
 def _party(case: Case) -> dict:
@@ -80,16 +90,6 @@ def _orders(data: dict) -> list[str]:
     return [f"{row['description']}：{acts.get(row['required_act'], row['required_act'])}，"
             f"于{format_date_zh(date.fromisoformat(row['deadline']))}前完成（期限{row['rectify_days']}日）"
             for row in data.get("problems") or [] if row.get("deadline")]
-
-
-def _basis_articles(data: dict) -> dict:
-    """What a notice cites: the union of its problems' articles (rules.articles) and the clerk's additions,
-    as the notice step stored it; computed from the rows for a notice stored before it was kept."""
-    articles = data.get("basis_articles")
-    if articles is None and data.get("problems"):
-        articles = list(dict.fromkeys(notice_articles(row["kind"] for row in data["problems"])
-                                      + _lines(data.get("legal_basis"))))
-    return {"basis_articles": articles or [], "basis_articles_inline": "、".join(articles or []) or NONE}
 
 
 def build(kind: Kind, case: Case, number: str, issued_on: date, data: dict,
