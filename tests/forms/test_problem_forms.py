@@ -163,4 +163,3 @@ def test_a_deadline_in_a_year_without_holiday_data_is_explained(bind, monkeypatc
     form = notice(bind, row(0, days="5"), {"notice_served_on": "2026-12-28"})
     assert not form.validate()
     assert "2027" in form.form_errors[0] and "chinesecalendar" in form.form_errors[0]
-
