@@ -6,7 +6,7 @@ from __future__ import annotations
 from wtforms.fields import FieldList, FormField
 
 from engine.calendar import CalendarDataMissing
-from rules.articles import notice_articles
+from rules.articles import notice_articles, notice_basis
 
 from .base import TaskForm
 from .choices import SERVICE_METHODS
@@ -79,8 +79,7 @@ class RectificationNoticeForm(TaskForm):
         data["problems"] = rows
         data["rectify_days"] = timer_days(rows)
         # What the notice cites: the union of its problems' articles, then the clerk's own additions.
-        extra = [line.strip() for line in (data.get("legal_basis") or "").splitlines() if line.strip()]
-        data["basis_articles"] = list(dict.fromkeys(notice_articles(row["kind"] for row in rows) + extra))
+        data["basis_articles"] = notice_basis((row["kind"] for row in rows), (data.get("legal_basis") or "").splitlines())
         data["required_acts"] = list(dict.fromkeys(row["required_act"] for row in rows))
         data["notice_problems"] = "\n".join(row["description"] for row in rows)
         return data

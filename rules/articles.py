@@ -102,6 +102,18 @@ def notice_articles(kinds) -> list[str]:
     return out
 
 
+def notice_basis(kinds, extra=()) -> list[str]:
+    """What a notice cites: its problems' articles (``notice_articles``), then the clerk's own lines that
+    add something (a line a cited article already covers, e.g. 水法第六十九条 beside its item (一), is not
+    repeated)."""
+    cited = notice_articles(kinds)
+    for line in extra:
+        line = line.strip()
+        if line and not any(article.startswith(line) for article in cited):
+            cited.append(line)
+    return cited
+
+
 def penalty_codes(kinds) -> list[str]:
     """The penalty provisions these kinds of problem are punished under, in first-mention order."""
     return list(dict.fromkeys(law_of(k).penalty for k in kinds if law_of(k).penalty))

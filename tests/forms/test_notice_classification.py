@@ -61,7 +61,7 @@ def test_the_notice_cites_the_union_of_its_problems_articles(bind):
     assert form.task_data()["basis_articles"] == [
         "《地下水管理条例》第二十二条", "《地下水管理条例》第五十六条", "《中华人民共和国水法》第四十八条",
         "《取水许可和水资源费征收管理条例》第二条", "《取水许可和水资源费征收管理条例》第四十八条",
-        "《中华人民共和国水法》第六十九条第（一）项", "《中华人民共和国水法》第六十九条"]
+        "《中华人民共和国水法》第六十九条第（一）项"]  # the clerk's 水法第六十九条 is covered by item (一)
 
 
 def test_the_notice_form_prefills_the_articles_of_the_derived_problems(forms_app):

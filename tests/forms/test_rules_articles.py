@@ -42,3 +42,12 @@ def test_the_penalty_starts_from_the_heaviest_provision_and_the_statutes_wording
     assert default_penalty(["no_permit"]) == "water_law_69"
     assert facts_text([("no_meter", "未安装取水计量设施"), ("other", "井口无防护"), ("no_meter", "未安装取水计量设施")]) == (
         "地下水取水工程未安装取水计量设施（未安装取水计量设施）\n井口无防护")
+
+
+def test_the_clerks_lines_are_added_unless_a_cited_article_covers_them():
+    from rules.articles import notice_basis
+
+    assert notice_basis(["no_permit"], ["《中华人民共和国水法》第六十九条", "", "《乳山市某规定》第三条"]) == [
+        "《中华人民共和国水法》第四十八条", "《取水许可和水资源费征收管理条例》第二条",
+        "《取水许可和水资源费征收管理条例》第四十八条", "《中华人民共和国水法》第六十九条第（一）项",
+        "《乳山市某规定》第三条"]

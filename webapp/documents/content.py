@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from engine.calendar import WORKING_DAY_THRESHOLD, statutory_deadline_date
-from rules.articles import notice_articles
+from rules.articles import notice_basis
 from forms.choices import REQUIRED_ACTS
 from forms.registry import EMPTY_DISPLAY, display_data
 from forms.validators import format_date_zh
@@ -47,8 +47,7 @@ def _basis_articles(data: dict) -> dict:
     as the notice step stored it; computed from the rows for a notice stored before it was kept."""
     articles = data.get("basis_articles")
     if articles is None and data.get("problems"):
-        articles = list(dict.fromkeys(notice_articles(row["kind"] for row in data["problems"])
-                                      + _lines(data.get("legal_basis"))))
+        articles = notice_basis((row["kind"] for row in data["problems"]), _lines(data.get("legal_basis")))
     return {"basis_articles": articles or [], "basis_articles_inline": "、".join(articles or []) or NONE}
 
 
