@@ -86,7 +86,7 @@ class TaskForm(ZhForm):
     hidden_in_timeline: ClassVar[frozenset[str]] = frozenset()
     # Fields that are plumbing, not business data.
     NON_DATA_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"csrf_token", "instance_version", "submit"})
+        {"csrf_token", "instance_version", "submit", "compute"})
 
     instance_version = ZhIntegerField(
         "版本", widget=HiddenInput(),
@@ -100,6 +100,15 @@ class TaskForm(ZhForm):
     def describe_value(cls, name: str, value) -> str | None:
         """How the timeline shows a structured value (a list of rows); None: the usual way."""
         return None
+
+    def wants_preview(self) -> bool:
+        """Whether the post only asks the server to compute what the form shows (e.g. the money owed on a
+        payment date): the page comes back with the values kept and nothing is submitted."""
+        return False
+
+    def notes(self) -> list[str]:
+        """Lines the step page shows above the form (computed from the case and the values entered)."""
+        return []
 
     @classmethod
     def for_case(cls, case_info) -> "TaskForm":

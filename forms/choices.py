@@ -31,6 +31,9 @@ REQUIRED_ACTS: Choices = (
     ("apply_permit", "办理取水许可"),
     ("pay_tax", "缴纳水资源税和污水处理费"),
     ("stop_and_seal", "停止取水并封井"),
+    # A licensed well in coverage: the permit is not renewed at expiry (a written 不予延续 decision, 行政许可法
+    # Art 50) and the well is closed then; its deadline is the permit's expiry, not a period from service.
+    ("seal_at_expiry", "许可期满不予延续，届时停止取水并封井"),
 )
 
 # Kinds of problem a rectification notice lists (问题清单); each gets its own required act and

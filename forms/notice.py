@@ -6,19 +6,15 @@ from __future__ import annotations
 from wtforms.fields import FieldList, FormField
 
 from engine.calendar import CalendarDataMissing
+from rules.articles import notice_articles, notice_basis
 
 from .base import TaskForm
 from .choices import SERVICE_METHODS
 from .common import long_text, past_date
 from .fields import ZhSelectField
-from .problems import SPARE_ROWS, ProblemRow, derive, describe_rows, notice_rows
+from .problems import SPARE_ROWS, PermitExpiryMissing, ProblemRow, derive, describe_rows, notice_rows, timer_days
 from .uploads import evidence_field
 from .validators import NotOlderThan
-
-# The usual basis of a notice: unlicensed abstraction (水法 Art 69) and abstraction
-# without metering (地下水管理条例 Art 56). The clerk edits it per case (e.g. 地下水管理条例
-# Art 58 for a well not sealed when required); legal review checks it before service.
-DEFAULT_LEGAL_BASIS = "《中华人民共和国水法》第六十九条\n《地下水管理条例》第五十六条"
 
 # Service recorded later than this is refused: the deadline runs from service, and a
 # late entry usually means a wrong date.
@@ -34,7 +30,7 @@ class RectificationNoticeForm(TaskForm):
     title = "下达责令限期整改通知书"
     timeline_labels = {"problems": "问题清单", "rectify_days": "最长整改期限（日）"}
     # Flat copies of the problem list kept in the task data; the timeline shows the list itself.
-    hidden_in_timeline = frozenset({"required_acts", "notice_problems"})
+    hidden_in_timeline = frozenset({"required_acts", "notice_problems", "basis_articles"})
 
     problems = FieldList(FormField(ProblemRow), label="问题清单（每个问题一行；空行不计）",
                          min_entries=1, max_entries=MAX_PROBLEMS)
@@ -43,18 +39,25 @@ class RectificationNoticeForm(TaskForm):
     service_method = ZhSelectField(
         "送达方式", choices=SERVICE_METHODS,
         description="留置送达须有见证人或拍照录像；公告送达自发出公告之日起经过30日视为送达")
-    legal_basis = long_text("法律依据", max_len=1000, default=DEFAULT_LEGAL_BASIS)
+    # Starts from the articles of the derived problems; whatever the clerk leaves here, the notice cites the
+    # union of its listed problems' articles (rules.articles, see clean_task_data) plus these lines.
+    legal_basis = long_text("法律依据", required=False, max_len=1000,
+                            description="按问题类型自动列出违反的条款和处罚条款，每行一条；通知书引用问题清单"
+                                        "全部问题对应的条款，此处可增补其他依据")
+    permit_expires_on = None  # the well's permit expiry (set by for_case): the non-renewal row's deadline
 
     @classmethod
     def for_case(cls, case_info) -> "RectificationNoticeForm":
         # Start from the problems the inspection found, plus spare rows for anything else.
         def rows():
-            found = dict(case_info.latest("inspection")) if case_info else {}
-            if getattr(case_info, "network_arrived", False):
-                found["in_coverage"] = True  # a permitted well reached by the network: closure now
-            derived = derive(found, case_info.category) if case_info else []
-            return {"problems": derived + [{}] * SPARE_ROWS}
-        return cls.prefilled(rows)
+            if not case_info:
+                return {"problems": [{}] * SPARE_ROWS}
+            derived = derive(case_info.latest("inspection"), case_info.category, case_info.network_arrived)
+            return {"problems": derived + [{}] * SPARE_ROWS,
+                    "legal_basis": "\n".join(notice_articles(row["kind"] for row in derived))}
+        form = cls.prefilled(rows)
+        form.permit_expires_on = getattr(case_info, "permit_expires_on", None)
+        return form
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -63,8 +66,8 @@ class RectificationNoticeForm(TaskForm):
             ok = False
         elif ok:
             try:  # each problem's deadline: a year the holiday calendar lacks is said here, not guessed
-                notice_rows(self.problems.entries, self.notice_served_on.data)
-            except CalendarDataMissing as exc:
+                notice_rows(self.problems.entries, self.notice_served_on.data, self.permit_expires_on)
+            except (CalendarDataMissing, PermitExpiryMissing) as exc:
                 self.form_errors.append(str(exc))
                 ok = False
         return ok
@@ -72,9 +75,11 @@ class RectificationNoticeForm(TaskForm):
     def clean_task_data(self, data: dict) -> dict:
         # Per problem: its act and deadline. The timer waits for the longest period; the list of
         # acts and problems also travel flat for the notice's text and older readers of the data.
-        rows = notice_rows(self.problems.entries, self.notice_served_on.data)
+        rows = notice_rows(self.problems.entries, self.notice_served_on.data, self.permit_expires_on)
         data["problems"] = rows
-        data["rectify_days"] = max(row["rectify_days"] for row in rows)
+        data["rectify_days"] = timer_days(rows)
+        # What the notice cites: the union of its problems' articles, then the clerk's own additions.
+        data["basis_articles"] = notice_basis((row["kind"] for row in rows), (data.get("legal_basis") or "").splitlines())
         data["required_acts"] = list(dict.fromkeys(row["required_act"] for row in rows))
         data["notice_problems"] = "\n".join(row["description"] for row in rows)
         return data

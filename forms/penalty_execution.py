@@ -3,7 +3,15 @@ payment and late payment, the check of the well, and compulsory sealing on the o
 行政强制法 Arts 35, 37, 50, 51)."""
 from __future__ import annotations
 
-from wtforms.validators import Length, NumberRange
+import sys
+
+from datetime import date, timedelta
+
+from wtforms.fields import SubmitField
+from wtforms.validators import Length, NumberRange, ValidationError
+
+from engine.calendar import CalendarDataMissing, statutory_deadline_date
+from engine.fines import days_late, late_payment_surcharge
 
 from .base import TaskForm
 from .choices import DISPOSAL_TYPES, SERVICE_METHODS
@@ -11,7 +19,8 @@ from .common import SHORT_TEXT_MAX, long_text, past_date, short_text
 from .fields import StrippedStringField, YesNoField, ZhDateField, ZhFloatField, ZhIntegerField, ZhSelectField
 from .penalty_rules import MAX_SERVICE_AGE_DAYS, ConditionalFields, WorkingDaysAfter
 from .uploads import evidence_field
-from .validators import InFuture, NotInFuture, NotOlderThan, NumberBetween, Required, RequiredWhen
+from .validators import (InFuture, NotInFuture, NotOlderThan, NumberBetween, Required, RequiredWhen, field_message,
+                         format_date_zh)
 
 AMOUNT = NumberBetween(0, min_inclusive=False, message="{label}应大于0")
 COST = NumberRange(min=0, message="费用不能为负数")
@@ -32,8 +41,79 @@ class PenaltyServiceForm(TaskForm):
                                    description="留置送达的，写明见证人；公告送达的，写明公告方式")
 
 
-class PenaltyPaymentForm(TaskForm):
-    """登记缴纳罚款: the bank's confirmation of payment (罚缴分离, 行政处罚法 Art 67)."""
+# 行政处罚法 Art 67(3): fifteen days from service of the decision; Art 72(1)(1): 3 % a day after it.
+PAYMENT_DAYS = 15
+# 行政强制法 Art 54: the court may be asked ten days after the reminder (催告书) was served.
+REMINDER_DAYS_BEFORE_COURT = 10
+
+
+def _yuan(amount: float) -> str:
+    return f"{amount:,.2f}".rstrip("0").rstrip(".") + "元"
+
+
+class _MoneyOwed:
+    """What a payment step shows from the decision: the fine, the deadline and, for the payment date the
+    clerk entered, the days late, the 加处罚款 and the total owed — computed on the server with the
+    function the diagram uses (engine.fines), shown back by the 计算应缴金额 button without submitting."""
+
+    compute = SubmitField("按缴款日期计算应缴金额")
+    compute.creation_counter = sys.maxsize - 1  # just before 提交
+
+    fine_amount: float | None = None  # set by for_case from the decision
+    due_on: date | None = None
+    paid_before: float | None = None  # an earlier (short) payment, shown on the late-payment step
+
+    @classmethod
+    def for_case(cls, case_info):
+        form = cls()
+        decision = case_info.latest("penalty_decision") if case_info else {}
+        served = (case_info.latest("penalty_service") if case_info else {}).get("decision_served_on")
+        form.fine_amount = decision.get("fine_amount")
+        try:
+            form.due_on = statutory_deadline_date(date.fromisoformat(served), PAYMENT_DAYS) if served else None
+        except CalendarDataMissing:
+            form.due_on = None
+        if cls.form_key == "penalty_late_payment" and case_info:
+            earlier = case_info.latest("penalty_payment")
+            form.paid_before = earlier.get("paid_amount") if earlier.get("paid_on") and (
+                earlier.get("paid_on") >= (served or "")) else None
+        return form
+
+    def wants_preview(self) -> bool:
+        return bool(self.compute.data)
+
+    def owed_on(self, paid_on: date) -> tuple[int, float, float] | None:
+        """(days late, surcharge, total owed) for a payment on ``paid_on``; None when the decision is unknown."""
+        if self.fine_amount is None or self.due_on is None:
+            return None
+        surcharge = late_payment_surcharge(self.fine_amount, self.due_on, paid_on)
+        return days_late(self.due_on, paid_on), surcharge, round(self.fine_amount + surcharge, 2)
+
+    def notes(self) -> list[str]:
+        if self.fine_amount is None:
+            return []
+        lines = [f"罚款金额：{_yuan(self.fine_amount)}；缴款期限：" + (
+            f"{format_date_zh(self.due_on)}（决定书送达之日起十五日）" if self.due_on else "—")]
+        if self.paid_before:
+            lines.append(f"此前已登记缴款：{_yuan(self.paid_before)}，不足应缴金额")
+        paid_on = self.paid_on.data
+        owed = self.owed_on(paid_on) if paid_on else None
+        if owed:
+            late, surcharge, total = owed
+            lines.append(f"按缴款日期{format_date_zh(paid_on)}：逾期{late}日，加处罚款{_yuan(surcharge)}"
+                         f"（每日按罚款数额的3%，不超过罚款数额），应缴合计{_yuan(total)}")
+            paid = self.paid_amount.data
+            if paid is not None and round(paid, 2) < total:
+                lines.append(f"实缴{_yuan(paid)}，尚欠{_yuan(round(total - paid, 2))}：不视为缴清，提交后转入"
+                             "“逾期未缴处理”，依法催告并申请人民法院强制执行，或登记补缴")
+        elif self.due_on:
+            lines.append("填写缴款日期后点击“按缴款日期计算应缴金额”，显示逾期天数和加处罚款")
+        return lines
+
+
+class PenaltyPaymentForm(_MoneyOwed, TaskForm):
+    """登记缴纳罚款: the bank's confirmation of payment (罚缴分离, 行政处罚法 Art 67). A payment short of the
+    fine (and of the surcharge once late) is recorded but not "paid": the diagram sends it to enforcement."""
 
     form_key = "penalty_payment"
     title = "登记缴纳罚款"
@@ -43,24 +123,39 @@ class PenaltyPaymentForm(TaskForm):
     receipt_no = short_text("缴款凭证号")
 
 
-class PenaltyLatePaymentForm(TaskForm):
-    """逾期未缴处理: after the fifteen days, either the late payment (the surcharge is computed by the
-    diagram from the dates) or the application to the court for compulsory enforcement."""
+class PenaltyLatePaymentForm(_MoneyOwed, TaskForm):
+    """逾期未缴处理: after the fifteen days or a short payment, either the payment (the total paid so far,
+    checked by the diagram against fine + surcharge at that date) or, after a reminder (催告, 行政强制法
+    Art 54) served at least ten days before, the application to the court for compulsory enforcement."""
 
     form_key = "penalty_late_payment"
     title = "逾期未缴处理"
 
-    fine_paid = YesNoField("当事人是否已缴纳罚款", description="逾期缴纳的，每日按罚款数额的3%加处罚款，加处罚款不超过罚款数额")
+    fine_paid = YesNoField("当事人是否已补缴", description="逾期缴纳的，每日按罚款数额的3%加处罚款，加处罚款不超过罚款数额")
     paid_on = ZhDateField("缴款日期", [RequiredWhen("fine_paid", "yes", PAID), NotInFuture()])
-    paid_amount = ZhFloatField("实缴金额（元，含加处罚款）", [RequiredWhen("fine_paid", "yes", PAID), AMOUNT])
+    paid_amount = ZhFloatField("累计实缴金额（元，含此前已缴部分和加处罚款）",
+                               [RequiredWhen("fine_paid", "yes", PAID), AMOUNT])
     receipt_no = StrippedStringField("缴款凭证号", [RequiredWhen("fine_paid", "yes", PAID), Length(max=SHORT_TEXT_MAX)])
+    payment_reminder_served_on = ZhDateField(
+        "催告书送达日期", [RequiredWhen("fine_paid", "no", UNPAID), NotInFuture()],
+        description="申请人民法院强制执行前，应当催告当事人履行义务（行政强制法第五十四条）")
     court_applied_on = ZhDateField(
         "申请人民法院强制执行日期",
         [RequiredWhen("fine_paid", "no", UNPAID), NotInFuture()],
-        description="法定期限内不申请复议或提起诉讼又不履行的，自期限届满之日起三个月内申请（行政强制法第五十三条）")
+        description="催告书送达十日后仍未履行的，可以申请；法定期限内不申请复议或提起诉讼又不履行的，"
+                    "自期限届满之日起三个月内申请（行政强制法第五十三条、第五十四条）")
     court_name = StrippedStringField(
         "受理法院", [RequiredWhen("fine_paid", "no", UNPAID), Length(max=SHORT_TEXT_MAX)],
         default="乳山市人民法院")
+
+    def validate_court_applied_on(self, field) -> None:
+        served = self.payment_reminder_served_on.data
+        if self.fine_paid.data == "no" and field.data and served:
+            earliest = served + timedelta(days=REMINDER_DAYS_BEFORE_COURT)
+            if field.data < earliest:
+                raise ValidationError(field_message(
+                    field, "催告书送达十日后当事人仍未履行的，方可申请强制执行：{label}不得早于{earliest}",
+                    earliest=format_date_zh(earliest)))
 
 
 class PenaltySealCheckForm(TaskForm):

@@ -1,8 +1,9 @@
 """The law the penalty forms apply: the bases a fine may rest on with their ranges, the guidance shown
 on the forms, and the validators that refuse a fine outside its range or a date too close to another.
 
-The ranges are the statutes' (DOMAIN.md, "Sanction"): 水法 Art 69 2万–10万 (unlicensed abstraction),
-地下水管理条例 Art 56 10万–50万 (no meter), Art 58 10万–50万 (well not sealed when required). A fine
+The ranges are the statutes' (DOMAIN.md, "Sanction"), kept in ``rules.articles`` with the problems they
+punish: 水法 Art 69 2万–10万 (unlicensed abstraction; item 2: outside the permit's terms), 地下水管理条例
+Art 56 10万–50万 (no meter), Art 58 10万–50万 (well not sealed when required). A fine
 below the minimum (减轻处罚, 行政处罚法 Art 32) is not offered: it needs reasons this system does not
 record, and is refused like any other out-of-range amount.
 """
@@ -14,6 +15,8 @@ from wtforms.validators import ValidationError
 
 from engine.calendar import CalendarDataMissing, add_working_days
 from engine.fines import HEARING_THRESHOLDS
+
+from rules.articles import PENALTIES
 
 from .validators import field_message, format_date_zh, is_blank, short_label
 
@@ -28,20 +31,18 @@ def wan(amount: float) -> str:
 class Basis:
     """One legal basis of a fine: its code (stored in task data), citation, the act it punishes, range."""
 
-    def __init__(self, code: str, citation: str, act: str, minimum: int, maximum: int):
+    def __init__(self, code: str, citation: str, act: str, minimum: int, maximum: int, heavier_end: int = 0):
         self.code, self.citation, self.act = code, citation, act
-        self.minimum, self.maximum = minimum, maximum
+        self.minimum, self.maximum, self.heavier_end = minimum, maximum, heavier_end
 
     @property
     def label(self) -> str:
         return f"{self.citation}（{self.act}）：{wan(self.minimum)}以上{wan(self.maximum)}以下罚款"
 
 
-BASES: dict[str, Basis] = {b.code: b for b in (
-    Basis("water_law_69", "《中华人民共和国水法》第六十九条第（一）项", "未经批准擅自取水", 20_000, 100_000),
-    Basis("gw_regulation_56", "《地下水管理条例》第五十六条", "地下水取水工程未安装计量设施", 100_000, 500_000),
-    Basis("gw_regulation_58", "《地下水管理条例》第五十八条", "依法应当封井而未按规定封井", 100_000, 500_000),
-)}
+# The table is rules.articles (shared with the notice and the documents); the forms read it through here.
+BASES: dict[str, Basis] = {p.code: Basis(p.code, p.citation, p.act, p.minimum, p.maximum, p.heavier_end)
+                           for p in PENALTIES.values()}
 
 BASIS_CHOICES = tuple((b.code, b.label) for b in BASES.values())
 

@@ -55,7 +55,12 @@ def show(task_guid: str):
     if form.is_submitted() and not can_complete(current_user, task):
         flash(f"这项任务已由 {task.assignee} 认领，请与其联系或由科室负责人重新指派。", "warning")
         return render_template("tasks/show.html", task=task, case=case, form=form, **_panel(task)), 409
-    if form.validate_on_submit():
+    if form.is_submitted() and form.wants_preview():
+        form.validate()  # only to read the values back; the page shows what they mean (form.notes)
+        form.form_errors, status = [], 200
+        for f in form:
+            f.errors = [] if isinstance(f.errors, list) else f.errors
+    elif form.validate_on_submit():
         data = form.task_data()
         try:
             workflow.engine().complete(session, task_guid, data, actor_of(current_user),

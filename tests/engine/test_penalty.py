@@ -133,7 +133,7 @@ def test_hearing_requested_below_the_threshold_is_not_held(wf, session_factory):
     assert case.steps() == ["pen_decision"]
     case.decide()
     case.complete("pen_service", {"decision_served_on": "2026-03-02"})
-    case.complete("pen_payment", {"paid_on": "2026-03-02"})
+    case.complete("pen_payment", {"paid_on": "2026-03-02", "paid_amount": 50_000.0})
     case.complete("pen_seal_check", {"well_sealed": True})
     assert case.data()["hearing_refused"] is True
 
@@ -161,7 +161,7 @@ def test_statement_window_closing_unanswered_goes_to_the_decision(wf, session_fa
     assert case.steps() == ["pen_decision"] and case.fired() == ["pen_statement_timer"]
     case.decide(decided="2026-03-10")
     case.complete("pen_service", {"decision_served_on": "2026-03-10"})
-    case.complete("pen_payment", {"paid_on": "2026-03-10"})
+    case.complete("pen_payment", {"paid_on": "2026-03-10", "paid_amount": 50_000.0})
     case.complete("pen_seal_check", {"well_sealed": True})
     data = case.data()
     assert (data["statement_waived"], data["hearing_requested"]) == (True, False)
@@ -204,7 +204,7 @@ def test_unpaid_and_unsealed_well_is_sealed_on_the_owners_behalf(wf, session_fac
 def test_owner_who_seals_after_the_reminder_needs_no_substitute(wf, session_factory, fixed_clock):
     case = Penalty(wf, session_factory)
     case.to_payment()
-    case.complete("pen_payment", {"paid_on": "2026-03-02"})
+    case.complete("pen_payment", {"paid_on": "2026-03-02", "paid_amount": 50_000.0})
     case.complete("pen_seal_check", {"well_sealed": False})
     case.complete("pen_reminder", {"reminder_served_on": "2026-03-02", "reminder_days": 5})
     fixed_clock.move_to(datetime(2026, 3, 10, 2, tzinfo=timezone.utc))

@@ -65,7 +65,7 @@ def test_parent_data_goes_in_and_the_outcome_comes_back(parent_engine, session_f
         # A timer two levels down (parent -> penalty) is swept like any other: due Thursday 26 March.
         clock.move_to(datetime(2026, 3, 27, 2, tzinfo=timezone.utc))
         assert run_once(wf, session_factory) == 1
-        complete("pen_late_payment", {"fine_paid": True, "paid_on": "2026-03-27"})
+        complete("pen_late_payment", {"fine_paid": True, "paid_on": "2026-03-27", "paid_amount": 20_600.0})
         complete("pen_seal_check", {"well_sealed": True})
     with session_factory() as s:
         instance = s.get(Instance, instance_id)

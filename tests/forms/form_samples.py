@@ -3,7 +3,6 @@ pytest puts tests/forms on the path). "Today" in the form tests is 2022-08-15.""
 
 from __future__ import annotations
 
-from forms.notice import DEFAULT_LEGAL_BASIS
 
 # form key -> (posted fields, task data)
 GOOD = {
@@ -37,7 +36,7 @@ GOOD = {
          "problems-2-kind": "no_permit", "problems-2-description": "未办理取水许可",
          "problems-2-required_act": "apply_permit", "problems-2-rectify_days": "5",
          "notice_served_on": "2022-08-01", "service_method": "direct",
-         "legal_basis": DEFAULT_LEGAL_BASIS},
+         "legal_basis": "《中华人民共和国水法》第六十九条"},
         {"problems": [
             {"no": 1, "kind": "no_meter", "description": "未安装计量设施", "required_act": "install_meter",
              "rectify_days": 15, "deadline": "2022-08-16"},
@@ -45,8 +44,12 @@ GOOD = {
              "rectify_days": 5, "deadline": "2022-08-08"}],
          "rectify_days": 15, "required_acts": ["install_meter", "apply_permit"],
          "notice_problems": "未安装计量设施\n未办理取水许可",
+         "basis_articles": ["《地下水管理条例》第二十二条", "《地下水管理条例》第五十六条",
+                            "《中华人民共和国水法》第四十八条", "《取水许可和水资源费征收管理条例》第二条",
+                            "《取水许可和水资源费征收管理条例》第四十八条",
+                            "《中华人民共和国水法》第六十九条第（一）项"],  # the clerk's line is covered by item (一)
          "notice_served_on": "2022-08-01", "service_method": "direct",
-         "legal_basis": DEFAULT_LEGAL_BASIS},
+         "legal_basis": "《中华人民共和国水法》第六十九条"},
     ),
     "rectification_report": (
         {"reported_on": "2022-08-14", "report_summary": "已安装水表并申请取水许可。"},
@@ -80,10 +83,11 @@ GOOD = {
          "decision_reason": "经核查，记录属实。"},
     ),
     "credit_repair": (
-        {"applied_on": "2022-08-12", "corrected": "yes", "fine_paid": "yes", "commitment_signed_on": "2022-08-12",
+        {"applied_on": "2022-08-12", "commitment_signed_on": "2022-08-12",
          "repair_approved": "yes", "review_opinion": "已整改到位，准予修复。"},
-        {"applied_on": "2022-08-12", "corrected": True, "fine_paid": True, "commitment_signed_on": "2022-08-12",
-         "repair_approved": True, "review_opinion": "已整改到位，准予修复。"},
+        {"applied_on": "2022-08-12", "commitment_signed_on": "2022-08-12",
+         "repair_approved": True, "review_opinion": "已整改到位，准予修复。",
+         "repair_checks": [], "corrected": True, "fine_paid": True},
     ),
     "reconsideration_handling": (
         {"review_decided_on": "2022-08-12", "review_decision_no": "乳政复决〔2022〕5号", "review_outcome": "upheld",

@@ -7,6 +7,8 @@ off; "today" is pinned to 2022-08-15 (inside the 2022 campaign) so date rules me
 
 from __future__ import annotations
 
+from datetime import date
+
 import datetime as dt
 import json
 
@@ -229,13 +231,49 @@ def test_public_names_exported():
         assert hasattr(forms, name)
 
 
-def test_credit_repair_needs_correction_payment_and_commitment(bind):
+class Record:
+    def __init__(self, **record):
+        self.record = record
+
+    def repair_record(self):
+        return self.record
+
+
+PAID_LATE_SHORT = {"fine_amount": 50_000, "paid_amount": 50_000.0, "paid_on": date(2026, 3, 20),
+                   "payment_due_on": date(2026, 3, 17), "open_problems": ["未安装取水计量设施"],
+                   "must_seal": True, "sealed": False, "seal_detail": "2026-04-01巡查发现封存设施被破坏或恢复取水"}
+
+
+def test_credit_repair_reads_the_record_and_says_what_is_missing_and_who_supplies_it(bind):
     cls = form_for("credit_repair")
-    form = bind(cls, post("credit_repair", fine_paid="no"))
+    form = bind(cls, post("credit_repair", commitment_signed_on=""),
+                factory=lambda: cls.for_case(Record(**PAID_LATE_SHORT)))
+    assert "corrected" not in form and "fine_paid" not in form  # no tick boxes: the record answers
+    assert form.notes() == [
+        "信用修复条件（据案件记录核对）：",
+        "✘ 罚款及加处罚款已缴清：罚款50000元，加处罚款4500元，应缴54500元，已缴50000元（2026年3月20日），尚欠4500元。"
+        "由当事人补缴后，由市水利局在“逾期未缴处理”环节登记",
+        "✘ 问题清单已全部销号：未销号：未安装取水计量设施。由市水利局复查（回头看）时逐项销号",
+        "✘ 自备井已封闭且封存完好：2026-04-01巡查发现封存设施被破坏或恢复取水。"
+        "由市综合执法局或水务集团封井、市水利局验收；巡查发现启封的，重新封井后方可修复"]
     assert not form.validate()
-    assert form.errors == {"repair_approved": ["准予信用修复须同时满足：违法行为已纠正、罚款已缴清、已签订信用承诺书。"]}
-    form = bind(cls, post("credit_repair", fine_paid="no", repair_approved="no"))
+    (message,) = form.errors["repair_approved"]
+    assert message.startswith("不能准予信用修复，尚缺：罚款及加处罚款已缴清（") and "已签订信用承诺书（由当事人签订后" in message
+    form = bind(cls, post("credit_repair", repair_approved="no", commitment_signed_on=""),
+                factory=lambda: cls.for_case(Record(**PAID_LATE_SHORT)))
     assert form.validate(), form.errors
+    assert form.task_data()["fine_paid"] is False and form.task_data()["corrected"] is False
+
+
+def test_credit_repair_is_approved_when_the_record_is_complete(bind):
+    cls = form_for("credit_repair")
+    record = {**PAID_LATE_SHORT, "paid_amount": 54_500.0, "open_problems": [], "sealed": True,
+              "seal_detail": "封井已于2026-03-02验收合格"}
+    form = bind(cls, post("credit_repair"), factory=lambda: cls.for_case(Record(**record)))
+    assert form.validate(), form.errors
+    data = form.task_data()
+    assert (data["fine_paid"], data["corrected"], [c["ok"] for c in data["repair_checks"]]) == (
+        True, True, [True, True, True])
 
 
 def test_credit_objection_needs_date_and_content_when_raised(bind):

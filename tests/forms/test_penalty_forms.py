@@ -29,7 +29,7 @@ GOOD = {
         {"filed_on": "2026-03-02", "case_source": "recheck", "violation_summary": "复查发现仍在取水",
          "handling_officers": OFFICERS, "filing_opinion": "同意立案"},
         {"filed_on": "2026-03-02", "case_source": "recheck", "violation_summary": "复查发现仍在取水",
-         "handling_officers": OFFICERS, "filing_opinion": "同意立案"}),
+         "handling_officers": OFFICERS, "filing_opinion": "同意立案", "violation_problems": []}),
     "penalty_investigation": (
         {"investigated_on": "2026-03-02", "investigators": OFFICERS, "facts": "未经批准取用地下水",
          "evidence": "现场检查笔录\n询问笔录", "investigation_conclusion": "penalty",
@@ -44,7 +44,8 @@ GOOD = {
         {"prior_facts": "未经批准取用地下水", "prior_legal_basis": "water_law_69", "proposed_fine": "５0,000",
          "prior_notice_served_on": "2026-03-02", "prior_notice_service_method": "direct"},
         {"prior_facts": "未经批准取用地下水", "prior_legal_basis": "water_law_69", "proposed_fine": 50_000,
-         "prior_notice_served_on": "2026-03-02", "prior_notice_service_method": "direct"}),
+         "prior_notice_served_on": "2026-03-02", "prior_notice_service_method": "direct",
+         "prior_aggravating_facts": None, "prior_basis_reason": None, "prior_violated_articles": []}),
     "penalty_statement": (
         {"statement_received_on": "2026-03-02", "statement_made": "no", "statement_summary": "写错了",
          "statement_review": "", "hearing_requested": "no"},
@@ -66,7 +67,8 @@ GOOD = {
          "statement_handling": "未提出", "no_penalty_grounds": "", "payment_channel": "指定银行"},
         {"decided_on": "2026-03-02", "decision_kind": "penalty", "decision_facts": "未经批准取用地下水",
          "decision_legal_basis": "gw_regulation_56", "fine_amount": 100_000, "rectify_order": "限期封井",
-         "statement_handling": "未提出", "no_penalty_grounds": None, "payment_channel": "指定银行"}),
+         "statement_handling": "未提出", "no_penalty_grounds": None, "payment_channel": "指定银行",
+         "decision_aggravating_facts": None, "decision_basis_reason": None, "decision_violated_articles": []}),
     "penalty_overdue": (
         {"overdue_reviewed_on": "2026-03-02", "overdue_reason": "听证延期", "overdue_measure": "extended",
          "overdue_decide_by": "2026-04-01"},
@@ -80,9 +82,9 @@ GOOD = {
         {"paid_on": "2026-03-02", "paid_amount": 50_000.0, "receipt_no": "FS-1"}),
     "penalty_late_payment": (
         {"fine_paid": "no", "paid_on": "", "paid_amount": "", "receipt_no": "",
-         "court_applied_on": "2026-03-02", "court_name": "乳山市人民法院"},
+         "payment_reminder_served_on": "2026-02-20", "court_applied_on": "2026-03-02", "court_name": "乳山市人民法院"},
         {"fine_paid": False, "paid_on": None, "paid_amount": None, "receipt_no": None,
-         "court_applied_on": "2026-03-02", "court_name": "乳山市人民法院"}),
+         "payment_reminder_served_on": "2026-02-20", "court_applied_on": "2026-03-02", "court_name": "乳山市人民法院"}),
     "penalty_seal_check": (
         {"seal_checked_on": "2026-03-02", "well_sealed": "no", "seal_check_notes": "仍在取水"},
         {"seal_checked_on": "2026-03-02", "well_sealed": False, "seal_check_notes": "仍在取水"}),
@@ -206,7 +208,7 @@ def test_answers_that_apply_only_after_another_are_required_then(bind):
     assert errors_of(bind, "penalty_late_payment", court_applied_on="")["court_applied_on"] == [
         "未缴纳的，须填写申请人民法院强制执行日期"]
     assert errors_of(bind, "penalty_late_payment", fine_paid="yes") == {
-        "paid_on": ["已缴纳的，须填写缴款日期"], "paid_amount": ["已缴纳的，须填写实缴金额（元，含加处罚款）"],
+        "paid_on": ["已缴纳的，须填写缴款日期"], "paid_amount": ["已缴纳的，须填写累计实缴金额（元，含此前已缴部分和加处罚款）"],
         "receipt_no": ["已缴纳的，须填写缴款凭证号"]}
     assert errors_of(bind, "penalty_substitute_decision", substitute_method="")["substitute_method"] == [
         "实施代履行的，请选择封井方式"]
@@ -235,3 +237,137 @@ def test_missing_answers_are_named(bind):
                        prior_notice_served_on="")
     assert errors == {"prior_legal_basis": ["请选择处罚依据"], "proposed_fine": ["请填写拟罚款金额（元）"],
                       "prior_notice_served_on": ["请填写告知书送达日期"]}
+
+
+class Decided:
+    """A case whose decision (50,000 yuan) was served on Monday 2 March 2026: payment due 17 March."""
+
+    def __init__(self, **latest):
+        self.values = {"penalty_decision": {"fine_amount": 50_000}, "penalty_service": {
+            "decision_served_on": "2026-03-02"}, **latest}
+
+    def latest(self, form_key):
+        return self.values.get(form_key, {})
+
+
+@pytest.mark.parametrize("paid_on, amount, shown", [
+    ("2026-03-10", "50000", ["按缴款日期2026年3月10日：逾期0日，加处罚款0元（每日按罚款数额的3%，不超过罚款数额），"
+                             "应缴合计50,000元"]),
+    ("2026-03-20", "50000", ["按缴款日期2026年3月20日：逾期3日，加处罚款4,500元（每日按罚款数额的3%，不超过罚款数额），"
+                             "应缴合计54,500元",
+                             "实缴50,000元，尚欠4,500元：不视为缴清，提交后转入“逾期未缴处理”，依法催告并申请人民法院强制执行，或登记补缴"]),
+])
+def test_the_payment_step_shows_the_money_owed_on_the_date_entered(bind, paid_on, amount, shown):
+    cls = FORMS["penalty_payment"]
+    form = bind(cls, {"paid_on": paid_on, "paid_amount": amount, "receipt_no": "FS-1", "instance_version": "1",
+                      "compute": "按缴款日期计算应缴金额"}, factory=lambda: cls.for_case(Decided()))
+    form.validate()
+    assert form.wants_preview()
+    assert form.notes() == ["罚款金额：50,000元；缴款期限：2026年3月17日（决定书送达之日起十五日）", *shown]
+
+
+def test_the_late_payment_step_shows_the_earlier_short_payment(bind):
+    cls = FORMS["penalty_late_payment"]
+    info = Decided(penalty_payment={"paid_on": "2026-03-10", "paid_amount": 30_000})
+    form = bind(cls, {"fine_paid": "yes", "instance_version": "1"}, factory=lambda: cls.for_case(info))
+    assert not form.wants_preview()
+    assert form.notes()[1] == "此前已登记缴款：30,000元，不足应缴金额"
+
+
+def test_the_court_is_asked_ten_days_after_the_reminder_at_the_earliest(bind):
+    errors = errors_of(bind, "penalty_late_payment", payment_reminder_served_on="2026-02-25")
+    assert errors == {"court_applied_on": [
+        "催告书送达十日后当事人仍未履行的，方可申请强制执行：申请人民法院强制执行日期不得早于2026年3月7日"]}
+    assert errors_of(bind, "penalty_late_payment", payment_reminder_served_on="")["payment_reminder_served_on"] == [
+        "未缴纳的，须填写催告书送达日期"]
+
+
+class Penalised:
+    """A case whose penalty is about ``problems`` ((kind, description) pairs), with earlier steps' values."""
+
+    open_problems = ()
+
+    def __init__(self, problems, **latest):
+        self.problems, self.values = list(problems), latest
+
+    def penalty_problems(self, fresh=False):
+        return self.problems
+
+    def latest(self, form_key):
+        return self.values.get(form_key, {})
+
+
+NO_METER = [("no_meter", "未安装取水计量设施")]
+UNLICENSED = [("in_coverage", "位于公共供水管网覆盖范围内，仍取用地下水"), ("no_permit", "未依法取得取水许可擅自取水")]
+BROKEN = [("seal_broken", "2026年3月1日巡查发现：封条被撕毁，水泵在运行")]
+
+
+def prior(bind, problems, **changes):
+    cls = FORMS["penalty_prior_notice"]
+    data = {**GOOD["penalty_prior_notice"][0], "instance_version": "1", **changes}
+    return bind(cls, data, factory=lambda: cls.for_case(Penalised(problems)))
+
+
+def test_the_facts_and_basis_start_from_the_problems(forms_app):
+    cls = FORMS["penalty_prior_notice"]
+    with forms_app.test_request_context():
+        form = cls.for_case(Penalised(UNLICENSED))
+    assert form.prior_facts.data == ("自备井位于公共供水管网覆盖范围内，依法应当停止取水并封井，仍继续取用地下水、未按规定封井"
+                                     "（位于公共供水管网覆盖范围内，仍取用地下水）\n未依法取得取水许可，擅自取用地下水"
+                                     "（未依法取得取水许可擅自取水）")
+    # One act punished once, under the provision with the highest ceiling: not sealing in coverage (Art 58).
+    assert form.prior_legal_basis.data == "gw_regulation_58" and form.proposed_fine.data is None
+    with forms_app.test_request_context():
+        filing = FORMS["penalty_filing"].for_case(Penalised(NO_METER))
+    assert filing.violation_summary.data == "地下水取水工程未安装取水计量设施（未安装取水计量设施）"
+
+
+def test_a_basis_the_problems_do_not_call_for_needs_a_reason_on_the_record(bind):
+    # The case's problem is the missing meter; the clerk punishes as unlicensed abstraction.
+    form = prior(bind, NO_METER, prior_legal_basis="water_law_69", proposed_fine="50000")
+    assert not form.validate()
+    assert form.errors == {"prior_basis_reason": [
+        "所选处罚依据与案件问题对应的处罚条款（《地下水管理条例》第五十六条）不一致，须填写依据或幅度调整的理由"]}
+    form = prior(bind, NO_METER, prior_legal_basis="water_law_69", proposed_fine="50000",
+                 prior_basis_reason="调查查明该井未取得取水许可，计量设施问题已整改")
+    assert form.validate(), form.errors
+    data = form.task_data()
+    assert data["prior_basis_reason"] == "调查查明该井未取得取水许可，计量设施问题已整改"
+    assert data["prior_violated_articles"] == ["《地下水管理条例》第二十二条"]
+    assert prior(bind, NO_METER, prior_legal_basis="gw_regulation_56", proposed_fine="100000").validate()
+
+
+def test_a_broken_seal_starts_from_the_heavier_end_with_the_aggravating_facts(bind, forms_app):
+    cls = FORMS["penalty_prior_notice"]
+    with forms_app.test_request_context():
+        form = cls.for_case(Penalised(BROKEN))
+    assert (form.prior_legal_basis.data, form.proposed_fine.data) == ("gw_regulation_58", 300_000)
+    assert form.prior_aggravating_facts.data.splitlines() == [
+        "被责令封井并经验收后擅自启封、恢复取水，属明知故犯", "经责令改正、行政处罚后仍不改正"]
+    assert form.prior_facts.data.startswith("已封闭的自备井被擅自启封、恢复取用地下水，属新的违法行为（2026年3月1日巡查发现")
+    lower = prior(bind, BROKEN, prior_legal_basis="gw_regulation_58", proposed_fine="150000",
+                  prior_aggravating_facts="擅自启封")
+    assert not lower.validate()
+    assert lower.errors == {"prior_basis_reason": [
+        "擅自启封、恢复取水属从重情节，罚款低于从重起点30万元，须填写依据或幅度调整的理由"]}
+    unnamed = prior(bind, BROKEN, prior_legal_basis="gw_regulation_58", proposed_fine="300000")
+    assert not unnamed.validate()
+    assert unnamed.errors == {"prior_aggravating_facts": ["擅自启封、恢复取水从重处罚的，须写明从重情节"]}
+    assert prior(bind, BROKEN, prior_legal_basis="gw_regulation_58", proposed_fine="300000",
+                 prior_aggravating_facts="擅自启封").validate()
+
+
+def test_the_decision_follows_the_prior_notice_and_checks_the_same(bind, forms_app):
+    cls = FORMS["penalty_decision"]
+    told = {"prior_facts": "擅自启封", "prior_legal_basis": "gw_regulation_58", "proposed_fine": 300_000,
+            "prior_aggravating_facts": "擅自启封恢复取水"}
+    with forms_app.test_request_context():
+        form = cls.for_case(Penalised(BROKEN, penalty_prior_notice=told))
+    assert (form.decision_facts.data, form.decision_legal_basis.data, form.fine_amount.data,
+            form.decision_aggravating_facts.data) == ("擅自启封", "gw_regulation_58", 300_000, "擅自启封恢复取水")
+    data = {**GOOD["penalty_decision"][0], "instance_version": "1"}  # basis Art 56 for a broken seal
+    form = bind(cls, data, factory=lambda: cls.for_case(Penalised(BROKEN)))
+    assert not form.validate()
+    assert set(form.errors) == {"decision_basis_reason", "decision_aggravating_facts"}
+    no_penalty = {**data, "decision_kind": "no_penalty", "no_penalty_grounds": "违法事实不能成立"}
+    assert bind(cls, no_penalty, factory=lambda: cls.for_case(Penalised(BROKEN))).validate()

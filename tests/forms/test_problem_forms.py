@@ -7,10 +7,9 @@ from datetime import date
 import pytest
 
 from forms import form_for
-from forms.notice import DEFAULT_LEGAL_BASIS
 from forms.problems import SPARE_ROWS, derive
 
-NOTICE = {"notice_served_on": "2022-08-01", "service_method": "direct", "legal_basis": DEFAULT_LEGAL_BASIS,
+NOTICE = {"notice_served_on": "2022-08-01", "service_method": "direct", "legal_basis": "《中华人民共和国水法》第六十九条",
           "instance_version": "3"}
 
 
@@ -77,6 +76,8 @@ class Info:
     inspection: dict | None = None
     category: str | None = None
     open_problems: tuple = ()
+    network_arrived: bool = False
+    permit_expires_on: date | None = None
 
     def latest(self, form_key):
         return self.inspection if form_key == "inspection" else {}

@@ -67,9 +67,13 @@ def test_preview_then_confirm_moves_only_the_permitted_wells_of_the_area(app, lo
         assert event.data["cases"] == [east] and event.title == "乳水供〔2026〕3号"
         received = db.session().scalars(select(Event).where(Event.kind == "message_received")).one()
         assert received.case_id == east and received.data["payload"]["document_no"] == "乳水供〔2026〕3号"
-    # The closure notice starts from "in the network's coverage now": stop and seal.
+    # The closure notice starts from "in the network's coverage now": stop and seal, and only that (the
+    # meter and tax were rectified when the well was permitted).
     notice = task_guid_in(water.get("/inbox/").get_data(as_text=True), "notice")
-    assert 'value="位于公共供水管网覆盖范围内，仍取用地下水"' in water.get(f"/tasks/{notice}").get_data(as_text=True)
+    page = water.get(f"/tasks/{notice}").get_data(as_text=True)
+    assert 'value="公共供水管网已覆盖，依法应当停止取用地下水并封井"' in page
+    assert 'name="problems-0-kind"' in page and 'name="problems-3-kind"' not in page  # one row and two spare
+    assert 'value="未安装取水计量设施"' not in page and 'value="未登记缴纳水资源税和污水处理费"' not in page
 
 
 def test_bad_input_and_an_unconfirmed_post_change_nothing(app, login):

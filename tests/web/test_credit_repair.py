@@ -56,10 +56,13 @@ def test_confirmed_record_is_queued_for_the_platform_and_repair_is_accepted_on_t
                       follow_redirects=True)
     assert "已受理信用修复申请" in done.get_data(as_text=True)
     guid = task_guid_in(water.get("/inbox/").get_data(as_text=True), "cr_repair")
-    refused = submit(water, guid, {"applied_on": "2026-03-02", "corrected": "yes", "fine_paid": "no",
-                                   "repair_approved": "yes", "review_opinion": "同意"}, instance_version(app))
-    assert refused.status_code == 422 and "罚款已缴清" in refused.get_data(as_text=True)
-    assert submit(water, guid, {"applied_on": "2026-03-02", "corrected": "yes", "fine_paid": "yes",
+    page = water.get(f"/tasks/{guid}").get_data(as_text=True)
+    assert 'data-testid="form-notes"' in page and "✔ 罚款及加处罚款已缴清：本案未给予罚款" in page
+    assert "✔ 自备井已封闭且封存完好：封井已验收合格" in page and 'name="fine_paid"' not in page
+    refused = submit(water, guid, {"applied_on": "2026-03-02", "repair_approved": "yes", "review_opinion": "同意"},
+                     instance_version(app))
+    assert refused.status_code == 422 and "尚缺：已签订信用承诺书" in refused.get_data(as_text=True)
+    assert submit(water, guid, {"applied_on": "2026-03-02",
                                 "commitment_signed_on": "2026-03-02", "repair_approved": "yes",
                                 "review_opinion": "准予修复"}, instance_version(app)).status_code == 302
     assert [k for k, _, _ in outbox(app)] == ["credit_report", "credit_repair"]
@@ -74,3 +77,43 @@ def test_an_unconfirmed_record_is_not_reported(app, login):
     assert submit(office, guid, {"credit_confirmed": "no", "review_opinion": "情节轻微"},
                   instance_version(app)).status_code == 302
     assert outbox(app) == []
+
+
+def test_repair_after_a_short_payment_says_what_is_missing_and_who_supplies_it(app, login):
+    town = login("xiacun.clerk")
+    assert town.post("/cases/new", data=REGISTRATION).status_code == 302
+    steps = [("commitment", "xiacun.clerk", {"signed_on": "2026-03-02"}),
+             ("inspect", "task_force.clerk", {"in_coverage": True, "has_permit": False, "purpose": "industrial",
+                                              "urban_village": False, "obstructed": False, "hidden_well": False}),
+             ("notice", "water.clerk", {"notice_served_on": "2026-03-02", "rectify_days": 5}),
+             ("rectify_report", "water.clerk", {}),
+             ("supply_connection", "water_group.clerk", {}),
+             ("seal_well", "enforcement.clerk", {"seal_obstructed": False}),
+             ("seal_acceptance", "water.clerk", {"seal_accepted": True, "accepted_on": "2026-03-02"}),
+             ("recheck", "water.clerk", {"recheck_passed": False}),
+             ("pen_filing", "water.clerk", {"filed_on": "2026-03-02"}),
+             ("pen_investigation", "water.clerk", {"investigation_conclusion": "penalty"}),
+             ("pen_legal_review", "justice.clerk", {"review_passed": True}),
+             ("pen_prior_notice", "water.clerk", {"prior_legal_basis": "water_law_69", "proposed_fine": 50_000,
+                                                  "prior_notice_served_on": "2026-03-02"}),
+             ("pen_statement", "water.clerk", {"statement_made": False, "hearing_requested": False}),
+             ("pen_decision", "water.clerk", {"decided_on": "2026-03-02", "decision_kind": "penalty",
+                                              "fine_amount": 50_000}),
+             ("pen_service", "water.clerk", {"decision_served_on": "2026-03-02"}),
+             ("pen_payment", "water.clerk", {"paid_on": "2026-03-02", "paid_amount": 30_000.0}),
+             ("pen_late_payment", "water.clerk", {"fine_paid": False, "court_applied_on": "2026-03-02"}),
+             ("pen_seal_check", "water.clerk", {"well_sealed": True, "seal_checked_on": "2026-03-02"}),
+             ("credit_record", "water.clerk", {"recorded_on": "2026-03-02", "notified_on": "2026-03-02"}),
+             ("cr_window", "water.clerk", {"objection_received": False}),
+             ("credit_review", "leading_office.supervisor", {"credit_confirmed": True})]
+    complete_steps(app, steps)
+    water = login("water.clerk")
+    assert "已受理信用修复申请" in water.post("/cases/1/credit-repair", data={"applied_on": "2026-03-02"},
+                                         follow_redirects=True).get_data(as_text=True)
+    guid = task_guid_in(water.get("/inbox/").get_data(as_text=True), "cr_repair")
+    refused = submit(water, guid, {"applied_on": "2026-03-02", "commitment_signed_on": "2026-03-02",
+                                   "repair_approved": "yes", "review_opinion": "同意"}, instance_version(app))
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "✘ 罚款及加处罚款已缴清：罚款50000元，加处罚款0元，应缴50000元，已缴30000元（2026年3月2日），尚欠20000元" in html
+    assert "当事人补缴后，由市水利局在“逾期未缴处理”环节登记" in html

@@ -1,10 +1,12 @@
 """The problem list through the web: from the inspection's answers to the notice, to the recheck's 销号."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
-from engine.store import Instance, OpenTask
-from web_support import NOTICE, close_out, instance_version, submit, task_guid_in, walk_to_notice
+from engine.store import Event, Instance, OpenTask
+from web_support import NOTICE, close_out, instance_version, problem_rows, submit, task_guid_in, walk_to_notice
 from webapp import db
 from webapp.models import Case, Problem
 
@@ -236,3 +238,51 @@ def test_a_case_ended_by_its_patrols_says_so_in_words(app, login, fixed_clock):
                                  "patrol_findings": "封填完好"}, instance_version(app)).status_code == 302
     page = town.get("/cases/1").get_data(as_text=True)
     assert "结果：封井巡查结束" in page and "end_patrol" not in page
+
+
+def test_a_licensed_well_in_coverage_gets_meter_and_tax_and_the_non_renewal_path(app, login):
+    from web_support import INSPECTION, REGISTRATION
+    from webapp.documents import catalogue, content
+    from webapp.models import Document
+
+    town = login("xiacun.clerk")
+    licensed = {**REGISTRATION, "permit_no": "取水(鲁)字[2024]第0001号", "permit_issuer": "乳山市行政审批服务局",
+                "permit_valid_from": "2024-01-01", "permit_valid_to": "2026-12-31"}
+    assert town.post("/cases/new", data=licensed).status_code == 302
+    submit(town, task_guid_in(town.get("/inbox/").get_data(as_text=True), "commitment"),
+           {"signed_on": "2026-03-02", "signatory": "甲"}, instance_version(app))
+    force = login("task_force.clerk")
+    submit(force, task_guid_in(force.get("/inbox/").get_data(as_text=True), "inspect"),
+           {**INSPECTION, "has_permit": "yes", "findings": "持有取水许可，未安装计量设施。"}, instance_version(app))
+    water = login("water.clerk")
+    guid = task_guid_in(water.get("/inbox/").get_data(as_text=True), "notice")
+    html = water.get(f"/tasks/{guid}").get_data(as_text=True)
+    assert 'value="未安装取水计量设施"' in html and 'value="未登记缴纳水资源税和污水处理费"' in html
+    assert 'value="位于公共供水管网覆盖范围内，取水许可有效期届满后不予延续"' in html
+    assert '<option selected value="stop_and_seal">' not in html  # no 停止取水并封井 in 15 days
+    assert "《山东省水资源条例》第三十条" in html and "《中华人民共和国行政许可法》第五十条" in html  # the basis
+    notice = {**problem_rows(("no_meter", "未安装取水计量设施", "install_meter", 15),
+                             ("tax_unpaid", "未登记缴纳水资源税和污水处理费", "pay_tax", 15)),
+              "problems-2-kind": "permit_expiring", "problems-2-description": "许可期满不予延续",
+              "problems-2-required_act": "seal_at_expiry", "problems-2-rectify_days": "",
+              "notice_served_on": "2026-03-02", "service_method": "direct", "legal_basis": ""}
+    assert submit(water, guid, notice, instance_version(app)).status_code == 302
+    assert problems(app) == [(1, "no_meter", "install_meter", "2026-03-17", "open", ""),
+                             (2, "tax_unpaid", "pay_tax", "2026-03-17", "open", ""),
+                             (3, "permit_expiring", "seal_at_expiry", "2026-12-31", "open", "")]
+    page = water.get("/cases/1").get_data(as_text=True)
+    assert "3. 许可期满不予延续；许可期满不予延续，届时停止取水并封井，期限至许可有效期届满" in page
+    with app.app_context():
+        session = db.session()
+        document = session.scalars(select(Document).where(Document.kind == "rectification_notice")).one()
+        data = session.scalar(select(Event.data).where(Event.form_key == "rectification_notice",
+                                                       Event.kind == "task_completed"))
+        assert data["rectify_days"] == 15  # the timer waits for the acts due now, not for the expiry
+        kind = catalogue.KINDS["rectification_notice"]
+        context = content.build(kind, session.get(Case, 1), document.number, date(2026, 3, 2), data)
+    assert context["basis_articles"] == [
+        "《地下水管理条例》第二十二条", "《地下水管理条例》第五十六条", "《中华人民共和国水法》第四十八条",
+        "《中华人民共和国资源税法》第十四条", "《山东省水资源条例》第三十条",
+        "《取水许可和水资源费征收管理条例》第二十条第一款第（五）项", "《中华人民共和国行政许可法》第五十条",
+        "《地下水管理条例》第五十八条"]
+    assert context["basis_articles_inline"].startswith("《地下水管理条例》第二十二条、《地下水管理条例》第五十六条")

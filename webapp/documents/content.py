@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from engine.calendar import WORKING_DAY_THRESHOLD, statutory_deadline_date
+from rules.articles import notice_basis
 from forms.choices import REQUIRED_ACTS
 from forms.registry import EMPTY_DISPLAY, display_data
 from forms.validators import format_date_zh
@@ -42,6 +43,15 @@ def authority(code: str) -> str:
 
 def _lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _basis_articles(data: dict) -> dict:
+    """What a notice cites: the union of its problems' articles (rules.articles) and the clerk's additions,
+    as the notice step stored it; computed from the rows for a notice stored before it was kept."""
+    articles = data.get("basis_articles")
+    if articles is None and data.get("problems"):
+        articles = notice_basis((row["kind"] for row in data["problems"]), _lines(data.get("legal_basis")))
+    return {"basis_articles": articles or [], "basis_articles_inline": "、".join(articles or []) or NONE}
 
 
 def _party(case: Case) -> dict:
@@ -113,6 +123,7 @@ def build(kind: Kind, case: Case, number: str, issued_on: date, data: dict,
         "orders": _orders(data),
         "acts": [acts.get(code, code) for code in data.get("required_acts") or []],
         "legal_basis_inline": "、".join(_lines(data.get("legal_basis"))) or NONE,
+        **_basis_articles(data),
         "remedies": REMEDIES.format(doc="决定" if kind.code == "non_renewal" else "通知"),
         "served": served or {},
         "service_note": SERVICE_NOTES.get(data.get("service_method") or "", ""),

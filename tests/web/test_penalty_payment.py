@@ -1,0 +1,71 @@
+"""The payment step through the web: the money owed on the payment date is computed on the server and shown
+back without submitting; a short payment is recorded but leads to 逾期未缴处理 (催告 / enforcement)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.store import OpenTask
+from web_support import REGISTRATION, complete_steps, instance_version, submit, task_guid_in
+from webapp import db
+
+TO_PAYMENT = [
+    ("commitment", "xiacun.clerk", {"signed_on": "2026-03-02"}),
+    ("inspect", "task_force.clerk", {"in_coverage": True, "has_permit": False, "purpose": "industrial",
+                                     "urban_village": False, "obstructed": False, "hidden_well": False}),
+    ("notice", "water.clerk", {"notice_served_on": "2026-03-02", "rectify_days": 5}),
+    ("rectify_report", "water.clerk", {}),
+    ("supply_connection", "water_group.clerk", {}),
+    ("seal_well", "enforcement.clerk", {"seal_obstructed": False}),
+    ("seal_acceptance", "water.clerk", {"seal_accepted": True}),
+    ("recheck", "water.clerk", {"recheck_passed": False}),
+    ("pen_filing", "water.clerk", {"filed_on": "2026-03-02"}),
+    ("pen_investigation", "water.clerk", {"investigation_conclusion": "penalty"}),
+    ("pen_legal_review", "justice.clerk", {"review_passed": True}),
+    ("pen_prior_notice", "water.clerk", {"prior_legal_basis": "water_law_69", "proposed_fine": 50_000,
+                                         "prior_notice_served_on": "2026-03-02"}),
+    ("pen_statement", "water.clerk", {"statement_made": False, "hearing_requested": False}),
+    ("pen_decision", "water.clerk", {"decided_on": "2026-03-02", "decision_kind": "penalty", "fine_amount": 50_000}),
+]
+
+
+@pytest.fixture
+def at_payment(app, login):
+    town = login("xiacun.clerk")  # the web tests' clock: Monday 2 March 2026
+    assert town.post("/cases/new", data=REGISTRATION).status_code == 302
+    complete_steps(app, TO_PAYMENT)
+    water = login("water.clerk")
+    # The decision is served through the form, as the clerk does: the payment step follows.
+    guid = task_guid_in(water.get("/inbox/").get_data(as_text=True), "pen_service")
+    assert submit(water, guid, {"decision_served_on": "2026-03-02", "decision_service_method": "direct"},
+                  instance_version(app)).status_code == 302
+    return water, task_guid_in(water.get("/inbox/").get_data(as_text=True), "pen_payment")
+
+
+def open_steps(app):
+    with app.app_context():
+        return sorted(db.session().scalars(select(OpenTask.task_spec)))
+
+
+def test_the_money_owed_is_computed_and_shown_back_without_submitting(app, at_payment):
+    water, guid = at_payment
+    page = water.get(f"/tasks/{guid}").get_data(as_text=True)
+    assert "罚款金额：50,000元；缴款期限：2026年3月17日（决定书送达之日起十五日）" in page
+    assert 'name="compute"' in page
+    shown = submit(water, guid, {"paid_on": "2026-03-02", "paid_amount": "30000", "receipt_no": "FS-1",
+                                 "compute": "按缴款日期计算应缴金额"}, instance_version(app))
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "逾期0日，加处罚款0元" in html and "应缴合计50,000元" in html
+    assert "实缴30,000元，尚欠20,000元：不视为缴清" in html and 'value="30000' in html
+    assert open_steps(app) == ["pen_payment"]  # nothing submitted
+
+
+def test_a_short_payment_leads_to_the_late_payment_step(app, at_payment):
+    water, guid = at_payment
+    done = submit(water, guid, {"paid_on": "2026-03-02", "paid_amount": "30000", "receipt_no": "FS-1"},
+                  instance_version(app))
+    assert done.status_code == 302
+    assert open_steps(app) == ["pen_late_payment"]
+    late = task_guid_in(water.get("/inbox/").get_data(as_text=True), "pen_late_payment")
+    page = water.get(f"/tasks/{late}").get_data(as_text=True)
+    assert "此前已登记缴款：30,000元，不足应缴金额" in page and 'name="payment_reminder_served_on"' in page
