@@ -110,7 +110,7 @@ def _penalty_to_seal_check(case):
     case.complete("pen_statement", {"statement_made": False, "hearing_requested": False})
     case.complete("pen_decision", {"decided_on": "2026-04-03", "decision_kind": "penalty", "fine_amount": 200_000})
     case.complete("pen_service", {"decision_served_on": "2026-04-03"})
-    case.complete("pen_payment", {"paid_on": "2026-04-07"})
+    case.complete("pen_payment", {"paid_on": "2026-04-07", "paid_amount": 200_000.0})
     assert list(case.tasks()) == ["pen_seal_check"]
 
 

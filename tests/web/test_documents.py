@@ -77,7 +77,10 @@ def test_notice_states_party_facts_basis_deadline_and_remedies(app, login):
     assert "乳山市水利局" in text and "责令限期整改通知书" in text and "乳水责改〔2026〕1号" in text
     assert f"{REGISTRATION['user_name']}：" in text
     assert "1. 未办理取水许可" in text and "2. 未安装取水计量设施" in text
-    assert "《中华人民共和国水法》第六十九条、《地下水管理条例》第五十六条" in text
+    # The union of the problems' articles (rules/articles.py), each violated provision before its penalty.
+    assert ("违反了《中华人民共和国水法》第四十八条、《取水许可和水资源费征收管理条例》第二条、"
+            "《取水许可和水资源费征收管理条例》第四十八条、《中华人民共和国水法》第六十九条第（一）项、"
+            "《地下水管理条例》第二十二条、《地下水管理条例》第五十六条的规定") in text
     # 5 working days from Monday 2 March 2026: Monday 9 March, as the deadline timer computes it.
     assert "1. 未办理取水许可：停止取水并封井，于2026年3月9日前完成（期限5日）" in text
     assert "2. 未安装取水计量设施：安装计量设施，于2026年3月9日前完成" in text
@@ -322,7 +325,7 @@ def test_a_broken_seal_sealed_by_substitute_performance_is_accepted_as_the_re_se
         ("pen_statement", "water.clerk", {"statement_made": False, "hearing_requested": False}),
         ("pen_decision", "water.clerk", {"decided_on": "2026-06-02", "decision_kind": "penalty", "fine_amount": 200_000}),
         ("pen_service", "water.clerk", {"decision_served_on": "2026-06-02"}),
-        ("pen_payment", "water.clerk", {"paid_on": "2026-06-03"}),
+        ("pen_payment", "water.clerk", {"paid_on": "2026-06-03", "paid_amount": 200_000.0}),
         ("pen_seal_check", "water.clerk", {"well_sealed": False}),
         ("pen_reminder", "water.clerk", {"reminder_served_on": "2026-06-03", "reminder_days": 3})])
     fixed_clock.move_to(datetime(2026, 6, 9, 2, tzinfo=timezone.utc))
