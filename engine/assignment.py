@@ -126,7 +126,8 @@ def assign_many(engine: Engine, session: Session, task_guids: list[str], assigne
 
     The instances are locked in id order (two bulk assignments over the same cases cannot deadlock);
     every task is checked under the locks before anything is written, so a task completed, moved or
-    stopped a moment ago refuses the whole assignment with what became of it."""
+    stopped a moment ago refuses the whole assignment with what became of it (the error's
+    ``task_guid`` says which task)."""
     _check_priority(priority)
     guids = list(dict.fromkeys(task_guids))
     instance_ids = session.connection().execute(
@@ -137,13 +138,17 @@ def assign_many(engine: Engine, session: Session, task_guids: list[str], assigne
         rows.update(persist.open_tasks(session, iid))  # current: read after the locks
     checked = []
     for guid in guids:
-        row = rows.get(guid)
-        if row is None:  # gone since the page (or never an open task of a case we locked)
-            raise task_fate.explain(session, guid, _NO_ASSIGN)
-        instance = instances[row["instance_id"]]
-        engine.require_running(instance)
-        if department is not None and row["department"] != department:
-            raise task_fate.moved(session, guid, row["department"])
+        try:
+            row = rows.get(guid)
+            if row is None:  # gone since the page (or never an open task of a case we locked)
+                raise task_fate.explain(session, guid, _NO_ASSIGN)
+            instance = instances[row["instance_id"]]
+            engine.require_running(instance)
+            if department is not None and row["department"] != department:
+                raise task_fate.moved(session, guid, row["department"])
+        except EngineError as refusal:
+            refusal.task_guid = guid  # which of the ticked tasks refuses them all
+            raise
         checked.append((instance, row))
     for instance, row in checked:
         _assign_row(engine, session, instance, row, assignee, actor, priority, reason)
