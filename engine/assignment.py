@@ -34,11 +34,15 @@ _NO_CLAIM, _NO_RELEASE, _NO_ASSIGN = "无需再认领", "无需再退回", "无�
 
 
 class AssignmentRefused(EngineError):
-    """The task's assignment changed meanwhile (claimed by someone else…); the message says how."""
+    """The assignment cannot apply as asked (an unknown priority, a move to the task's own department).
+
+    A task someone else has is refused with ``TaskTaken``, one no longer open with what became of it."""
 
 
 def _locked_task(engine: Engine, session: Session, task_guid: str, tail: str,
                  department: str | None = None) -> tuple[InstanceRow, dict]:
+    """The task's instance, locked, and its row read after the lock; ``tail``: what the loser of a race
+    with its completion need not do; ``department``: where the task must still be."""
     instance, _rows = persist.lock_by_task(session, task_guid)
     row = persist.open_tasks(session, instance.id).get(task_guid) if instance is not None else None
     if row is None:  # current: read after the lock

@@ -66,8 +66,7 @@ def release(task_guid: str):
     task = _open_task(task_guid)
     if task is None:
         return task_answers.gone(task_guid, "无需再退回")
-    taken_from_me = _taken_from(current_user.username, task)
-    if not taken_from_me:
+    if not _taken_from(current_user.username, task):  # else the engine tells them who has it now
         require(can_release(current_user, task), case_id=task.case_id)
     if not ActionForm().validate_on_submit():
         abort(400)
