@@ -6,6 +6,7 @@ from .errors import (  # noqa: F401
     StaleForm,
     TaskAlreadyHandled,
     TaskNotFound,
+    TaskTaken,
     WorkflowFailure,
 )
 from .runtime import SYSTEM, Actor, Engine  # noqa: F401

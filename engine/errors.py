@@ -23,6 +23,19 @@ class TaskAlreadyHandled(EngineError):
         self.at = at
 
 
+class TaskTaken(EngineError):
+    """The task is someone else's now: claimed by a colleague, or assigned to one, after the page showed it.
+
+    ``assignee`` is who has it; ``actor`` and ``at`` who gave it to them and when (from the audit trail).
+    """
+
+    def __init__(self, message: str, assignee: str, actor: str | None = None, at=None):
+        super().__init__(message)
+        self.assignee = assignee
+        self.actor = actor
+        self.at = at
+
+
 class StaleForm(EngineError):
     """The case moved on since the form was rendered; the submission is refused, not applied twice."""
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, persist, specs, task_fate
+from . import audit, form_version, persist, specs, task_fate
 from .audit import CHINA
 from .calendar import add_working_days
 from .errors import EngineError, StaleForm
@@ -56,7 +56,7 @@ class _Open:
         rows = persist.open_tasks(session, instance.id)
         if task_guid is not None and task_guid not in rows:
             raise engine.missing_task_error(session, task_guid)
-        if expected_version is not None and instance.version != expected_version:
+        if expected_version is not None and not form_version.is_current(instance, expected_version):
             raise StaleForm("这个案件在您打开页面之后已有新的进展，请核对最新情况后重新操作。")
         self.engine, self.session, self.instance, self.rows = engine, session, instance, rows
         self.workflow = engine.load(session, instance)

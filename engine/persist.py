@@ -92,7 +92,8 @@ def lock_by_task(session: Session, task_guid: str) -> tuple[InstanceRow | None, 
 
     The open tasks come from the statement's snapshot, taken before the lock was granted: they are
     current only if nobody changed the instance meanwhile. The caller checks that with the version
-    the form was rendered with (every change bumps it) and calls ``open_tasks`` again otherwise.
+    the form was rendered with and calls ``open_tasks`` again otherwise. So every writer of these
+    rows bumps the version under this lock, claims and assignments included (``assignment``).
     """
     rows = session.connection().execute(_LOCK_BY_TASK, {"guid": task_guid}).all()
     if not rows:

@@ -24,12 +24,11 @@ from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, calendar, persist, specs, state, task_fate
+from . import audit, calendar, form_version, persist, specs, state, task_fate
 from .errors import (
     EngineError,
     InstanceNotRunning,
     StaleForm,
-    TaskAlreadyHandled,
     TaskNotFound,
     WorkflowFailure,
     workflow_failure,
@@ -84,14 +83,17 @@ class Engine:
         """Complete a ready user task with its form data and run the engine on to the next wait.
 
         ``departments`` (the actor's inboxes) and the claim are checked again under the lock: a task
-        moved to another department or claimed by a colleague a moment ago is refused, not completed
-        (``may_take_over``: the department head may complete a colleague's claimed task).
+        moved to another department, or claimed by or assigned to a colleague a moment ago, is refused
+        with who did it and when, not completed (``may_take_over``: the department head may complete a
+        colleague's claimed task). A form rendered before claims, releases and assignments that changed
+        nothing else is still current (``form_version``).
         """
         instance, open_rows = persist.lock_by_task(session, task_guid)
         if instance is None:
             raise self.missing_task_error(session, task_guid)
         if expected_version is None or instance.version != expected_version:
-            # The rows read with the lock may predate a change we waited for: read them again.
+            # The rows read with the lock may predate a change we waited for (every change, a claim
+            # included, bumps the version): read them again.
             open_rows = persist.open_tasks(session, instance.id)
         row = open_rows.get(task_guid)
         if row is None:
@@ -100,8 +102,8 @@ class Engine:
         if departments is not None and row["department"] not in departments:
             raise task_fate.moved(session, task_guid, row["department"])
         if row["assignee"] and row["assignee"] != actor.username and not may_take_over:
-            raise TaskAlreadyHandled(f"这项任务刚刚已由 {row['assignee']} 认领，请与其联系。", actor=row["assignee"])
-        if expected_version is not None and instance.version != expected_version:
+            raise task_fate.taken(session, task_guid, row["assignee"])
+        if expected_version is not None and not form_version.is_current(instance, expected_version):
             raise StaleForm("这个案件在您打开表单之后已有新的进展，请核对最新情况后重新填写。")
         workflow = self.load(session, instance)
         task = workflow.get_task_from_id(UUID(task_guid))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .audit import CHINA
-from .errors import EngineError, InstanceNotRunning, TaskAlreadyHandled, TaskMoved, TaskNotFound
+from .errors import EngineError, InstanceNotRunning, TaskAlreadyHandled, TaskMoved, TaskNotFound, TaskTaken
 from .store import Event, Instance
 
 SUPERVISOR_FILLED = "（督办代填）"  # the title suffix of a step a supervisor skipped with its form filled in
@@ -26,7 +26,9 @@ def _reason(event: Event) -> str:
     return f"（理由：{reason}）" if reason else ""
 
 
-def explain(session: Session, task_guid: str) -> EngineError:
+def explain(session: Session, task_guid: str, tail: str = "无需重复提交") -> EngineError:
+    """Why the task is not open. ``tail`` ends the message when someone handled it: what the loser
+    need not do (submit it again; claim, release or assign it)."""
     # A task reset to keeps its id and is created again: only what happened since it last became
     # open counts (its completion before the reset is not why it is gone now).
     created = session.scalar(select(Event).where(Event.task_guid == task_guid, Event.kind == "task_created")
@@ -38,8 +40,8 @@ def explain(session: Session, task_guid: str) -> EngineError:
     if done is not None:
         if (done.title or "").endswith(SUPERVISOR_FILLED):
             return TaskAlreadyHandled(f"这项任务已由督办人员 {done.actor} 于 {when(done.created_at)} 跳过并代填办理结果，"
-                                      f"无需重复提交。", actor=done.actor, at=done.created_at)
-        return TaskAlreadyHandled(f"这项任务已由 {done.actor} 于 {when(done.created_at)} 办理，无需重复提交。",
+                                      f"{tail}。", actor=done.actor, at=done.created_at)
+        return TaskAlreadyHandled(f"这项任务已由 {done.actor} 于 {when(done.created_at)} 办理，{tail}。",
                                   actor=done.actor, at=done.created_at)
     if created is None:
         return TaskNotFound("找不到这项待办任务，它可能已被撤销。")
@@ -60,9 +62,9 @@ def explain(session: Session, task_guid: str) -> EngineError:
         what = "暂停" if status == "suspended" else "撤销"
         if by is None:
             return InstanceNotRunning(f"这个案件已{what}，不能办理。")
-        tail = "暂停期间不能办理，恢复后任务回到收件箱。" if status == "suspended" else "不能再办理。"
+        then = "暂停期间不能办理，恢复后任务回到收件箱。" if status == "suspended" else "不能再办理。"
         return InstanceNotRunning(f"这个案件已由督办人员 {by.actor} 于 {when(by.created_at)} {what}"
-                                  f"{_reason(by)}，{tail}")
+                                  f"{_reason(by)}，{then}")
     for event in later:
         kind = (event.data or {}).get("type") if event.kind == "override" else None
         if kind == "reset":
@@ -88,3 +90,20 @@ def moved(session: Session, task_guid: str, department: str, department_name: st
         return TaskMoved(f"这项任务由 {name} 办理，您不能提交。", department)
     return TaskMoved(f"这项任务已由督办人员 {event.actor} 于 {when(event.created_at)} 转交 {name} 办理"
                      f"{_reason(event)}，您不能再提交。", department, actor=event.actor, at=event.created_at)
+
+
+_TAKEN = ("task_claimed", "task_assigned")
+
+
+def taken(session: Session, task_guid: str, assignee: str) -> TaskTaken:
+    """The task is ``assignee``'s: who gave it to them and when (their claim, or an assignment)."""
+    event = session.scalar(select(Event).where(Event.task_guid == task_guid, Event.kind.in_(_TAKEN))
+                           .order_by(Event.id.desc()).limit(1))
+    if event is None or (event.data or {}).get("assignee") != assignee:
+        return TaskTaken(f"这项任务已由 {assignee} 认领，请与其联系或由科室负责人重新指派。", assignee)
+    if event.kind == "task_claimed" or event.actor == assignee:
+        how = f"已由 {assignee} 于 {when(event.created_at)} 认领"
+    else:
+        how = f"已由 {event.actor} 于 {when(event.created_at)} 指派给 {assignee}"
+    return TaskTaken(f"这项任务{how}，请与其联系或由科室负责人重新指派。", assignee, actor=event.actor,
+                     at=event.created_at)

@@ -5,12 +5,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import EngineError, InstanceNotRunning, StaleForm, TaskAlreadyHandled, TaskNotFound, task_fate
+from engine import EngineError, InstanceNotRunning, StaleForm, TaskAlreadyHandled, TaskNotFound, TaskTaken, task_fate
 from engine.errors import TaskMoved
 from engine.store import Event, OpenTask
 from forms.registry import form_for
 
-from . import db, workflow
+from . import db, task_answers, workflow
 from .cases_service import actor_of
 from .steps import CaseInfo, after_step
 from .models import Case
@@ -24,7 +24,6 @@ from .permissions import (
     can_claim,
     can_complete,
     can_release,
-    can_view_case,
     can_view_task,
     is_head_of,
     require,
@@ -40,7 +39,7 @@ def show(task_guid: str):
     session = db.session()
     task = session.scalar(select(OpenTask).where(OpenTask.task_guid == task_guid))
     if task is None:
-        return _gone(task_guid)
+        return task_answers.gone(task_guid)
     if not can_act_on(current_user, task) and _moved_away(task):
         # Moved by the office out of this user's department (while the form was open): say so, not 403.
         return render_template("tasks/gone.html", message=str(_moved(task.task_guid, task.department))), 409
@@ -53,7 +52,7 @@ def show(task_guid: str):
     if form.is_submitted():
         require(can_act_on(current_user, task), case_id=task.case_id)  # the office reads, the lane acts
     if form.is_submitted() and not can_complete(current_user, task):
-        flash(f"这项任务已由 {task.assignee} 认领，请与其联系或由科室负责人重新指派。", "warning")
+        flash(str(task_fate.taken(session, task_guid, task.assignee)), "warning")
         return render_template("tasks/show.html", task=task, case=case, form=form, **_panel(task)), 409
     if form.is_submitted() and form.wants_preview():
         form.validate()  # only to read the values back; the page shows what they mean (form.notes)
@@ -70,6 +69,15 @@ def show(task_guid: str):
             # The step's problem list, documents and files are written in the step's transaction: all or nothing.
             issued = after_step(session, workflow.engine(), case, task.form_key, task_guid, data, current_user,
                                 form.uploads())
+        except TaskTaken as exc:
+            # Claimed by or assigned to a colleague a moment ago: the task page as it is now, the
+            # clerk's answers kept, with who has the task and since when.
+            session.rollback()
+            task = session.scalar(select(OpenTask).where(OpenTask.task_guid == task_guid))
+            if task is None:
+                return task_answers.gone(task_guid)
+            flash(str(exc), "warning")
+            return render_template("tasks/show.html", task=task, case=case, form=form, **_panel(task)), 409
         except TaskMoved as exc:
             session.rollback()
             return render_template("tasks/gone.html", message=str(_moved(task_guid, exc.department))), 409
@@ -92,7 +100,7 @@ def show(task_guid: str):
         except EngineError as exc:
             session.rollback()
             if session.scalar(select(OpenTask.id).where(OpenTask.task_guid == task_guid)) is None:
-                return _gone(task_guid)  # the override that won removed the task
+                return task_answers.gone(task_guid)  # the override that won removed the task
             flash(str(exc), "danger")
             status = 422
         else:
@@ -119,20 +127,6 @@ def _panel(task) -> dict:
             "may_release": can_release(current_user, task),
             "may_complete": can_complete(current_user, task),
             "read_only": not can_act_on(current_user, task)}
-
-
-def _gone(task_guid: str):
-    """A task no longer open: say who handled it and when, instead of a bare 404 — to those who may see
-    its case (a guessed id of another town's task is refused like the case itself)."""
-    session = db.session()
-    case_id = session.scalar(select(Event.case_id).where(Event.task_guid == task_guid,
-                                                         Event.case_id.is_not(None)).limit(1))
-    case = session.get(Case, case_id) if case_id is not None else None
-    if case is not None:
-        require(can_view_case(current_user, case), case_id=case.id)
-    error = workflow.engine().missing_task_error(session, task_guid)
-    status = 410 if isinstance(error, TaskAlreadyHandled) else 409 if isinstance(error, InstanceNotRunning) else 404
-    return render_template("tasks/gone.html", message=str(error)), status
 
 
 def _moved_away(task) -> bool:

@@ -532,7 +532,8 @@ def test_head_bulk_assigning_an_unknown_guid_assigns_nothing(world):
     response = world.clients["water.head"].post("/inbox/assign", data={
         "task": [sit.guid, str(uuid.uuid4())], "assignee": "water.clerk", "priority": "1"})
     # A ticked task that is no longer open (handled meanwhile, or never was) is a stale page, not an
-    # intrusion: nothing is assigned and the head is asked to refresh.
-    assert response.status_code == 302
+    # intrusion: nothing is assigned and the head is told why (410 with who handled it; 404 if unknown).
+    assert response.status_code == 404
+    assert "没有指派任何任务。找不到这项待办任务" in response.get_data(as_text=True)
     assert _snapshot(world.app, sit) == before
     assert _last_event(world.app).id == last.id
