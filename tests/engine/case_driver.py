@@ -8,8 +8,8 @@ from engine import Actor
 from engine.store import Instance, OpenTask, Timer
 
 # What registration starts a case with (webapp.cases_service.register_case).
-START = {"obstructed": False, "seal_obstructed": False, "patrol_days": 30, "hidden_well": False,
-         "permit_valid_to": None}
+START = {"obstructed": False, "seal_obstructed": False, "seal_accepted": False, "patrol_days": 30,
+         "hidden_well": False, "permit_valid_to": None}
 INSPECTION = {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False,
               "obstructed": False, "hidden_well": False}
 WATER = Actor("water.clerk", "water")

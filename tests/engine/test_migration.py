@@ -110,6 +110,12 @@ def drop_acceptance(text: str) -> str:
                         "<bpmn:incoming>flow_sealed_recheck</bpmn:incoming>")
     text = text.replace('sourceRef="seal_obstruct_gw" targetRef="seal_acceptance"',
                         'sourceRef="seal_obstruct_gw" targetRef="merge_recheck"')
+    # A hidden well sealed in its penalty's execution likewise goes straight to the recheck.
+    text = text.replace("<bpmn:incoming>flow_sealed_recheck</bpmn:incoming>",
+                        "<bpmn:incoming>flow_sealed_recheck</bpmn:incoming>\n      "
+                        "<bpmn:incoming>flow_hidden_sealed</bpmn:incoming>", 1)
+    text = text.replace('sourceRef="hidden_sealed_gw" targetRef="seal_acceptance"',
+                        'sourceRef="hidden_sealed_gw" targetRef="merge_recheck"')
     for shape in ("seal_acceptance_di", "acceptance_gw_di"):
         text = re.sub(r'\s*<bpmndi:BPMNShape id="%s".*?</bpmndi:BPMNShape>' % shape, "", text, flags=re.S)
     for edge in ("flow_acceptance_gw_di", "flow_acceptance_failed_di", "flow_accepted_recheck_di"):
