@@ -376,7 +376,13 @@ def test_a_hidden_well_sealed_by_substitute_performance_is_accepted_not_sealed_a
     of their own)."""
     from datetime import datetime, timezone
 
+    from dashboard_support import totals
     from web_support import INSPECTION, complete_steps
+
+    def sealed_on_the_dashboard() -> str:
+        page = login("leading_office.clerk").get("/dashboard/", query_string={"start": "2026-03-01",
+                                                                              "end": "2026-03-11"})
+        return totals(page.get_data(as_text=True))["sealed"]
 
     town = login("xiacun.clerk")
     assert town.post("/cases/new", data={**REGISTRATION, "hidden_well": "yes"}).status_code == 302
@@ -407,6 +413,7 @@ def test_a_hidden_well_sealed_by_substitute_performance_is_accepted_not_sealed_a
     inbox = water.get("/inbox/").get_data(as_text=True)
     assert 'data-testid="task-seal_acceptance"' in inbox and 'data-testid="task-notice"' not in inbox
     assert 'data-testid="task-seal_well"' not in login("enforcement.clerk").get("/inbox/").get_data(as_text=True)
+    assert sealed_on_the_dashboard() == "0"  # counted once its sealing is accepted
     _by_web(app, login, [("water.clerk", "seal_acceptance", {
         "accepted_on": "2026-03-11", "seal_accepted": "yes", "signatories": ["water", "enforcement", "town"],
         "acceptance_opinion": "代履行回填封井符合规范"})])
@@ -417,3 +424,4 @@ def test_a_hidden_well_sealed_by_substitute_performance_is_accepted_not_sealed_a
                                                       "seal_acceptance", "rectification_notice")] == [
         ("substitute_sealing_record", "乳水代封〔2026〕1号"), ("seal_acceptance", "乳水验收〔2026〕1号")]
     assert 'data-testid="task-recheck"' in water.get("/inbox/").get_data(as_text=True)
+    assert sealed_on_the_dashboard() == "1"
