@@ -77,7 +77,7 @@ def punish_and_collect(case: CaseDriver, day: str) -> None:
     case.complete("pen_statement", {"statement_made": False, "hearing_requested": False})
     case.complete("pen_decision", {"decided_on": day, "decision_kind": "penalty", "fine_amount": 200_000})
     case.complete("pen_service", {"decision_served_on": day})
-    case.complete("pen_payment", {"paid_on": day})
+    case.complete("pen_payment", {"paid_on": day, "paid_amount": 200_000})
     assert list(case.tasks()) == ["pen_seal_check"]
 
 

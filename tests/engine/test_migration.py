@@ -209,7 +209,7 @@ def test_a_moved_case_gets_the_data_the_new_gateways_read(wf, session_factory, l
                            ("pen_decision", {"decided_on": "2026-03-10", "decision_kind": "penalty",
                                              "fine_amount": 200_000}),
                            ("pen_service", {"decision_served_on": "2026-03-10"}),
-                           ("pen_payment", {"paid_on": "2026-03-10"}),
+                           ("pen_payment", {"paid_on": "2026-03-10", "paid_amount": 200_000}),
                            ("pen_seal_check", {"well_sealed": True})]:
             complete(spec, data)
     with session_factory() as s:

@@ -398,7 +398,7 @@ def test_a_hidden_well_sealed_by_substitute_performance_is_accepted_not_sealed_a
         ("pen_statement", "water.clerk", {"statement_made": False, "hearing_requested": False}),
         ("pen_decision", "water.clerk", {"decided_on": "2026-03-02", "decision_kind": "penalty", "fine_amount": 100_000}),
         ("pen_service", "water.clerk", {"decision_served_on": "2026-03-02"}),
-        ("pen_payment", "water.clerk", {"paid_on": "2026-03-02"}),
+        ("pen_payment", "water.clerk", {"paid_on": "2026-03-02", "paid_amount": 100_000}),
         ("pen_seal_check", "water.clerk", {"seal_checked_on": "2026-03-02", "well_sealed": False}),
         ("pen_reminder", "water.clerk", {"reminder_served_on": "2026-03-02", "reminder_days": 3})])
     fixed_clock.move_to(datetime(2026, 3, 6, 2, tzinfo=timezone.utc))  # the 催告 ran out on 5 March
