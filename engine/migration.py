@@ -24,6 +24,10 @@ from .store import Event, Instance, OpenTask, Timer
 
 # What a case did (or does now): the states that stand for history, not prediction.
 _DID = TaskState.COMPLETED | TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
+# Data that registration gives a case today (webapp.cases_service.register_case) and that gateways of the
+# current diagrams read, which a case registered under an older version may lack: a moved case gets it on
+# its open tasks, unless it already has a value (an accepted 封井验收 wrote seal_accepted = True).
+DATA_DEFAULTS = {"seal_accepted": False}
 
 
 @dataclass
@@ -132,6 +136,9 @@ def migrate(engine: Engine, session: Session, instance_id: int, actor: Actor, re
     if not result.can_move:
         raise MigrationRefused("；".join(result.reasons))
     instance.spec_version = engine.current.version
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING):
+        for name, value in DATA_DEFAULTS.items():
+            task.data.setdefault(name, value)
     if instance.status == "running":  # a suspended case stays where it is until resumed
         engine._run(workflow.do_engine_steps)
     event = audit.event("override", instance=instance, actor=actor, data={

@@ -87,6 +87,9 @@ def register_case(session: Session, engine: Engine, user_data: dict, well_data: 
               "hidden_well": well.hidden_well, "party_kind": owner.kind,
               # Nothing obstructed so far: a step skipped by a supervisor still lets its gateway decide.
               "obstructed": False, "seal_obstructed": False,
+              # No sealing accepted yet: after a failed recheck's penalty, a well found sealed is a new
+              # sealing to accept unless the case's own sealing had been accepted (penalty_sealed_gw).
+              "seal_accepted": False,
               # A licensed well's non-renewal falls due ahead of this date (None: unknown, asked then).
               "permit_valid_to": well.permit_valid_to.isoformat() if well.permit_valid_to else None,
               # The patrol period in force when the case starts: its patrol timer counts it.

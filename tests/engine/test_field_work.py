@@ -13,7 +13,7 @@ from engine import Actor
 from engine.store import Event
 from engine.timers import run_once
 
-from case_driver import INSPECTION, CaseDriver
+from case_driver import INSPECTION, CaseDriver, sealing_history
 
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 2 March 2026, 10:00 in China
 SEALED = {"seal_obstructed": False, "sealed_on": "2026-03-02", "disposal_type": "standby", "seal_no": "F-9"}
@@ -127,6 +127,7 @@ def test_a_broken_seal_without_a_penalty_is_sealed_again_and_accepted(wf, sessio
     assert case.timers() == []  # patrols resume only after the acceptance
     case.complete("reseal_acceptance", ACCEPTED)
     assert case.tasks() == {} and [spec for spec, _ in case.timers()] == ["patrol_timer"]
+    assert sealing_history(session_factory, case.id)[2:] == [("seal", "reseal_well"), ("accept", "reseal_acceptance")]
 
 
 def test_a_penalty_sealed_on_the_owners_behalf_is_the_re_sealing(wf, session_factory, clock):
@@ -149,6 +150,10 @@ def test_a_penalty_sealed_on_the_owners_behalf_is_the_re_sealing(wf, session_fac
         done = [e.task_spec for e in s.scalars(select(Event).where(
             Event.instance_id == case.id, Event.kind == "task_completed"))]
     assert "reseal_well" not in done and done.count("pen_substitute_sealing") == 1
+    # Each sealing followed by its own acceptance: the first sealing's, then the 代履行's.
+    assert sealing_history(session_factory, case.id) == [
+        ("seal", "seal_well"), ("accept", "seal_acceptance"),
+        ("seal", "pen_substitute_sealing"), ("accept", "reseal_acceptance")]
 
 
 def test_an_owner_who_sealed_during_the_penalty_is_accepted_not_sealed_again(wf, session_factory, clock):
@@ -164,6 +169,9 @@ def test_an_owner_who_sealed_during_the_penalty_is_accepted_not_sealed_again(wf,
     case.complete("reseal_well", SEALED, ENFORCEMENT)
     case.complete("reseal_acceptance", ACCEPTED)
     assert [spec for spec, _ in case.timers()] == ["patrol_timer"]
+    assert sealing_history(session_factory, case.id)[2:] == [
+        ("seal", "pen_seal_check"), ("accept", "reseal_acceptance"),
+        ("seal", "reseal_well"), ("accept", "reseal_acceptance")]
 
 
 def test_an_obstructed_re_sealing_goes_to_the_police_and_a_second_broken_seal_starts_afresh(

@@ -110,6 +110,12 @@ def drop_acceptance(text: str) -> str:
                         "<bpmn:incoming>flow_sealed_recheck</bpmn:incoming>")
     text = text.replace('sourceRef="seal_obstruct_gw" targetRef="seal_acceptance"',
                         'sourceRef="seal_obstruct_gw" targetRef="merge_recheck"')
+    # A hidden well sealed in its penalty's execution likewise goes straight to the recheck.
+    text = text.replace("<bpmn:incoming>flow_sealed_recheck</bpmn:incoming>",
+                        "<bpmn:incoming>flow_sealed_recheck</bpmn:incoming>\n      "
+                        "<bpmn:incoming>flow_hidden_sealed</bpmn:incoming>", 1)
+    text = text.replace('sourceRef="hidden_sealed_gw" targetRef="seal_acceptance"',
+                        'sourceRef="hidden_sealed_gw" targetRef="merge_recheck"')
     for shape in ("seal_acceptance_di", "acceptance_gw_di"):
         text = re.sub(r'\s*<bpmndi:BPMNShape id="%s".*?</bpmndi:BPMNShape>' % shape, "", text, flags=re.S)
     for edge in ("flow_acceptance_gw_di", "flow_acceptance_failed_di", "flow_accepted_recheck_di"):
@@ -173,3 +179,39 @@ def test_a_deadline_changed_by_a_supervisor_is_named_before_and_after_the_move(w
         # Computed afresh: five working days from 2 March.
         assert s.scalar(select(OpenTask.due_at).where(OpenTask.instance_id == at_report)) == datetime(
             2026, 3, 9, 15, 59, 59, tzinfo=timezone.utc)
+
+
+def test_a_moved_case_gets_the_data_the_new_gateways_read(wf, session_factory, loaded_specs):
+    """A case registered before ``seal_accepted`` was start data, moved, then failing its recheck: the
+    penalty that finds the well sealed decides on the default (no sealing accepted), not on an error."""
+    from engine.timers import run_once
+
+    at_report = start(wf, session_factory, 1, AT_SUPPLY[:3])
+    newer = Engine(new_version(loaded_specs), audit_key=wf.audit_key)
+    with session_factory() as s, s.begin():
+        migrate(newer, s, at_report, SUPERVISOR, reason="新版流程图")
+
+    def complete(spec, data):
+        with session_factory() as s, s.begin():
+            guid = s.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == at_report,
+                                                              OpenTask.task_spec == spec))
+            assert guid, spec
+            newer.complete(s, guid, data, WATER)
+
+    with time_machine.travel(datetime(2026, 3, 10, 2, tzinfo=timezone.utc), tick=False):
+        assert run_once(newer, session_factory) == 1  # the 5 working days ran out on 9 March
+        complete("recheck", {"recheck_passed": False})
+        for spec, data in [("pen_filing", {"filed_on": "2026-03-10"}),
+                           ("pen_investigation", {"investigation_conclusion": "penalty"}),
+                           ("pen_legal_review", {"review_passed": True}),
+                           ("pen_prior_notice", {"proposed_fine": 200_000, "prior_notice_served_on": "2026-03-10"}),
+                           ("pen_statement", {"statement_made": False, "hearing_requested": False}),
+                           ("pen_decision", {"decided_on": "2026-03-10", "decision_kind": "penalty",
+                                             "fine_amount": 200_000}),
+                           ("pen_service", {"decision_served_on": "2026-03-10"}),
+                           ("pen_payment", {"paid_on": "2026-03-10", "paid_amount": 200_000}),
+                           ("pen_seal_check", {"well_sealed": True})]:
+            complete(spec, data)
+    with session_factory() as s:
+        assert s.scalar(select(OpenTask.task_spec).where(OpenTask.instance_id == at_report)) == \
+            "penalty_seal_acceptance"

@@ -72,3 +72,95 @@ def test_parent_data_goes_in_and_the_outcome_comes_back(parent_engine, session_f
         assert (instance.status, instance.outcome) == ("completed", "end_paid")
         data = wf.load(s, instance).data
     assert (data["penalty_outcome"], data["late_fee"], data["recheck_passed"]) == ("paid", 600, False)
+
+
+# --- The penalty after a failed recheck, on the real case diagram: a sealing done in the penalty's
+# execution is accepted (封井验收（处罚执行）) before the credit steps; one already accepted is not accepted twice.
+
+from case_driver import (ENFORCEMENT, INSPECTION, CaseDriver, punish_and_collect,  # noqa: E402
+                         remind_then_substitute, sealing_history)
+
+MONDAY = datetime(2026, 3, 2, 2, tzinfo=timezone.utc)  # 2 March 2026, 10:00 in China
+SEALED = {"seal_obstructed": False, "sealed_on": "2026-03-05", "disposal_type": "standby", "seal_no": "F-2"}
+ACCEPTED = {"accepted_on": "2026-03-20", "seal_accepted": True, "signatories": ["water", "enforcement"]}
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(MONDAY, tick=False) as traveller:
+        yield traveller
+
+
+def _overdue_and_failed(case, clock):
+    """Notice served, the 5 working days run out unreported (9 March): the recheck fails, the penalty starts."""
+    case.complete("commitment")
+    case.complete("inspect", INSPECTION)
+    case.complete("notice", {"notice_served_on": "2026-03-02", "rectify_days": 5})
+    clock.move_to(datetime(2026, 3, 10, 2, tzinfo=timezone.utc))
+    assert run_once(case.wf, case.factory) == 1
+    case.complete("recheck", {"recheck_passed": False})
+    assert list(case.tasks()) == ["pen_filing"]
+
+
+def test_a_failed_recheck_sealed_on_the_owners_behalf_is_accepted_before_the_credit_steps(
+        wf, session_factory, clock):
+    case = CaseDriver(wf, session_factory)
+    _overdue_and_failed(case, clock)
+    punish_and_collect(case, "2026-03-10")
+    remind_then_substitute(case, clock, datetime(2026, 3, 11, 2, tzinfo=timezone.utc))
+    assert [(t.task_spec, t.department, t.form_key) for t in case.tasks().values()] == [
+        ("penalty_seal_acceptance", "water", "seal_acceptance")]
+    case.complete("penalty_seal_acceptance", ACCEPTED)
+    assert list(case.tasks()) == ["credit_record"]  # 信用惩戒 as before, now after the acceptance
+    assert sealing_history(session_factory, case.id) == [("seal", "pen_substitute_sealing"),
+                                                         ("accept", "penalty_seal_acceptance")]
+
+
+def test_a_failed_acceptance_of_the_penalty_sealing_is_sealed_again_then_goes_to_the_credit_steps(
+        wf, session_factory, clock):
+    case = CaseDriver(wf, session_factory)
+    _overdue_and_failed(case, clock)
+    punish_and_collect(case, "2026-03-10")
+    remind_then_substitute(case, clock, datetime(2026, 3, 11, 2, tzinfo=timezone.utc), owner_sealed=True)
+    case.complete("penalty_seal_acceptance", {**ACCEPTED, "seal_accepted": False})
+    assert [(t.task_spec, t.department) for t in case.tasks().values()] == [("reseal_well", "enforcement")]
+    case.complete("reseal_well", SEALED, ENFORCEMENT)
+    case.complete("reseal_acceptance", ACCEPTED)
+    # Not to the patrols of a broken seal: this case goes on to its credit steps.
+    assert list(case.tasks()) == ["credit_record"] and case.timers() == []
+    assert sealing_history(session_factory, case.id) == [
+        ("seal", "pen_substitute_decision"), ("accept", "penalty_seal_acceptance"),
+        ("seal", "reseal_well"), ("accept", "reseal_acceptance")]
+
+
+def test_a_well_sealed_and_accepted_before_the_failed_recheck_is_not_accepted_twice(wf, session_factory, clock):
+    """The recheck failed on another problem (tax, say): the penalty's check finds the accepted sealing."""
+    case = CaseDriver(wf, session_factory)
+    case.complete("commitment")
+    case.complete("inspect", INSPECTION)
+    case.complete("notice", {"notice_served_on": "2026-03-02", "rectify_days": 5})
+    case.complete("rectify_report")
+    case.complete("supply_connection")
+    case.complete("seal_well", SEALED, ENFORCEMENT)
+    case.complete("seal_acceptance", ACCEPTED)
+    case.complete("recheck", {"recheck_passed": False})
+    punish_and_collect(case, "2026-03-10")
+    case.complete("pen_seal_check", {"seal_checked_on": "2026-03-10", "well_sealed": True})
+    assert list(case.tasks()) == ["credit_record"]
+    assert [kind for kind, _ in sealing_history(session_factory, case.id)].count("accept") == 1
+
+
+def test_a_well_its_owner_sealed_after_the_missed_deadline_is_accepted(wf, session_factory, clock):
+    case = CaseDriver(wf, session_factory)
+    _overdue_and_failed(case, clock)
+    punish_and_collect(case, "2026-03-10")
+    case.complete("pen_seal_check", {"seal_checked_on": "2026-03-10", "well_sealed": True})
+    assert list(case.tasks()) == ["penalty_seal_acceptance"]
+
+
+def test_a_failed_recheck_without_a_penalty_goes_to_the_credit_steps_unsealed(wf, session_factory, clock):
+    case = CaseDriver(wf, session_factory)
+    _overdue_and_failed(case, clock)
+    case.complete("pen_filing", {"filed_on": "2026-03-10"})
+    case.complete("pen_investigation", {"investigation_conclusion": "no_penalty"})
+    assert list(case.tasks()) == ["credit_record"] and sealing_history(session_factory, case.id) == []

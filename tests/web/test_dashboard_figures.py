@@ -59,10 +59,9 @@ def direct_counts(app, start: date, end: date, now: datetime) -> dict:
         t["exempt"] += bool(reviews) and reviews[-1].data.get("exemption_approved") is True \
             and inst.status != "cancelled"
         t["cancelled"] += inst.status == "cancelled" and finished
-    for spec, key, wanted in (("seal_well", "sealed", None), ("permit_approval", "permitted", True)):
-        done = {e.case_id for e in events if e.task_spec == spec and e.created_at < hi
-                and (wanted is None or e.data.get("permit_approved") is wanted)}
-        for case_id in done:
+    for key, counts in (("sealed", lambda e: e.form_key == "seal_acceptance" and e.data.get("seal_accepted") is True),
+                        ("permitted", lambda e: e.task_spec == "permit_approval" and e.data.get("permit_approved") is True)):
+        for case_id in {e.case_id for e in events if counts(e) and e.created_at < hi}:
             towns[town_of[case_id]][key] += 1
     for case_id in {t.case_id for t in tasks if t.task_spec in RECTIFICATION_STEPS}:
         towns[town_of[case_id]]["in_rectification"] += 1

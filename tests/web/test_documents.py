@@ -369,3 +369,62 @@ def test_the_notice_cites_the_problems_articles_when_the_context_lists_them(app,
             "《山东省水资源条例》第三十条", "《地下水管理条例》第五十六条"]}))
     assert "违反了《中华人民共和国水法》第六十九条、《地下水管理条例》第五十六条的规定" in typed
     assert "违反了《山东省水资源条例》第三十条、《地下水管理条例》第五十六条的规定" in cited
+
+
+def test_a_hidden_well_sealed_by_substitute_performance_is_accepted_not_sealed_again(app, login, fixed_clock):
+    """A hidden well is punished first (plan §四(四)); the penalty's 代履行封井 is the well's sealing, so the
+    case goes from it to 封井验收 (not to the notice and a second 封井), and the 验收单 names the
+    代履行封井记录. The forms a clerk posts for the well, the sealing and the acceptance go through the
+    pages; the penalty's proceedings in between are completed through the engine (their forms have tests
+    of their own)."""
+    from datetime import datetime, timezone
+
+    from dashboard_support import totals
+    from web_support import INSPECTION, complete_steps
+
+    def sealed_on_the_dashboard() -> str:
+        page = login("leading_office.clerk").get("/dashboard/", query_string={"start": "2026-03-01",
+                                                                              "end": "2026-03-11"})
+        return totals(page.get_data(as_text=True))["sealed"]
+
+    town = login("xiacun.clerk")
+    assert town.post("/cases/new", data={**REGISTRATION, "hidden_well": "yes"}).status_code == 302
+    _by_web(app, login, [("xiacun.clerk", "commitment", {"signed_on": "2026-03-02", "signatory": "甲"}),
+                         ("task_force.clerk", "inspect", {**INSPECTION, "hidden_well": "yes"})])
+    water = login("water.clerk")
+    assert 'data-testid="task-pen_filing"' in water.get("/inbox/").get_data(as_text=True)
+    complete_steps(app, [
+        ("pen_filing", "water.clerk", {"filed_on": "2026-03-02"}),
+        ("pen_investigation", "water.clerk", {"investigation_conclusion": "penalty"}),
+        ("pen_legal_review", "justice.clerk", {"review_passed": True}),
+        ("pen_prior_notice", "water.clerk", {"proposed_fine": 100_000, "prior_notice_served_on": "2026-03-02"}),
+        ("pen_statement", "water.clerk", {"statement_made": False, "hearing_requested": False}),
+        ("pen_decision", "water.clerk", {"decided_on": "2026-03-02", "decision_kind": "penalty", "fine_amount": 100_000}),
+        ("pen_service", "water.clerk", {"decision_served_on": "2026-03-02"}),
+        ("pen_payment", "water.clerk", {"paid_on": "2026-03-02", "paid_amount": 100_000}),
+        ("pen_seal_check", "water.clerk", {"seal_checked_on": "2026-03-02", "well_sealed": False}),
+        ("pen_reminder", "water.clerk", {"reminder_served_on": "2026-03-02", "reminder_days": 3})])
+    fixed_clock.move_to(datetime(2026, 3, 6, 2, tzinfo=timezone.utc))  # the 催告 ran out on 5 March
+    app.test_cli_runner().invoke(args=["timers", "run", "--once"])
+    complete_steps(app, [("pen_substitute_decision", "water.clerk", {"substitute_decided_on": "2026-03-06",
+                                                                      "party_performed": False,
+                                                                      "substitute_date": "2026-03-11"})])
+    fixed_clock.move_to(datetime(2026, 3, 11, 2, tzinfo=timezone.utc))
+    _by_web(app, login, [("enforcement.clerk", "pen_substitute_sealing", {
+        "substitute_sealed_on": "2026-03-11", "substitute_seal_no": "F-0200", "substitute_disposal_type": "backfill",
+        "supervising_officer": "执法人员甲、乙", "substitute_witness": "村委会见证人", "substitute_cost": "3000"})])
+    inbox = water.get("/inbox/").get_data(as_text=True)
+    assert 'data-testid="task-seal_acceptance"' in inbox and 'data-testid="task-notice"' not in inbox
+    assert 'data-testid="task-seal_well"' not in login("enforcement.clerk").get("/inbox/").get_data(as_text=True)
+    assert sealed_on_the_dashboard() == "0"  # counted once its sealing is accepted
+    _by_web(app, login, [("water.clerk", "seal_acceptance", {
+        "accepted_on": "2026-03-11", "seal_accepted": "yes", "signatories": ["water", "enforcement", "town"],
+        "acceptance_opinion": "代履行回填封井符合规范"})])
+    text = text_of(download(water, app, "seal_acceptance").data)
+    assert "代履行封井" in text and "乳水代封〔2026〕1号" in text and "F-0200" in text and "代履行回填封井符合规范" in text
+    # One sealing, one acceptance: no 封井记录 and no 责令限期整改通知书 after the penalty's sealing.
+    assert [d[:2] for d in documents(app) if d[0] in ("sealing_record", "substitute_sealing_record",
+                                                      "seal_acceptance", "rectification_notice")] == [
+        ("substitute_sealing_record", "乳水代封〔2026〕1号"), ("seal_acceptance", "乳水验收〔2026〕1号")]
+    assert 'data-testid="task-recheck"' in water.get("/inbox/").get_data(as_text=True)
+    assert sealed_on_the_dashboard() == "1"

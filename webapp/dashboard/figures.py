@@ -9,7 +9,10 @@ What is counted (README "Dashboard and briefings" says the same):
 - 暂不列入封停 exempt: cases whose latest urban-village exemption review before the end approved it
   (the case then waits for its next review, so it is not closed).
 - 已撤销 cancelled: cancelled by a supervisor before the end. 未办结 open = registered − closed − cancelled.
-- 已封井 sealed: cases whose ``seal_well`` step (封井记录) was completed before the end.
+- 已封井 sealed: cases with a sealing accepted before the end: a 封井验收 (form ``seal_acceptance``: after
+  封井, after a sealing in a penalty's execution — the owner's or 代履行 — or after 重新封井) answered 合格.
+  Every sealing, whoever did it, is accepted, and no well is sealed twice (docs/procedure.md), so this
+  counts each sealed well, and not a sealing attempt that was obstructed or failed its acceptance.
 - 已办证 permitted: cases whose ``permit_approval`` step was completed with ``permit_approved`` true.
 - "in the period" for these: the completion (or the step) fell within the period.
 - Snapshot at generation time (a past state of steps cannot be rebuilt from the index): 整改中 in
@@ -47,6 +50,8 @@ STEP_ORDER = ("commitment", "inspect", "exemption_review", "notice", "rectify_re
 CATEGORIES = {"covered_unlicensed": "管网覆盖区·无取水许可", "covered_licensed": "管网覆盖区·有取水许可",
               "uncovered": "管网未覆盖区", "urban_village": "城中村", "hidden": "隐瞒不报", None: "尚未分类"}
 TREND_WEEKS = 12
+# A completed 封井验收 that accepted the sealing (see 已封井 above).
+SEALING_ACCEPTED = (Event.form_key == "seal_acceptance", Event.data["seal_accepted"].as_boolean() == true())
 
 
 @dataclass(frozen=True)
@@ -127,8 +132,8 @@ def _towns(session: Session, start: datetime, end: datetime) -> list[dict]:
         .outerjoin(Instance, Instance.id == Case.instance_id)
         .where(Case.created_at < end).group_by(Case.town))}
     exempt = _exempt(session, end)
-    sealed = _step_cases(session, "seal_well", start, end)
-    permitted = _step_cases(session, "permit_approval", start, end,
+    sealed = _step_cases(session, start, end, *SEALING_ACCEPTED)
+    permitted = _step_cases(session, start, end, Event.task_spec == "permit_approval",
                             Event.data["permit_approved"].as_boolean() == true())
     rectifying = dict(session.execute(
         select(Case.town, func.count(func.distinct(OpenTask.instance_id)))
@@ -149,13 +154,13 @@ def _towns(session: Session, start: datetime, end: datetime) -> list[dict]:
     return result
 
 
-def _step_cases(session: Session, spec: str, start: datetime, end: datetime, *conditions) -> dict:
-    """town -> (cases with the step completed before the end, … within the period); distinct cases,
-    so a step done again after a supervisor's reset counts once."""
+def _step_cases(session: Session, start: datetime, end: datetime, *conditions) -> dict:
+    """town -> (cases with a step completed before the end, … within the period), the step given by
+    ``conditions`` on its event; distinct cases, so a step done again (a reset, a re-sealing) counts once."""
     in_period = case((Event.created_at >= start, Event.case_id))
     query = (select(Case.town, func.count(func.distinct(Event.case_id)), func.count(func.distinct(in_period)))
              .join(Case, Case.id == Event.case_id)
-             .where(Event.kind == "task_completed", Event.task_spec == spec, Event.created_at < end, *conditions)
+             .where(Event.kind == "task_completed", Event.created_at < end, *conditions)
              .group_by(Case.town))
     return {town: (int(total), int(recent)) for town, total, recent in session.execute(query)}
 
@@ -220,8 +225,7 @@ def _weeks(session: Session, period: Period, tz: ZoneInfo) -> list[dict]:
     edges = [_utc(m, tz) for m in mondays] + [_utc(period.end + timedelta(days=1), tz)]
     registered = _bucketed(session, Case.created_at, edges)
     closed = _bucketed(session, Instance.completed_at, edges, Instance.status == "completed")
-    sealed = _bucketed(session, Event.created_at, edges, Event.kind == "task_completed",
-                       Event.task_spec == "seal_well")
+    sealed = _bucketed(session, Event.created_at, edges, Event.kind == "task_completed", *SEALING_ACCEPTED)
     weeks = []
     for n, monday in enumerate(mondays):
         last = min(monday + timedelta(days=6), period.end)
