@@ -9,26 +9,11 @@ from sqlalchemy import func, select
 
 from engine import Actor, StaleForm, TaskAlreadyHandled, TaskTaken, assignment, overrides
 from engine.store import Event, Instance, OpenTask
-from test_override_races import INSPECTION, START, SUPERVISOR, WATER, clock, race  # noqa: F401 - clock: autouse
+from test_override_races import SUPERVISOR, WATER, at_report, clock, race  # noqa: F401 - clock: autouse
 
 COLLEAGUE = Actor("water.clerk2", "water")
 HEAD = Actor("water.head", "water")
 AT = "2026-06-15 10:00"
-
-
-def at_report(wf, session_factory, case_id: int) -> dict:
-    """A case at the rectification report (water bureau)."""
-    with session_factory() as s, s.begin():
-        instance_id = wf.start(s, "well_case", case_id, {"town": "xiacun"}, data=START).id
-    for spec, data in [("commitment", {}), ("inspect", INSPECTION),
-                       ("notice", {"notice_served_on": "2026-06-15", "rectify_days": 5})]:
-        with session_factory() as s, s.begin():
-            guid = s.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == instance_id,
-                                                              OpenTask.task_spec == spec))
-            wf.complete(s, guid, data, WATER)
-    with session_factory() as s:
-        report = s.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == instance_id))
-        return {"id": instance_id, "report": report, "version": s.get(Instance, instance_id).version}
 
 
 @pytest.fixture

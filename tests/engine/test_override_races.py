@@ -29,11 +29,10 @@ def clock():
         yield
 
 
-@pytest.fixture
-def case(wf, session_factory):
+def at_report(wf, session_factory, case_id: int = 1) -> dict:
     """A case at the rectification report (water bureau, with its deadline); the notice done before it."""
     with session_factory() as s, s.begin():
-        instance_id = wf.start(s, "well_case", 1, {"town": "xiacun"}, data=START).id
+        instance_id = wf.start(s, "well_case", case_id, {"town": "xiacun"}, data=START).id
     for spec, data in [("commitment", {}), ("inspect", INSPECTION),
                        ("notice", {"notice_served_on": "2026-06-15", "rectify_days": 5})]:
         with session_factory() as s, s.begin():
@@ -42,9 +41,15 @@ def case(wf, session_factory):
             wf.complete(s, guid, data, WATER)
     with session_factory() as s:
         report = s.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == instance_id))
-        notice = s.scalar(select(Event.task_guid).where(Event.kind == "task_completed", Event.task_spec == "notice"))
+        notice = s.scalar(select(Event.task_guid).where(Event.instance_id == instance_id,
+                                                        Event.kind == "task_completed", Event.task_spec == "notice"))
         version = s.get(Instance, instance_id).version
     return {"id": instance_id, "report": report, "notice": notice, "version": version}
+
+
+@pytest.fixture
+def case(wf, session_factory):
+    return at_report(wf, session_factory)
 
 
 def race(session_factory, first, second) -> tuple:

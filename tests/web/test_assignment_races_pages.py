@@ -3,8 +3,6 @@ moment, through the real routes, on both databases: the loser's page says what t
 410, never a server error) and nothing of the loser is written."""
 from __future__ import annotations
 
-import threading
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -14,36 +12,11 @@ from engine.store import Event, OpenTask
 from webapp import db, workflow
 from webapp.cases_service import actor_of
 from webapp.models import User
-from web_support import add_user, instance_version as version
+from web_support import add_user, hold, instance_version as version
 from test_overrides_pages import open_task, to_report
 
 REPORT = {"reported_on": "2026-03-02", "report_summary": "已停止取水"}
 AT = "2026-03-02 10:00"
-
-
-def hold(app, username, operation):
-    """Run ``operation(engine, session, actor)`` as ``username`` in another thread, keeping its transaction
-    (and the case's lock) open a moment so that the request made meanwhile waits for it."""
-    holding, errors = threading.Event(), []
-
-    def run():
-        with app.app_context():
-            try:
-                session = db.session()
-                operation(workflow.engine(), session, actor_of(session.scalar(select(User).where(
-                    User.username == username))))
-                holding.set()
-                time.sleep(0.6)
-                db.commit()
-            except Exception as exc:  # noqa: BLE001 - reported by the test
-                errors.append(exc)
-            finally:
-                holding.set()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    holding.wait(10)
-    return thread, errors
 
 
 def events(app, kind) -> int:

@@ -2,46 +2,17 @@
 says what the office did (never a server error), through the real routes, on both databases."""
 from __future__ import annotations
 
-import threading
-import time
 
 import pytest
 from sqlalchemy import select
 
 from engine import assignment, overrides
 from engine.store import Event
-from webapp import db, workflow
-from webapp.cases_service import actor_of
-from webapp.models import User
-from web_support import instance_version as version
+from webapp import db
+from web_support import hold, instance_version as version
 from test_overrides_pages import open_task, to_report
 
 REPORT = {"reported_on": "2026-03-02", "report_summary": "已停止取水"}
-
-
-def hold_override(app, operation):
-    """Run ``operation(engine, session, actor)`` in another thread, keeping its transaction (and the
-    case's lock) open a moment so that the clerk's submission, made meanwhile, waits for it."""
-    holding, errors = threading.Event(), []
-
-    def run():
-        with app.app_context():
-            try:
-                session = db.session()
-                actor = actor_of(session.scalar(select(User).where(User.username == "leading_office.supervisor")))
-                operation(workflow.engine(), session, actor)
-                holding.set()
-                time.sleep(0.6)
-                db.commit()
-            except Exception as exc:  # noqa: BLE001 - reported by the test
-                errors.append(exc)
-            finally:
-                holding.set()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    holding.wait(10)
-    return thread, errors
 
 
 def notice_guid(app):
@@ -72,7 +43,7 @@ def test_the_clerk_who_loses_to_an_override_is_told_what_the_office_did(app, log
     make, status, message = CASES[kind]
     water = login("water.clerk")
     page_version = version(app)
-    thread, errors = hold_override(app, make(app, report.task_guid, page_version))
+    thread, errors = hold(app, "leading_office.supervisor", make(app, report.task_guid, page_version))
     response = water.post(f"/tasks/{report.task_guid}", data={**REPORT, "instance_version": page_version},
                           follow_redirects=True)
     thread.join(30)

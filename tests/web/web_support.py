@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 
-from webapp import db
+from sqlalchemy import select
+
+from webapp import db, workflow
+from webapp.cases_service import actor_of
+from webapp.models import User
 
 # A covered, unlicensed well of an enterprise in 夏村镇: the registration form as a clerk fills it.
 REGISTRATION = {
@@ -129,3 +135,29 @@ def refusals(app, **where) -> list:
     with app.app_context():
         query = select(SecurityLogEntry).filter_by(**where).order_by(SecurityLogEntry.id)
         return list(db.session().scalars(query))
+
+
+def hold(app, username: str, operation, seconds: float = 0.6):
+    """Run ``operation(engine, session, actor)`` as ``username`` in another thread, keeping its transaction
+    (and the case's lock) open a moment so that the request made meanwhile waits for it. Returns the thread
+    and the list its exception lands in."""
+    holding, errors = threading.Event(), []
+
+    def run():
+        with app.app_context():
+            try:
+                session = db.session()
+                operation(workflow.engine(), session, actor_of(session.scalar(select(User).where(
+                    User.username == username))))
+                holding.set()
+                time.sleep(seconds)
+                db.commit()
+            except Exception as exc:  # noqa: BLE001 - reported by the test
+                errors.append(exc)
+            finally:
+                holding.set()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    holding.wait(10)
+    return thread, errors
