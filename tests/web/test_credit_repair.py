@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.store import Instance
-from web_support import REGISTRATION, complete_steps, instance_version, submit, task_guid_in
+from web_support import PENALTY_TO_DECISION, REGISTRATION, TO_FAILED_RECHECK, complete_steps, instance_version, submit, task_guid_in
 from webapp import db
 from webapp.models import Case
 from webapp.outbox import OutboxMessage
@@ -14,15 +14,7 @@ def to_review(app, login):
     """A case whose recheck failed, penalty not given, record made and no objection: at the office's review."""
     town = login("xiacun.clerk")
     assert town.post("/cases/new", data=REGISTRATION).status_code == 302
-    steps = [("commitment", "xiacun.clerk", {"signed_on": "2026-03-02"}),
-             ("inspect", "task_force.clerk", {"in_coverage": True, "has_permit": False, "purpose": "industrial",
-                                              "urban_village": False, "obstructed": False, "hidden_well": False}),
-             ("notice", "water.clerk", {"notice_served_on": "2026-03-02", "rectify_days": 5}),
-             ("rectify_report", "water.clerk", {}),
-             ("supply_connection", "water_group.clerk", {}),
-             ("seal_well", "enforcement.clerk", {"seal_obstructed": False}),
-             ("seal_acceptance", "water.clerk", {"seal_accepted": True}),
-             ("recheck", "water.clerk", {"recheck_passed": False}),
+    steps = [*TO_FAILED_RECHECK,
              ("pen_filing", "water.clerk", {"filed_on": "2026-03-02"}),
              ("pen_investigation", "water.clerk", {"investigation_conclusion": "no_penalty"}),
              ("credit_record", "water.clerk", {"recorded_on": "2026-03-02", "notified_on": "2026-03-02"}),
@@ -82,23 +74,7 @@ def test_an_unconfirmed_record_is_not_reported(app, login):
 def test_repair_after_a_short_payment_says_what_is_missing_and_who_supplies_it(app, login):
     town = login("xiacun.clerk")
     assert town.post("/cases/new", data=REGISTRATION).status_code == 302
-    steps = [("commitment", "xiacun.clerk", {"signed_on": "2026-03-02"}),
-             ("inspect", "task_force.clerk", {"in_coverage": True, "has_permit": False, "purpose": "industrial",
-                                              "urban_village": False, "obstructed": False, "hidden_well": False}),
-             ("notice", "water.clerk", {"notice_served_on": "2026-03-02", "rectify_days": 5}),
-             ("rectify_report", "water.clerk", {}),
-             ("supply_connection", "water_group.clerk", {}),
-             ("seal_well", "enforcement.clerk", {"seal_obstructed": False}),
-             ("seal_acceptance", "water.clerk", {"seal_accepted": True, "accepted_on": "2026-03-02"}),
-             ("recheck", "water.clerk", {"recheck_passed": False}),
-             ("pen_filing", "water.clerk", {"filed_on": "2026-03-02"}),
-             ("pen_investigation", "water.clerk", {"investigation_conclusion": "penalty"}),
-             ("pen_legal_review", "justice.clerk", {"review_passed": True}),
-             ("pen_prior_notice", "water.clerk", {"prior_legal_basis": "water_law_69", "proposed_fine": 50_000,
-                                                  "prior_notice_served_on": "2026-03-02"}),
-             ("pen_statement", "water.clerk", {"statement_made": False, "hearing_requested": False}),
-             ("pen_decision", "water.clerk", {"decided_on": "2026-03-02", "decision_kind": "penalty",
-                                              "fine_amount": 50_000}),
+    steps = [*TO_FAILED_RECHECK, *PENALTY_TO_DECISION,
              ("pen_service", "water.clerk", {"decision_served_on": "2026-03-02"}),
              ("pen_payment", "water.clerk", {"paid_on": "2026-03-02", "paid_amount": 30_000.0}),
              ("pen_late_payment", "water.clerk", {"fine_paid": False, "court_applied_on": "2026-03-02"}),

@@ -6,27 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from engine.store import OpenTask
-from web_support import REGISTRATION, complete_steps, instance_version, submit, task_guid_in
+from web_support import PENALTY_TO_DECISION, REGISTRATION, TO_FAILED_RECHECK, complete_steps, instance_version, submit, task_guid_in
 from webapp import db
 
-TO_PAYMENT = [
-    ("commitment", "xiacun.clerk", {"signed_on": "2026-03-02"}),
-    ("inspect", "task_force.clerk", {"in_coverage": True, "has_permit": False, "purpose": "industrial",
-                                     "urban_village": False, "obstructed": False, "hidden_well": False}),
-    ("notice", "water.clerk", {"notice_served_on": "2026-03-02", "rectify_days": 5}),
-    ("rectify_report", "water.clerk", {}),
-    ("supply_connection", "water_group.clerk", {}),
-    ("seal_well", "enforcement.clerk", {"seal_obstructed": False}),
-    ("seal_acceptance", "water.clerk", {"seal_accepted": True}),
-    ("recheck", "water.clerk", {"recheck_passed": False}),
-    ("pen_filing", "water.clerk", {"filed_on": "2026-03-02"}),
-    ("pen_investigation", "water.clerk", {"investigation_conclusion": "penalty"}),
-    ("pen_legal_review", "justice.clerk", {"review_passed": True}),
-    ("pen_prior_notice", "water.clerk", {"prior_legal_basis": "water_law_69", "proposed_fine": 50_000,
-                                         "prior_notice_served_on": "2026-03-02"}),
-    ("pen_statement", "water.clerk", {"statement_made": False, "hearing_requested": False}),
-    ("pen_decision", "water.clerk", {"decided_on": "2026-03-02", "decision_kind": "penalty", "fine_amount": 50_000}),
-]
+TO_PAYMENT = TO_FAILED_RECHECK + PENALTY_TO_DECISION
 
 
 @pytest.fixture

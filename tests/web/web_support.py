@@ -23,6 +23,30 @@ REGISTRATION = {
 }
 
 
+# A covered, unlicensed well sealed and accepted whose recheck finds a problem left open: the steps up to
+# the penalty, then the penalty up to its decision (a fine of 50,000 yuan), everything on 2 March 2026.
+TO_FAILED_RECHECK = [
+    ("commitment", "xiacun.clerk", {"signed_on": "2026-03-02"}),
+    ("inspect", "task_force.clerk", {"in_coverage": True, "has_permit": False, "purpose": "industrial",
+                                     "urban_village": False, "obstructed": False, "hidden_well": False}),
+    ("notice", "water.clerk", {"notice_served_on": "2026-03-02", "rectify_days": 5}),
+    ("rectify_report", "water.clerk", {}),
+    ("supply_connection", "water_group.clerk", {}),
+    ("seal_well", "enforcement.clerk", {"seal_obstructed": False}),
+    ("seal_acceptance", "water.clerk", {"seal_accepted": True}),
+    ("recheck", "water.clerk", {"recheck_passed": False}),
+]
+PENALTY_TO_DECISION = [
+    ("pen_filing", "water.clerk", {"filed_on": "2026-03-02"}),
+    ("pen_investigation", "water.clerk", {"investigation_conclusion": "penalty"}),
+    ("pen_legal_review", "justice.clerk", {"review_passed": True}),
+    ("pen_prior_notice", "water.clerk", {"prior_legal_basis": "water_law_69", "proposed_fine": 50_000,
+                                         "prior_notice_served_on": "2026-03-02"}),
+    ("pen_statement", "water.clerk", {"statement_made": False, "hearing_requested": False}),
+    ("pen_decision", "water.clerk", {"decided_on": "2026-03-02", "decision_kind": "penalty", "fine_amount": 50_000}),
+]
+
+
 def task_guid_in(html: str, spec: str) -> str:
     """The task id of the inbox row for a step (rows carry data-testid="task-<spec>")."""
     match = re.search(r'href="/tasks/([0-9a-f-]{36})" data-testid="task-%s"' % re.escape(spec), html)
