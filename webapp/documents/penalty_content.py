@@ -1,6 +1,7 @@
 """What the penalty's documents say beyond the common context of ``content.build``: the legal basis and
-its range, amounts in figures and in words, the rights and deadlines the party is given (computed with
-the calendar functions the diagram's timers use), and the remedies. Under the key ``penalty``.
+its range, amounts in figures and in words, the rights and deadlines the party is given (the dates the
+diagram's timers hold, fixed at the document's first issue: ``party_deadlines``), and the remedies. Under
+the key ``penalty``.
 
 Each document reads only its issuing step's values (as every document does), so each penalty form asks
 for what its document states.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from engine.calendar import WORKING_DAY_THRESHOLD, statutory_deadline_date
+from engine.calendar import WORKING_DAY_THRESHOLD
 from engine.fines import SURCHARGE_RATE, hearing_applies
 from forms.choices import DISPOSAL_TYPES, choice_label
 from forms.penalty_rules import BASES, wan
@@ -107,9 +108,9 @@ def _fine(amount) -> dict:
                                                                                                 "fine_words": NONE}
 
 
-def prior_notice(case: Case, data: dict) -> dict:
+def prior_notice(case: Case, data: dict, due: dict[str, date]) -> dict:
     """行政处罚事先告知书 (行政处罚法 Art 44, 45, 63, 64): the right to a hearing only when the fine reaches
-    the threshold for this party; five working days from service to answer."""
+    the threshold for this party; five working days from service to answer (``due["reply_by"]``)."""
     served = date.fromisoformat(data["prior_notice_served_on"])
     hearing = hearing_applies(case.well.owner.kind, data["proposed_fine"])
     ask = "陈述、申辩或者要求听证" if hearing else "陈述、申辩"
@@ -118,7 +119,7 @@ def prior_notice(case: Case, data: dict) -> dict:
               "将予以采纳，不因你（单位）陈述、申辩而给予更重的处罚。"]
     if hearing:
         rights.append("根据《中华人民共和国行政处罚法》第六十三条、第六十四条的规定，你（单位）有权要求举行听证。")
-    reply_by = format_date_zh(statutory_deadline_date(served, 5))
+    reply_by = format_date_zh(due["reply_by"])
     rights.append(f"你（单位）如需{ask}，应当自收到本告知书之日起五个工作日内（即{reply_by}前）向本机关提出；"
                   f"逾期未提出的，视为放弃上述权利。")
     return {"facts": _lines(data.get("prior_facts")), **_basis(data.get("prior_legal_basis")),
@@ -127,7 +128,7 @@ def prior_notice(case: Case, data: dict) -> dict:
             "hearing_right": hearing, "rights": rights}
 
 
-def hearing_notice(case: Case, data: dict) -> dict:
+def hearing_notice(case: Case, data: dict, due: dict[str, date]) -> dict:
     """听证告知书 (行政处罚法 Art 64): time, place, host and the party's rights at the hearing."""
     return {"date": _day(data.get("hearing_date")), "time": data.get("hearing_time") or NONE,
             "place": data.get("hearing_place") or NONE, "host": data.get("hearing_host") or NONE,
@@ -138,7 +139,7 @@ def hearing_notice(case: Case, data: dict) -> dict:
                        "你（单位）无正当理由拒不出席听证或者未经许可中途退出听证的，视为放弃听证权利，本机关终止听证。"]}
 
 
-def decision(case: Case, data: dict) -> dict:
+def decision(case: Case, data: dict, due: dict[str, date]) -> dict:
     """行政处罚决定书 (行政处罚法 Art 59, 66, 72): payment in fifteen days, the surcharge, the remedies."""
     fine = data.get("fine_amount")
     return {"facts": _lines(data.get("decision_facts")), **_basis(data.get("decision_legal_basis")), **_fine(fine),
@@ -154,19 +155,19 @@ def decision(case: Case, data: dict) -> dict:
             "remedies": REMEDIES.format(doc="决定")}
 
 
-def reminder(case: Case, data: dict) -> dict:
-    """催告书 (行政强制法 Art 35, 36): the obligation, the period and its last day, the right to be heard,
-    and what follows if the well is still not sealed."""
+def reminder(case: Case, data: dict, due: dict[str, date]) -> dict:
+    """催告书 (行政强制法 Art 35, 36): the obligation, the period and its last day (``due["deadline"]``), the
+    right to be heard, and what follows if the well is still not sealed."""
     served, days = date.fromisoformat(data["reminder_served_on"]), int(data["reminder_days"])
     return {"obligation": _lines(data.get("reminder_obligation")), "served_on": format_date_zh(served),
-            "days": days, "deadline": format_date_zh(statutory_deadline_date(served, days)), "rule": _rule(days),
+            "days": days, "deadline": format_date_zh(due["deadline"]), "rule": _rule(days),
             "consequence": "逾期仍不履行的，本机关将依据《中华人民共和国行政强制法》第五十条、《地下水管理条例》第五十八条"
                            "的规定实施代履行，组织封闭自备井，所需费用由你（单位）承担。",
             "rights": "你（单位）有权进行陈述和申辩，可在履行期限届满前向本机关书面提出（《中华人民共和国行政强制法》"
                       "第三十六条）。"}
 
 
-def substitute_decision(case: Case, data: dict) -> dict:
+def substitute_decision(case: Case, data: dict, due: dict[str, date]) -> dict:
     """代履行决定书 (行政强制法 Art 51(1)): reason and basis, method and date, the executor, the estimate."""
     estimate = data.get("substitute_cost_estimate")
     return {"decided_on": _day(data.get("substitute_decided_on")), "date": _day(data.get("substitute_date")),
@@ -183,7 +184,8 @@ BUILDERS = {"penalty_prior_notice": prior_notice, "hearing_notice": hearing_noti
             "enforcement_reminder": reminder, "substitute_decision": substitute_decision}
 
 
-def context(kind: Kind, case: Case, data: dict) -> dict:
-    """``{"penalty": …}`` for the penalty's kinds, nothing for the others."""
+def context(kind: Kind, case: Case, data: dict, due: dict[str, date]) -> dict:
+    """``{"penalty": …}`` for the penalty's kinds, nothing for the others; ``due``: the party's deadlines
+    the document prints (``party_deadlines.PERIODS``)."""
     builder = BUILDERS.get(kind.code)
-    return {"penalty": builder(case, data)} if builder else {}
+    return {"penalty": builder(case, data, due)} if builder else {}
