@@ -93,12 +93,15 @@ def _basis(code: str | None) -> dict:
     return {"basis": basis.citation, "act": basis.act, "range": f"{wan(basis.minimum)}以上{wan(basis.maximum)}以下罚款"}
 
 
-def _follows_problems(data: dict, step: str) -> dict:
+def _follows_problems(data: dict, step: str, basis: dict) -> dict:
     """What a prior notice or decision states besides its basis: the provisions the facts violate (from
     the case's problems, rules.articles), the aggravating facts, and the reason the office gave when it chose
-    a basis the problems do not call for or a lighter fine for a broken seal ("" when it gave none)."""
+    a basis the problems do not call for or a lighter fine for a broken seal ("" when it gave none).
+
+    With no violated provision on the record (a step done before they were kept, or only problems of no
+    listed kind) the penalty provision is named, as these documents did before: it describes the act too."""
     violated = data.get(f"{step}_violated_articles") or []
-    return {"violated": "、".join(violated) or NONE, "violated_articles": violated,
+    return {"violated": "、".join(violated) or basis["basis"], "violated_articles": violated,
             "aggravating": _lines(data.get(f"{step}_aggravating_facts")),
             "basis_reason": data.get(f"{step}_basis_reason") or ""}
 
@@ -122,8 +125,8 @@ def prior_notice(case: Case, data: dict, due: dict[str, date]) -> dict:
     reply_by = format_date_zh(due["reply_by"])
     rights.append(f"你（单位）如需{ask}，应当自收到本告知书之日起五个工作日内（即{reply_by}前）向本机关提出；"
                   f"逾期未提出的，视为放弃上述权利。")
-    return {"facts": _lines(data.get("prior_facts")), **_basis(data.get("prior_legal_basis")),
-            **_follows_problems(data, "prior"),
+    basis = _basis(data.get("prior_legal_basis"))
+    return {"facts": _lines(data.get("prior_facts")), **basis, **_follows_problems(data, "prior", basis),
             **_fine(data["proposed_fine"]), "served_on": format_date_zh(served), "reply_by": reply_by,
             "hearing_right": hearing, "rights": rights}
 
@@ -142,8 +145,9 @@ def hearing_notice(case: Case, data: dict, due: dict[str, date]) -> dict:
 def decision(case: Case, data: dict, due: dict[str, date]) -> dict:
     """行政处罚决定书 (行政处罚法 Art 59, 66, 72): payment in fifteen days, the surcharge, the remedies."""
     fine = data.get("fine_amount")
-    return {"facts": _lines(data.get("decision_facts")), **_basis(data.get("decision_legal_basis")), **_fine(fine),
-            **_follows_problems(data, "decision"),
+    basis = _basis(data.get("decision_legal_basis"))
+    return {"facts": _lines(data.get("decision_facts")), **basis, **_fine(fine),
+            **_follows_problems(data, "decision", basis),
             "decided_on": _day(data.get("decided_on")), "rectify_order": data.get("rectify_order") or NONE,
             "statement_handling": data.get("statement_handling") or NONE,
             "payment": f"你（单位）应当自收到本决定书之日起十五日内缴纳罚款，缴纳方式：{data.get('payment_channel') or NONE}。",
