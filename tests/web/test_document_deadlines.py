@@ -194,6 +194,12 @@ def test_a_corrected_step_prints_the_date_of_its_own_document():
                                                TOLD, [redone, TOLD]) == redone
 
 
+def test_a_step_done_again_with_its_first_values_prints_what_its_newest_document_and_timer_say():
+    redone = {"deadline": {"start": "2026-12-29", "days": 5, "on": "2027-01-06"}}
+    again = {"deadline": {"start": "2026-12-28", "days": 5, "on": "2027-01-05"}}  # done again after 2027 was entered
+    assert party_deadlines.for_new_version("enforcement_reminder", REMINDER, TOLD, [again, redone, TOLD]) == again
+
+
 @pytest.mark.parametrize("corrected, printed", [
     # A later start or a longer period computed afresh would end earlier than told: the party keeps 8 January.
     ({"reminder_served_on": "2026-12-29"}, "2027-01-08"),

@@ -6,13 +6,15 @@ Worked out again later, after the office has entered the year (工作日历), th
 earlier, and a regenerated document would then tell the party less time than the first one and than the
 timer waits. So each version of a document stores the deadlines it printed, with the start and the period
 they were computed from (``Document.deadlines``), and a new version of the same number (docs/procedure.md,
-"Documents and their layout"):
+"Documents and their layout") prints the date of the newest document its step issued with the step's
+current start date and period — the date the step's timer holds:
 
-1. reuses the date the party was told while the step's start date and period are unchanged;
-2. after the step itself was corrected (reset and done again: the same task, new values) reuses the date
-   of a document that step issued with the corrected values — the date its timer holds;
-3. otherwise computes afresh with the calendar of the day, never earlier than the date the party was told
-   unless the correction itself gives less time (an earlier start or a shorter period).
+1. while the step is unchanged, the date of the first issue, whatever the calendar says now;
+2. after the step itself was corrected (reset and done again, or filled in by a supervisor: the same task,
+   new values), the date of the document the corrected step issued;
+3. when no document has those values (one issued before dates were stored), a date computed afresh with
+   the calendar of the day, never earlier than the date the newest version told the party unless the
+   correction itself gives less time (an earlier start or a shorter period).
 """
 from __future__ import annotations
 
@@ -72,10 +74,11 @@ def for_new_version(kind_code: str, data: Mapping, told: Mapping | None,
     """The deadlines of a regenerated version (rules 1–3 above).
 
     ``told``: what the newest version of the number stored (None for a document issued before deadlines
-    were stored: then nothing is known to keep and the date is computed afresh); ``issued_by_step``: what
-    the documents of this kind issued by the same step stored, newest first.
+    were stored); ``issued_by_step``: what the documents of this kind issued by the same step stored (every
+    version, this number's included), newest first — the newest with the step's values is the one issued
+    with the timer that waits now.
     """
-    issued = [entry for entry in issued_by_step if entry]
+    issued = [entry for entry in [*issued_by_step, told] if entry]
     fixed = {}
     for period in PERIODS.get(kind_code, ()):
         given = period.of(data)
@@ -83,9 +86,9 @@ def for_new_version(kind_code: str, data: Mapping, told: Mapping | None,
             continue
         start, days = given
         before = (told or {}).get(period.name)
-        printed = [before] + [entry.get(period.name) for entry in issued]
+        printed = (entry.get(period.name) for entry in issued)
         same = next((p for p in printed if p and (p["start"], p["days"]) == (start, days)), None)
-        if same is not None:  # rule 1, then rule 2
+        if same is not None:  # rules 1 and 2
             fixed[period.name] = _entry(start, days, date.fromisoformat(same["on"]))
             continue
         on = party_deadline_date(date.fromisoformat(start), days)
