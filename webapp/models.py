@@ -8,7 +8,7 @@ import hashlib
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import (Boolean, Date, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Text,
+from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -247,6 +247,9 @@ class Document(Base):
     number: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     task_guid: Mapped[str | None] = mapped_column(String(36), nullable=True)  # the step that issued it
+    # The party's deadlines this version printed, with the start and period behind each (documents/
+    # party_deadlines.py): a later version prints the same date unless the step itself was corrected.
+    deadlines: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     file_name: Mapped[str] = mapped_column(String(128))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))

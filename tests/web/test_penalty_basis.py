@@ -3,7 +3,10 @@ a basis the problems do not call for needs a reason that reaches the record and 
 broken seal found on patrol starts from the heavier end with the aggravating facts named."""
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, timezone
+
+from docx import Document as Docx
 
 from sqlalchemy import select
 
@@ -11,7 +14,7 @@ from test_problem_list import to_recheck
 from web_support import close_out, instance_version, submit, task_guid_in
 from webapp import db
 from webapp.documents import catalogue, content
-from webapp.models import Case
+from webapp.models import Case, Document
 from engine.store import Event
 
 OFFICERS = "甲（执法证号0001）、乙（执法证号0002）"
@@ -72,6 +75,15 @@ def test_a_basis_outside_the_problems_needs_a_reason_that_reaches_the_record_and
         context = content.build(kind, session.get(Case, 1), "乳水罚告〔2026〕1号", date(2026, 3, 2), data)
         assert context["penalty"]["basis_reason"] == reason
         assert context["penalty"]["violated"].startswith("《地下水管理条例》第二十二条、《山东省水资源条例》第三十条")
+        # The issued document states both provisions apart, and the reason before the penalty it explains.
+        issued = session.scalars(select(Document).where(Document.kind == "penalty_prior_notice")).one()
+        lines = [p.text for p in Docx(io.BytesIO(issued.content)).paragraphs]
+        start = lines.index("你（单位）的上述行为违反了《地下水管理条例》第二十二条、《山东省水资源条例》第三十条、"
+                            "《地下水管理条例》第三十三条、《取水许可和水资源费征收管理条例》第二十条第一款第（五）项的规定。")
+        assert lines[start + 1:start + 3] == [
+            f"本机关适用处罚依据和确定罚款数额的理由：{reason}",
+            "依据《中华人民共和国水法》第六十九条第（一）项的规定（2万元以上10万元以下罚款），本机关拟对你（单位）"
+            "作出如下行政处罚：罚款50,000元（人民币伍万元整）。"]
 
 
 def test_a_broken_seal_found_on_patrol_starts_from_the_heavier_end(app, login, fixed_clock):

@@ -91,6 +91,77 @@ def test_prior_notice_states_facts_basis_fine_rights_and_the_reply_deadline(make
     assert "要求举行听证" not in text
 
 
+def sentences(text: str) -> list[str]:
+    """The document's paragraphs, one a line, as printed."""
+    return [line for line in text.splitlines() if line.strip()]
+
+
+# The provisions the facts violate (rules.articles, stored by the form) are not the one the fine rests on.
+VIOLATED = ["《中华人民共和国水法》第四十八条", "《取水许可和水资源费征收管理条例》第二条"]
+
+
+def test_prior_notice_names_the_violated_provisions_apart_from_the_penalty_provision(make_case):
+    text = render("penalty_prior_notice", make_case(), {**PRIOR, "prior_violated_articles": VIOLATED})
+    lines = sentences(text)
+    violated = lines.index("你（单位）的上述行为违反了《中华人民共和国水法》第四十八条、《取水许可和水资源费征收管理条例》"
+                           "第二条的规定。")
+    assert lines[violated + 1] == ("依据《中华人民共和国水法》第六十九条第（一）项的规定（2万元以上10万元以下罚款），"
+                                   "本机关拟对你（单位）作出如下行政处罚：罚款50,000元（人民币伍万元整）。")
+    # No aggravating facts and no reason on the record: neither heading nor an empty line is printed.
+    assert "从重处罚情节" not in text and "理由：" not in text and "违反了《中华人民共和国水法》第六十九条" not in text
+
+
+def test_prior_notice_states_the_aggravating_facts_and_the_reason_before_the_penalty(make_case):
+    text = render("penalty_prior_notice", make_case(), {
+        **PRIOR, "prior_legal_basis": "gw_regulation_58", "proposed_fine": 300_000,
+        "prior_violated_articles": ["《地下水管理条例》第三十三条", "《山东省水资源条例》第三十条"],
+        "prior_aggravating_facts": "被责令封井并经验收后擅自启封、恢复取水，属明知故犯\n经责令改正、行政处罚后仍不改正",
+        "prior_basis_reason": "擅自启封后继续取水，情节严重"})
+    lines = sentences(text)
+    start = lines.index("你（单位）的上述行为违反了《地下水管理条例》第三十三条、《山东省水资源条例》第三十条的规定。")
+    assert lines[start + 1:start + 6] == [
+        "本案具有下列从重处罚情节：",
+        "被责令封井并经验收后擅自启封、恢复取水，属明知故犯",
+        "经责令改正、行政处罚后仍不改正",
+        "本机关适用处罚依据和确定罚款数额的理由：擅自启封后继续取水，情节严重",
+        "依据《地下水管理条例》第五十八条的规定（10万元以上50万元以下罚款），本机关拟对你（单位）作出如下行政处罚："
+        "罚款300,000元（人民币叁拾万元整）。"]
+
+
+def test_decision_names_the_violated_provisions_the_reasoning_and_the_penalty_provision(make_case):
+    text = render("penalty_decision", make_case(), {
+        **DECISION, "decision_violated_articles": ["《地下水管理条例》第二十二条"],
+        "decision_basis_reason": "当事人已于立案后安装计量设施，按幅度下限处罚"})
+    lines = sentences(text)
+    start = lines.index("你（单位）的上述行为违反了《地下水管理条例》第二十二条的规定。")
+    assert lines[start - 1] == "陈述、申辩和听证情况：当事人的申辩理由不成立，不予采纳。"
+    assert lines[start + 1:start + 3] == [
+        "本机关适用处罚依据和确定罚款数额的理由：当事人已于立案后安装计量设施，按幅度下限处罚",
+        "依据《地下水管理条例》第五十六条的规定（10万元以上50万元以下罚款），本机关决定对你（单位）处以罚款120,000元"
+        "（人民币壹拾贰万元整），并责令：立即停止取水，自行封闭自备井。"]
+    assert "从重处罚情节" not in text
+
+
+def test_decision_with_a_broken_seal_states_the_aggravating_facts(make_case):
+    text = render("penalty_decision", make_case(), {
+        **DECISION, "decision_legal_basis": "gw_regulation_58", "fine_amount": 300_000,
+        "decision_violated_articles": ["《地下水管理条例》第三十三条"],
+        "decision_aggravating_facts": "被责令封井并经验收后擅自启封、恢复取水，属明知故犯"})
+    lines = sentences(text)
+    start = lines.index("你（单位）的上述行为违反了《地下水管理条例》第三十三条的规定。")
+    assert lines[start + 1:start + 4] == [
+        "本案具有下列从重处罚情节：", "被责令封井并经验收后擅自启封、恢复取水，属明知故犯",
+        "依据《地下水管理条例》第五十八条的规定（10万元以上50万元以下罚款），本机关决定对你（单位）处以罚款300,000元"
+        "（人民币叁拾万元整），并责令：立即停止取水，自行封闭自备井。"]
+    assert "理由：" not in text
+
+
+def test_a_step_without_violated_provisions_on_record_names_the_penalty_provision(make_case):
+    """Steps done before the violated provisions were kept: the document says what it said then."""
+    text = render("penalty_decision", make_case(), DECISION)
+    assert "违反了《地下水管理条例》第五十六条的规定。" in text and "违反了—" not in text
+
+
 def test_prior_notice_announces_the_hearing_right_above_the_threshold(make_case):
     text = render("penalty_prior_notice", make_case("individual"), {**PRIOR, "proposed_fine": 20_000})
     assert "村民乙：" in text and "有权要求举行听证" in text and "陈述、申辩或者要求听证" in text

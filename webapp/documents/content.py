@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from engine.calendar import WORKING_DAY_THRESHOLD, statutory_deadline_date
+from engine.calendar import WORKING_DAY_THRESHOLD
 from rules.articles import notice_basis
 from forms.choices import REQUIRED_ACTS
 from forms.registry import EMPTY_DISPLAY, display_data
@@ -17,7 +17,7 @@ from sqlalchemy.orm import object_session
 
 from .. import directory
 from ..models import PURPOSES, Case
-from . import sealing
+from . import party_deadlines, sealing
 from .catalogue import Kind
 
 NONE = "—"  # an official document shows a dash, not the form's "未填写"
@@ -69,13 +69,12 @@ def _well(case: Case) -> dict:
             "purpose": PURPOSES.get(well.purpose, well.purpose)}
 
 
-def _deadline(data: dict) -> dict:
-    """The rectification deadline exactly as the diagram's timer computes it (same calendar function):
-    the longest problem's period from service."""
-    served, days = data.get("notice_served_on"), data.get("rectify_days")
-    if not served or not days:
+def _deadline(data: dict, end: date | None) -> dict:
+    """The rectification deadline: the longest problem's period from service, as the diagram's timer holds
+    it (fixed at the notice's first issue, ``party_deadlines``)."""
+    days = data.get("rectify_days")
+    if end is None or not days:
         return {}
-    end = statutory_deadline_date(date.fromisoformat(served), int(days))
     rows = data.get("problems") or []
     short = any(row["rectify_days"] < WORKING_DAY_THRESHOLD for row in rows) or (
         not rows and days < WORKING_DAY_THRESHOLD)
@@ -105,10 +104,13 @@ def _acceptance(kind: Kind, case: Case, data: dict, task_guid: str | None) -> di
 
 
 def build(kind: Kind, case: Case, number: str, issued_on: date, data: dict,
-          served: dict | None = None, task_guid: str | None = None) -> dict:
+          served: dict | None = None, task_guid: str | None = None, deadlines: dict[str, date] | None = None) -> dict:
     """The template context of one document. ``data`` is the issuing step's stored task data,
-    ``task_guid`` its step (a 验收单 names the sealing done before it)."""
+    ``task_guid`` its step (a 验收单 names the sealing done before it), ``deadlines`` the party's deadlines
+    the document prints (``party_deadlines``; computed with today's calendar when not given)."""
     acts = dict(REQUIRED_ACTS)
+    if deadlines is None:
+        deadlines = party_deadlines.dates(party_deadlines.compute(kind.code, data))
     return {
         "kind_name": kind.name, "number": number, "issued_on": format_date_zh(issued_on),
         "issuer": authority(case.town if kind.issuer == "town" else kind.issuer),
@@ -127,13 +129,13 @@ def build(kind: Kind, case: Case, number: str, issued_on: date, data: dict,
         "remedies": REMEDIES.format(doc="决定" if kind.code == "non_renewal" else "通知"),
         "served": served or {},
         "service_note": SERVICE_NOTES.get(data.get("service_method") or "", ""),
-        **_deadline(data),
+        **_deadline(data, deadlines.get("deadline") if kind.code == "rectification_notice" else None),
         **_acceptance(kind, case, data, task_guid),
-        **penalty_context(kind, case, data),
+        **penalty_context(kind, case, data, deadlines),
     }
 
 
-def penalty_context(kind: Kind, case: Case, data: dict) -> dict:
+def penalty_context(kind: Kind, case: Case, data: dict, deadlines: dict[str, date]) -> dict:
     """The penalty documents' own part (imported here: penalty_content reads this module's texts)."""
     from .penalty_content import context
-    return context(kind, case, data)
+    return context(kind, case, data, deadlines)

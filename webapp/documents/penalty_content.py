@@ -1,6 +1,7 @@
 """What the penalty's documents say beyond the common context of ``content.build``: the legal basis and
-its range, amounts in figures and in words, the rights and deadlines the party is given (computed with
-the calendar functions the diagram's timers use), and the remedies. Under the key ``penalty``.
+its range, amounts in figures and in words, the rights and deadlines the party is given (the dates the
+diagram's timers hold, fixed at the document's first issue: ``party_deadlines``), and the remedies. Under
+the key ``penalty``.
 
 Each document reads only its issuing step's values (as every document does), so each penalty form asks
 for what its document states.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from engine.calendar import WORKING_DAY_THRESHOLD, statutory_deadline_date
+from engine.calendar import WORKING_DAY_THRESHOLD
 from engine.fines import SURCHARGE_RATE, hearing_applies
 from forms.choices import DISPOSAL_TYPES, choice_label
 from forms.penalty_rules import BASES, wan
@@ -92,12 +93,15 @@ def _basis(code: str | None) -> dict:
     return {"basis": basis.citation, "act": basis.act, "range": f"{wan(basis.minimum)}以上{wan(basis.maximum)}以下罚款"}
 
 
-def _follows_problems(data: dict, step: str) -> dict:
+def _follows_problems(data: dict, step: str, basis: dict) -> dict:
     """What a prior notice or decision states besides its basis: the provisions the facts violate (from
     the case's problems, rules.articles), the aggravating facts, and the reason the office gave when it chose
-    a basis the problems do not call for or a lighter fine for a broken seal ("" when it gave none)."""
+    a basis the problems do not call for or a lighter fine for a broken seal ("" when it gave none).
+
+    With no violated provision on the record (a step done before they were kept, or only problems of no
+    listed kind) the penalty provision is named, as these documents did before: it describes the act too."""
     violated = data.get(f"{step}_violated_articles") or []
-    return {"violated": "、".join(violated) or NONE, "violated_articles": violated,
+    return {"violated": "、".join(violated) or basis["basis"], "violated_articles": violated,
             "aggravating": _lines(data.get(f"{step}_aggravating_facts")),
             "basis_reason": data.get(f"{step}_basis_reason") or ""}
 
@@ -107,9 +111,9 @@ def _fine(amount) -> dict:
                                                                                                 "fine_words": NONE}
 
 
-def prior_notice(case: Case, data: dict) -> dict:
+def prior_notice(case: Case, data: dict, due: dict[str, date]) -> dict:
     """行政处罚事先告知书 (行政处罚法 Art 44, 45, 63, 64): the right to a hearing only when the fine reaches
-    the threshold for this party; five working days from service to answer."""
+    the threshold for this party; five working days from service to answer (``due["reply_by"]``)."""
     served = date.fromisoformat(data["prior_notice_served_on"])
     hearing = hearing_applies(case.well.owner.kind, data["proposed_fine"])
     ask = "陈述、申辩或者要求听证" if hearing else "陈述、申辩"
@@ -118,16 +122,16 @@ def prior_notice(case: Case, data: dict) -> dict:
               "将予以采纳，不因你（单位）陈述、申辩而给予更重的处罚。"]
     if hearing:
         rights.append("根据《中华人民共和国行政处罚法》第六十三条、第六十四条的规定，你（单位）有权要求举行听证。")
-    reply_by = format_date_zh(statutory_deadline_date(served, 5))
+    reply_by = format_date_zh(due["reply_by"])
     rights.append(f"你（单位）如需{ask}，应当自收到本告知书之日起五个工作日内（即{reply_by}前）向本机关提出；"
                   f"逾期未提出的，视为放弃上述权利。")
-    return {"facts": _lines(data.get("prior_facts")), **_basis(data.get("prior_legal_basis")),
-            **_follows_problems(data, "prior"),
+    basis = _basis(data.get("prior_legal_basis"))
+    return {"facts": _lines(data.get("prior_facts")), **basis, **_follows_problems(data, "prior", basis),
             **_fine(data["proposed_fine"]), "served_on": format_date_zh(served), "reply_by": reply_by,
             "hearing_right": hearing, "rights": rights}
 
 
-def hearing_notice(case: Case, data: dict) -> dict:
+def hearing_notice(case: Case, data: dict, due: dict[str, date]) -> dict:
     """听证告知书 (行政处罚法 Art 64): time, place, host and the party's rights at the hearing."""
     return {"date": _day(data.get("hearing_date")), "time": data.get("hearing_time") or NONE,
             "place": data.get("hearing_place") or NONE, "host": data.get("hearing_host") or NONE,
@@ -138,11 +142,12 @@ def hearing_notice(case: Case, data: dict) -> dict:
                        "你（单位）无正当理由拒不出席听证或者未经许可中途退出听证的，视为放弃听证权利，本机关终止听证。"]}
 
 
-def decision(case: Case, data: dict) -> dict:
+def decision(case: Case, data: dict, due: dict[str, date]) -> dict:
     """行政处罚决定书 (行政处罚法 Art 59, 66, 72): payment in fifteen days, the surcharge, the remedies."""
     fine = data.get("fine_amount")
-    return {"facts": _lines(data.get("decision_facts")), **_basis(data.get("decision_legal_basis")), **_fine(fine),
-            **_follows_problems(data, "decision"),
+    basis = _basis(data.get("decision_legal_basis"))
+    return {"facts": _lines(data.get("decision_facts")), **basis, **_fine(fine),
+            **_follows_problems(data, "decision", basis),
             "decided_on": _day(data.get("decided_on")), "rectify_order": data.get("rectify_order") or NONE,
             "statement_handling": data.get("statement_handling") or NONE,
             "payment": f"你（单位）应当自收到本决定书之日起十五日内缴纳罚款，缴纳方式：{data.get('payment_channel') or NONE}。",
@@ -154,19 +159,19 @@ def decision(case: Case, data: dict) -> dict:
             "remedies": REMEDIES.format(doc="决定")}
 
 
-def reminder(case: Case, data: dict) -> dict:
-    """催告书 (行政强制法 Art 35, 36): the obligation, the period and its last day, the right to be heard,
-    and what follows if the well is still not sealed."""
+def reminder(case: Case, data: dict, due: dict[str, date]) -> dict:
+    """催告书 (行政强制法 Art 35, 36): the obligation, the period and its last day (``due["deadline"]``), the
+    right to be heard, and what follows if the well is still not sealed."""
     served, days = date.fromisoformat(data["reminder_served_on"]), int(data["reminder_days"])
     return {"obligation": _lines(data.get("reminder_obligation")), "served_on": format_date_zh(served),
-            "days": days, "deadline": format_date_zh(statutory_deadline_date(served, days)), "rule": _rule(days),
+            "days": days, "deadline": format_date_zh(due["deadline"]), "rule": _rule(days),
             "consequence": "逾期仍不履行的，本机关将依据《中华人民共和国行政强制法》第五十条、《地下水管理条例》第五十八条"
                            "的规定实施代履行，组织封闭自备井，所需费用由你（单位）承担。",
             "rights": "你（单位）有权进行陈述和申辩，可在履行期限届满前向本机关书面提出（《中华人民共和国行政强制法》"
                       "第三十六条）。"}
 
 
-def substitute_decision(case: Case, data: dict) -> dict:
+def substitute_decision(case: Case, data: dict, due: dict[str, date]) -> dict:
     """代履行决定书 (行政强制法 Art 51(1)): reason and basis, method and date, the executor, the estimate."""
     estimate = data.get("substitute_cost_estimate")
     return {"decided_on": _day(data.get("substitute_decided_on")), "date": _day(data.get("substitute_date")),
@@ -183,7 +188,8 @@ BUILDERS = {"penalty_prior_notice": prior_notice, "hearing_notice": hearing_noti
             "enforcement_reminder": reminder, "substitute_decision": substitute_decision}
 
 
-def context(kind: Kind, case: Case, data: dict) -> dict:
-    """``{"penalty": …}`` for the penalty's kinds, nothing for the others."""
+def context(kind: Kind, case: Case, data: dict, due: dict[str, date]) -> dict:
+    """``{"penalty": …}`` for the penalty's kinds, nothing for the others; ``due``: the party's deadlines
+    the document prints (``party_deadlines.PERIODS``)."""
     builder = BUILDERS.get(kind.code)
-    return {"penalty": builder(case, data)} if builder else {}
+    return {"penalty": builder(case, data, due)} if builder else {}

@@ -10,12 +10,29 @@ from .build_templates import HEAD, PARTY_TABLE, SIGN, WELL_TABLE
 ADDRESSEE = ("addressee", "{{ party.name }}：")
 WELL_LINE = "你（单位）位于{{ well.location }}的自备井（编号 {{ well.well_no }}）"
 
+
+def when(condition: str, *blocks) -> list:
+    """Blocks printed only when ``condition`` holds (docxtpl paragraph tags: the {%p %} paragraphs vanish)."""
+    return [("body", f"{{%p if {condition} %}}"), *blocks, ("body", "{%p endif %}")]
+
+
+# 行政处罚法 Art 44 (the prior notice states the facts, the reasons and the basis) and Art 59 (the decision
+# states the facts, the provisions violated, the penalty and its basis): the provision the facts violate is
+# named apart from the one the fine rests on. Then the reasoning (说理) before the penalty it leads to: the
+# aggravating facts (a broken seal, 行政处罚法 Art 34 keeps 从重 inside the range) and the office's reason for a
+# basis the problems do not call for or a lighter fine (forms.penalty.FollowsProblems), when there are any.
+VIOLATED = ("body", "你（单位）的上述行为违反了{{ penalty.violated }}的规定。")
+REASONING = when("penalty.aggravating", ("body", "本案具有下列从重处罚情节："),
+                 ("item", "{{ line }}", "penalty.aggravating")) + when(
+    "penalty.basis_reason", ("body", "本机关适用处罚依据和确定罚款数额的理由：{{ penalty.basis_reason }}"))
+
 PENALTY_TEMPLATES = {
     "penalty_prior_notice": HEAD + [
         ADDRESSEE,
         ("body", "经查，" + WELL_LINE + "存在下列违法事实："),
         ("item", "{{ line }}", "penalty.facts"),
-        ("body", "你（单位）的上述行为违反了{{ penalty.basis }}的规定（{{ penalty.act }}）。依据该规定（{{ penalty.range }}），"
+        VIOLATED, *REASONING,
+        ("body", "依据{{ penalty.basis }}的规定（{{ penalty.range }}），"
                  "本机关拟对你（单位）作出如下行政处罚：罚款{{ penalty.fine }}（{{ penalty.fine_words }}）。"),
         ("item", "{{ line }}", "penalty.rights"),
         ("body", "联系地址：{{ water_authority }}。"),
@@ -34,7 +51,8 @@ PENALTY_TEMPLATES = {
         ("body", "经查，" + WELL_LINE + "存在下列违法事实："),
         ("item", "{{ line }}", "penalty.facts"),
         ("body", "陈述、申辩和听证情况：{{ penalty.statement_handling }}"),
-        ("body", "你（单位）的上述行为违反了{{ penalty.basis }}的规定（{{ penalty.act }}）。依据该规定（{{ penalty.range }}），"
+        VIOLATED, *REASONING,
+        ("body", "依据{{ penalty.basis }}的规定（{{ penalty.range }}），"
                  "本机关决定对你（单位）处以罚款{{ penalty.fine }}（{{ penalty.fine_words }}），并责令：{{ penalty.rectify_order }}"),
         ("body", "{{ penalty.payment }}"),
         ("body", "{{ penalty.surcharge }}"),

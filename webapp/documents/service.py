@@ -2,7 +2,8 @@
 
 A document is issued by the step whose form is submitted (same transaction: if the step fails no
 number is taken; if the document fails the step is not completed). Regenerating (after a correction
-of the case data, say) adds a version under the same number and keeps every earlier one.
+of the case data, say) adds a version under the same number and keeps every earlier one; the deadlines it
+prints for the party stay those of the first issue (``party_deadlines``).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from engine.store import Event
 
 from ..cases_service import actor_of
 from ..models import Case, Document, User
-from . import content, numbering
+from . import content, numbering, party_deadlines
 from .catalogue import KINDS, Kind, issued_by
 
 
@@ -42,21 +43,27 @@ def render(kind: Kind, context: dict) -> bytes:
 
 
 def _store(session: Session, engine: Engine, case: Case, kind: Kind, year: int, serial: int, version: int,
-           data: dict, task_guid: str | None, user: User, served: dict | None, number: str | None = None) -> Document:
+           data: dict, task_guid: str | None, user: User, served: dict | None, number: str | None = None,
+           deadlines: dict | None = None) -> Document:
     """``number``: a regenerated version keeps the number its document was issued with (an older
-    format included), so that the versions stay one group."""
+    format included), so that the versions stay one group. ``deadlines``: the party's deadlines a new
+    version prints (``party_deadlines.for_new_version``); a first issue computes them."""
     today = today_in_china()
     number = number or kind.number(year, serial)
-    body = render(kind, content.build(kind, case, number, today, data, served, task_guid))
+    if deadlines is None:
+        deadlines = party_deadlines.compute(kind.code, data)
+    body = render(kind, content.build(kind, case, number, today, data, served, task_guid,
+                                      deadlines=party_deadlines.dates(deadlines)))
     suffix = f"（第{version}版）" if version > 1 else ""
     doc = Document(case_id=case.id, kind=kind.code, year=year, serial=serial, number=number, version=version,
                    task_guid=task_guid, file_name=f"{kind.name}{number}{suffix}.docx", content=body,
-                   sha256=hashlib.sha256(body).hexdigest(), created_by=user.username)
+                   sha256=hashlib.sha256(body).hexdigest(), created_by=user.username, deadlines=deadlines or None)
     session.add(doc)
     session.flush()
     engine.record(session, "document_generated", actor=actor_of(user), case_id=case.id, task_guid=task_guid,
                   title=f"{kind.name} {number}", data={"kind": kind.code, "number": number, "version": version,
-                                                      "sha256": doc.sha256})
+                                                      "sha256": doc.sha256,
+                                                      **({"deadlines": deadlines} if deadlines else {})})
     return doc
 
 
@@ -82,19 +89,25 @@ def step_data(session: Session, task_guid: str | None) -> dict:
 
 
 def regenerate(session: Session, engine: Engine, doc: Document, user: User, reason: str) -> Document:
-    """A new version of ``doc``'s number from the case as it is now and the step's recorded values."""
+    """A new version of ``doc``'s number from the case as it is now and the step's recorded values, with the
+    deadlines the party was told (``party_deadlines``)."""
     kind = KINDS[doc.kind]
     # Lock the number's versions so that two regenerations at once cannot both take the same version.
-    versions = session.scalars(select(Document.version).where(
-        Document.kind == doc.kind, Document.year == doc.year, Document.serial == doc.serial).with_for_update()).all()
+    versions = session.execute(select(Document.version, Document.deadlines).where(
+        Document.kind == doc.kind, Document.year == doc.year, Document.serial == doc.serial)
+        .order_by(Document.version).with_for_update()).all()
+    data = step_data(session, doc.task_guid)
+    by_step = [] if doc.task_guid is None else session.scalars(select(Document.deadlines).where(
+        Document.task_guid == doc.task_guid, Document.kind == doc.kind).order_by(Document.id.desc())).all()
+    deadlines = party_deadlines.for_new_version(kind.code, data, versions[-1].deadlines, by_step)
     served = None
     if kind.code == "service_receipt":
         notice = session.scalar(select(Document).where(Document.task_guid == doc.task_guid,
                                                        Document.kind == "rectification_notice").limit(1))
         served = {"kind_name": KINDS["rectification_notice"].name, "number": notice.number} if notice else None
     case = session.get(Case, doc.case_id)
-    new = _store(session, engine, case, kind, doc.year, doc.serial, max(versions) + 1,
-                 step_data(session, doc.task_guid), doc.task_guid, user, served, number=doc.number)
+    new = _store(session, engine, case, kind, doc.year, doc.serial, versions[-1].version + 1,
+                 data, doc.task_guid, user, served, number=doc.number, deadlines=deadlines)
     engine.record(session, "document_regenerated", actor=actor_of(user), case_id=case.id, task_guid=doc.task_guid,
                   title=f"{kind.name} {doc.number}", data={"reason": reason, "version": new.version})
     return new
