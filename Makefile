@@ -1,11 +1,12 @@
 # make run  — set up (venv, pinned requirements, migrations, departments and demo accounts) and serve
 # make test — install the test requirements and run the test suite (SQLite)
+# make lint — ruff over the whole tree (rules in pyproject.toml)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 
-.PHONY: run test test-browser setup test-setup db browser-deps timers bench clean
+.PHONY: run test lint test-browser setup test-setup db browser-deps timers bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,9 @@ test-setup: $(VENV)/.installed-test
 
 test: test-setup
 	$(BIN)/python -m pytest -m "not browser" -q
+
+lint: test-setup
+	$(BIN)/ruff check .
 
 # The browser tests in real Chromium (installed first if missing).
 test-browser: test-setup browser-deps

@@ -36,7 +36,7 @@ from alembic import command  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from engine import Actor, audit  # noqa: E402
-from engine.db import make_engine  # noqa: E402
+from engine.database import connect  # noqa: E402
 from webapp.cli import alembic_config  # noqa: E402
 
 KEY = b"bench audit key"
@@ -89,7 +89,7 @@ def main() -> int:
     with ExitStack() as stack:
         url = _bench_engine().postgres_database(stack, args.pg_url)
         command.upgrade(alembic_config(url), "head")
-        sa = make_engine(url, pool_size=args.threads + 2)
+        sa = connect(url, pool_size=args.threads + 2)
         stack.callback(sa.dispose)
         factory = sessionmaker(sa, expire_on_commit=False)
         rows = [run(factory, mode, args.threads, args.seconds, args.work_ms / 1000)

@@ -51,7 +51,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from engine import Actor, Engine, specs, state  # noqa: E402
-from engine.db import make_engine  # noqa: E402
+from engine.database import connect  # noqa: E402
 from engine.store import Instance, OpenTask  # noqa: E402
 from webapp.cli import alembic_config  # noqa: E402
 
@@ -108,7 +108,7 @@ class Persisted:
     def __init__(self, name: str, url: str, wf: Engine, cases: int):
         self.name, self.wf = name, wf
         command.upgrade(alembic_config(url), "head")
-        self.sa = make_engine(url)  # SQLite: the app's BEGIN IMMEDIATE, WAL and foreign keys
+        self.sa = connect(url)  # SQLite: the app's BEGIN IMMEDIATE, WAL and foreign keys
         self.factory = sessionmaker(self.sa, expire_on_commit=False)  # as webapp/db.py
         self.pending = [self._prepare(case_id) for case_id in range(1, cases + 1)]
         self.pending.reverse()  # pop() then completes the cases in the order they were made

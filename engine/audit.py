@@ -34,16 +34,16 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, event as sa_event, func, insert, select, text, update
 from sqlalchemy.orm import Session
+
+from rules.timezone import CHINA
 
 from .store import AuditAlarm, AuditHead, Event, utcnow
 
 log = logging.getLogger("wells.audit")
 
-CHINA = ZoneInfo("Asia/Shanghai")
 GENESIS = "0" * 64
 # The number of chains; migration 20261206_0010 made one head row for each (ids 1..CHAINS). Changing it
 # needs a migration that adds head rows; events already chained keep their chain.

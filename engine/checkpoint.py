@@ -27,6 +27,8 @@ from pathlib import Path
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from rules.timezone import CHINA
+
 from . import audit
 from .store import AuditHead, Event, utcnow
 
@@ -47,7 +49,7 @@ class Checkpoint:
 
     @property
     def label(self) -> str:
-        return self.written_at.astimezone(audit.CHINA).strftime("%Y-%m-%d %H:%M") + " 的"
+        return self.written_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") + " 的"
 
 
 def _signed_body(body: dict) -> bytes:

@@ -21,7 +21,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, calendar, persist
+from rules import calendar
+from rules.timezone import CHINA
+
+from . import audit, persist
 from .runtime import Actor, Engine, _Scan, _timer_of
 from .services import OFFICE_DEADLINE
 from .store import Event, Instance, Timer
@@ -44,14 +47,14 @@ def in_words(value: str | datetime | None) -> str:
     if value is None:
         return "无"
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = moment.astimezone(calendar.TIMEZONE)
+    local = moment.astimezone(CHINA)
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def _candidates(session: Session, year: int) -> list[int]:
     """Running cases with a timer due from the last days of the year before (they count with this
     year, see ``calendar.is_provisional``), and suspended cases (their timers have no rows)."""
-    since = datetime(year - 1, 12, 29, tzinfo=calendar.TIMEZONE)
+    since = datetime(year - 1, 12, 29, tzinfo=CHINA)
     running = select(Timer.instance_id).join(Instance, Instance.id == Timer.instance_id).where(
         Timer.due_at >= since, Instance.status == "running")
     suspended = select(Instance.id).where(Instance.status == "suspended")

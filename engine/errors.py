@@ -1,6 +1,8 @@
 """Errors the engine raises, each with a message a clerk or an administrator can act on."""
 from __future__ import annotations
 
+from rules.errors import RuleError
+
 
 class EngineError(Exception):
     """Base class: ``str(exc)`` is a Chinese message fit to show on a page."""
@@ -70,14 +72,15 @@ class StepDataMissing(WorkflowFailure):
 def workflow_failure(exc: BaseException, where: str = "") -> WorkflowFailure:
     """SpiffWorkflow's English exception as a Chinese :class:`WorkflowFailure` (never its own text).
 
-    A service the diagram called (the calendar) explains itself in Chinese: its message is kept. A
+    A rule the diagram called (``rules``: the calendar, the fines) explains itself in Chinese
+    (:class:`~rules.errors.RuleError`), as does an engine error: the message is kept. A
     name the expression could not find is data a step should have supplied. Anything else is a
     diagram fault for the administrator; the English detail stays in the log via ``__cause__``.
     """
     at = f"（{where}）" if where else ""
     seen, chain = set(), exc
     while chain is not None and id(chain) not in seen:
-        if isinstance(chain, EngineError):
+        if isinstance(chain, (EngineError, RuleError)):
             return WorkflowFailure(f"流程执行出错{at}：{chain}")
         if isinstance(chain, NameError) and getattr(chain, "name", None):
             return StepDataMissing(f"流程无法继续{at}：需要前面环节填写的“{chain.name}”，但案件中没有这项数据"

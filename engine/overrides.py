@@ -19,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
+from rules.calendar import add_working_days
+from rules.timezone import CHINA
+
 from . import audit, form_version, persist, specs, task_fate
-from .audit import CHINA
-from .calendar import add_working_days
 from .errors import EngineError, StaleForm
 from .runtime import Actor, Engine, _Scan, _timer_of
 from .store import OpenTask, Timer, utcnow

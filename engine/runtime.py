@@ -24,7 +24,9 @@ from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, calendar, form_version, persist, specs, state, task_fate
+from rules import calendar
+
+from . import audit, form_version, persist, specs, state, task_fate
 from .errors import (
     EngineError,
     InstanceNotRunning,

@@ -136,7 +136,7 @@ class OpenTask(EngineBase):
     party_name: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # The due time is provisional (暂定): computed on a year nobody has entered yet (engine/calendar.py).
+    # The due time is provisional (暂定): computed on a year nobody has entered yet (rules/calendar.py).
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Who works on it (a username; None: the department's pool) and how urgent it is (0 普通, 1 紧急).
     # Not derived from the workflow: rewriting the index after a step keeps them for tasks still open.

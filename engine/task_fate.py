@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .audit import CHINA
+from rules.timezone import CHINA
+
 from .errors import EngineError, InstanceNotRunning, TaskAlreadyHandled, TaskMoved, TaskNotFound, TaskTaken
 from .store import Event, Instance
 

@@ -15,7 +15,7 @@ from wtforms.validators import ValidationError
 from .base import TaskForm, ZhForm
 from .common import long_text, past_date
 from .fields import StrippedTextAreaField, YesNoField, ZhDateField
-from engine.fines import late_payment_surcharge
+from rules.fines import late_payment_surcharge
 
 from .validators import NotBefore, NotInFuture, RequiredWhen, format_date_zh
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import NamedTuple
 
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+from rules.timezone import today_in_china
 
 
 def today() -> date:
     """Today's date in Beijing time. Validators call it at check time (never at import),
     so a long-running worker never freezes the date and tests may monkeypatch it."""
-    return datetime.now(CHINA_TZ).date()
+    return today_in_china()
 
 
 # ------------------------------------------------------------ 统一社会信用代码 / 身份证号

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from wtforms.fields import FieldList, FormField
 
-from engine.calendar import CalendarDataMissing
+from rules.calendar import CalendarDataMissing
 from rules.articles import notice_articles, notice_basis
 
 from .base import TaskForm

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from wtforms.fields import SubmitField
 from wtforms.validators import Length, NumberRange, ValidationError
 
-from engine.calendar import CalendarDataMissing, statutory_deadline_date
-from engine.fines import days_late, late_payment_surcharge
+from rules.calendar import CalendarDataMissing, statutory_deadline_date
+from rules.fines import days_late, late_payment_surcharge
 
 from .base import TaskForm
 from .choices import DISPOSAL_TYPES, SERVICE_METHODS
@@ -54,7 +54,7 @@ def _yuan(amount: float) -> str:
 class _MoneyOwed:
     """What a payment step shows from the decision: the fine, the deadline and, for the payment date the
     clerk entered, the days late, the 加处罚款 and the total owed — computed on the server with the
-    function the diagram uses (engine.fines), shown back by the 计算应缴金额 button without submitting."""
+    function the diagram uses (rules.fines), shown back by the 计算应缴金额 button without submitting."""
 
     compute = SubmitField("按缴款日期计算应缴金额")
     compute.creation_counter = sys.maxsize - 1  # just before 提交

@@ -13,8 +13,8 @@ from typing import ClassVar
 
 from wtforms.validators import ValidationError
 
-from engine.calendar import CalendarDataMissing, add_working_days
-from engine.fines import HEARING_THRESHOLDS
+from rules.calendar import CalendarDataMissing, add_working_days
+from rules.fines import HEARING_THRESHOLDS
 
 from rules.articles import PENALTIES
 

@@ -16,7 +16,6 @@ from wtforms.validators import StopValidation, ValidationError
 
 # Re-exported: the validator classes below wrap these pure checks, and callers import both from here.
 from .identifiers import (  # noqa: F401
-    CHINA_TZ,
     today,
     normalize_code,
     CREDIT_CODE_CHARS,

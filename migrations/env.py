@@ -5,7 +5,7 @@ import os
 
 from alembic import context
 
-from engine.db import make_engine
+from engine.database import connect
 from engine.store import EngineBase
 from webapp.config import SETTINGS
 from webapp.models import Base
@@ -32,7 +32,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(_url())
+    engine = connect(_url())
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

@@ -1,3 +1,5 @@
-"""The law the procedure applies, as data: which articles each problem violates and under which one it is
-punished, with the fine ranges. Pure Python; imports nothing from engine/, forms/ or webapp/ so that every
-layer (forms, documents, tests) reads the same table."""
+"""The statutory rules the procedure applies, as pure Python: the working-day calendar and deadlines
+(``calendar``), the money rules of a penalty (``fines``), the articles each problem violates (``articles``),
+China time (``timezone``) and the error a rule raises (``errors.RuleError``). Imports nothing from
+engine/, forms/ or webapp/ (tests/test_import_rules.py), so that every layer — the diagrams through
+``engine/services.py``, the forms, the documents, the tests — reads the same law."""

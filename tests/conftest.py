@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from engine import Engine, specs
-from engine.db import make_engine
+from engine.database import connect
 from engine.store import EngineBase
 from forms.registry import FORMS
 from webapp.cli import alembic_config
@@ -61,7 +61,7 @@ def database_url(_migrated, tmp_path):
 def _truncate_all(url: str) -> None:
     tables = [t.name for md in (EngineBase.metadata, Base.metadata) for t in md.sorted_tables
               if t.name != "wf_audit_head"]
-    engine = make_engine(url)
+    engine = connect(url)
     with engine.begin() as conn:
         # The audit table refuses TRUNCATE (a trigger): the suite, as the database's owner, switches the
         # triggers off for this one transaction.
@@ -74,7 +74,7 @@ def _truncate_all(url: str) -> None:
 
 @pytest.fixture
 def sa_engine(database_url):
-    engine = make_engine(database_url)
+    engine = connect(database_url)
     yield engine
     engine.dispose()
 

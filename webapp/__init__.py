@@ -31,7 +31,7 @@ def create_app(settings: dict | None = None) -> Flask:
     login_limits.init_app(app)
 
     from . import admin, assignments, auth, cases, cli, diagram, filters, inbox, ledger, overrides, security, supervise, tasks
-    from . import attachments, coverage, documents, problem_list
+    from . import attachments, coverage, credit, documents, problem_list, reconsideration
     from .dashboard import routes as dashboard
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)

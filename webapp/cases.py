@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from engine import EngineError
-from engine.calendar import today_in_china
+from rules.timezone import today_in_china
 from forms.credit import CreditRepairApplicationForm
 from forms.reconsideration import ReconsiderationApplicationForm
 from forms.register import RegisterWellForm

@@ -16,6 +16,7 @@ from werkzeug.security import generate_password_hash
 from engine import audit, checkpoint
 from engine.store import AuditAlarm, utcnow
 from engine.timers import run_once
+from rules.timezone import CHINA
 
 from . import db, workflow
 from .config import ROOT
@@ -169,7 +170,7 @@ def list_alarms():
     """List the alarms not yet resolved (rows found in a chain that this system did not write)."""
     alarms = audit.open_alarms(db.session())
     for alarm in alarms:
-        click.echo(f"告警 {alarm.id}：{alarm.found_at.astimezone(audit.CHINA):%Y-%m-%d %H:%M} 在第 {alarm.chain} 条链"
+        click.echo(f"告警 {alarm.id}：{alarm.found_at.astimezone(CHINA):%Y-%m-%d %H:%M} 在第 {alarm.chain} 条链"
                    f"第 {alarm.head_no} 号之后发现非本系统写入的记录（第 {alarm.head_no + 1}–{alarm.skipped_to} 号）。")
     if not alarms:
         click.echo("没有未处理的审计告警。")

@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.db import make_engine
+from engine.database import connect
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"], pre_ping=app.config["DB_PRE_PING"])
+    engine = connect(app.config["DATABASE_URL"], pre_ping=app.config["DB_PRE_PING"])
     app.extensions["sa_engine"] = engine
     app.extensions["sa_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close)

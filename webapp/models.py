@@ -13,7 +13,7 @@ from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Integer, LargeBi
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine.audit import CHINA
+from rules.timezone import CHINA
 from engine.store import NAMING_CONVENTION, UTCDateTime, utcnow
 from forms.choices import PROBLEM_KINDS, REQUIRED_ACTS
 

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.calendar import today_in_china
+from rules.timezone import today_in_china
 
 from . import db, directory, spreadsheets, workflow
 from .cases_service import actor_of

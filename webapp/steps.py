@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from engine import Engine
-from engine.calendar import CalendarDataMissing, statutory_deadline_date
+from rules.calendar import CalendarDataMissing, statutory_deadline_date
 from forms.penalty_execution import PAYMENT_DAYS
 from forms.problems import derive
 from forms.validators import format_date_zh

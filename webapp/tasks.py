@@ -45,7 +45,6 @@ def show(task_guid: str):
         return render_template("tasks/gone.html", message=str(_moved(task.task_guid, task.department))), 409
     require(can_view_task(current_user, task), case_id=task.case_id)
     case = session.get(Case, task.case_id) or abort(404)
-    case_id = case.id
     instance = case_instance(session, case)
     form = form_for(task.form_key).for_case(CaseInfo(session, case))
     status = 200

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from engine import Actor
-from engine.calendar import today_in_china
+from rules.timezone import today_in_china
 from engine.store import OpenTask
 from webapp import create_app, db, workflow
 from webapp.cases_service import register_case

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 import time_machine
 
-from engine.calendar import today_in_china
+from rules.timezone import today_in_china
 from webapp.departments import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.calendar import today_in_china
+from rules.timezone import today_in_china
 from webapp.departments import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -402,12 +402,12 @@ def test_an_older_single_chain_becomes_chain_1_with_a_signed_head(tmp_path, wf):
     from alembic import command
     from sqlalchemy.orm import sessionmaker
 
-    from engine.db import make_engine
+    from engine.database import connect
     from webapp.cli import alembic_config
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     command.upgrade(alembic_config(url), "0008")
-    engine = make_engine(url)
+    engine = connect(url)
     prev, old = audit.GENESIS, []
     for n, kind in enumerate(("login", "started", "logout"), start=1):
         values = audit.event(kind, actor=WATER, case_id=5 if kind == "started" else None)
@@ -421,7 +421,7 @@ def test_an_older_single_chain_becomes_chain_1_with_a_signed_head(tmp_path, wf):
     config = alembic_config(url)
     config.attributes["audit_key"] = wf.audit_key
     command.upgrade(config, "head")
-    engine = make_engine(url)
+    engine = connect(url)
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as s, s.begin():
         wf.record(s, "file_downloaded", actor=WATER, case_id=5)

@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine import Actor, calendar, overrides
-from engine.calendar import OfficeYear
+from engine import Actor, overrides
+from rules import calendar
+from rules.calendar import OfficeYear
 from engine.deadline_recompute import recompute
 from engine.store import Event, OpenTask, Timer
 

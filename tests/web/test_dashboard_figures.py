@@ -4,20 +4,19 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 from lxml import html as lxml_html
 from sqlalchemy import select
 
 from engine.store import Event, OpenTask
+from rules.timezone import CHINA
 from webapp import db
 from webapp.dashboard.figures import RECTIFICATION_STEPS
 from webapp.departments import NAMES
 from dashboard_support import build_campaign, instances, table, totals
 from web_support import refusals
 
-CHINA = ZoneInfo("Asia/Shanghai")
 ALL = {"start": "2026-02-01", "end": "2026-03-10"}
 
 

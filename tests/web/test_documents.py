@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import io
-import re
 import threading
 from contextlib import suppress
 
-import pytest
 from docx import Document as Docx
 from sqlalchemy import func, select
 

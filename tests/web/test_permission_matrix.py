@@ -31,7 +31,7 @@ import time_machine
 from sqlalchemy import select, text
 
 from engine import Actor, assignment, overrides
-from engine.db import make_engine
+from engine.database import connect
 from engine.store import EngineBase, Event, Instance, OpenTask
 from web_support import NOTICE, refusals
 from webapp import create_app, db, workflow
@@ -196,7 +196,7 @@ def _params():
 def _truncate_all(url: str) -> None:
     tables = [t.name for md in (EngineBase.metadata, Base.metadata) for t in md.sorted_tables
               if t.name != "wf_audit_head"]
-    engine = make_engine(url)
+    engine = connect(url)
     with engine.begin() as conn:
         # The audit table refuses TRUNCATE (a trigger): the suite, as the database's owner, switches the
         # triggers off for this one transaction.

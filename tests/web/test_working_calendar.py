@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine import calendar
+from rules import calendar
 from engine.store import Event, Timer
 from web_support import INSPECTION, REGISTRATION, instance_version, submit, task_guid_in
 from webapp import db

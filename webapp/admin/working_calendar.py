@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine.calendar import today_in_china
+from rules.timezone import today_in_china
 
 from .. import db, workflow
 from ..cases_service import actor_of

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from engine.calendar import WORKING_DAY_THRESHOLD
+from rules.calendar import WORKING_DAY_THRESHOLD
 from rules.articles import notice_basis
 from forms.choices import REQUIRED_ACTS
 from forms.registry import EMPTY_DISPLAY, display_data

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from engine.calendar import WORKING_DAY_THRESHOLD
-from engine.fines import SURCHARGE_RATE, hearing_applies
+from rules.calendar import WORKING_DAY_THRESHOLD
+from rules.fines import SURCHARGE_RATE, hearing_applies
 from forms.choices import DISPOSAL_TYPES, choice_label
 from forms.penalty_rules import BASES, wan
 from forms.validators import format_date_zh
@@ -22,7 +22,7 @@ from .catalogue import Kind
 from .content import NONE, REMEDIES
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
-# engine.fines.SURCHARGE_RATE as a document writes it.
+# rules.fines.SURCHARGE_RATE as a document writes it.
 RATE_IN_WORDS = {Decimal("0.03"): "百分之三"}[SURCHARGE_RATE]
 SMALL_UNITS = ("", "拾", "佰", "仟")
 BIG_UNITS = ("", "万", "亿")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from engine import Engine, EngineError
-from engine.calendar import today_in_china
+from rules.timezone import today_in_china
 from engine.store import Event
 
 from ..cases_service import actor_of

@@ -1,5 +1,5 @@
 """The office's working-day calendar (工作日历): the years the office entered from the State Council's
-notice, read into ``engine.calendar`` at start and whenever they change, and the banner that asks for
+notice, read into ``rules.calendar`` at start and whenever they change, and the banner that asks for
 next year's arrangement from 1 November.
 
 Routes are on the admin blueprint (``webapp/admin/working_calendar.py``); the tables in store.py.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_login import current_user
 
-from engine.calendar import today_in_china
+from rules.timezone import today_in_china
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""The office's years: loaded into ``engine.calendar``, previewed, entered (with the recompute of the
+"""The office's years: loaded into ``rules.calendar``, previewed, entered (with the recompute of the
 administration's provisional deadlines and one audit event), all in the caller's transaction.
 
 Every worker keeps the revision it installed; ``ensure_current`` compares it with the stored maximum
@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine import Actor, Engine
-from engine import calendar
+from rules import calendar
 from engine.deadline_recompute import Recomputed, recompute
 from engine.store import utcnow
 

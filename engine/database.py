@@ -1,12 +1,13 @@
-"""Database engine set-up shared by the web app, the engine tests and the benchmarks."""
+"""The database connection (a SQLAlchemy engine: a connection pool) shared by the web app, the migrations,
+the tests and the benchmarks. Named ``connect`` so that "engine" keeps meaning the workflow engine."""
 from __future__ import annotations
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine as SAEngine
 
 
-def make_engine(url: str, pre_ping: bool = False, **kwargs) -> SAEngine:
-    """A SQLAlchemy engine; on SQLite every transaction takes the write lock when it begins.
+def connect(url: str, pre_ping: bool = False, **kwargs) -> SAEngine:
+    """The database at ``url`` as a SQLAlchemy engine (a connection pool); on SQLite every transaction takes the write lock when it begins.
 
     SQLite has no ``SELECT … FOR UPDATE``: ``BEGIN IMMEDIATE`` is its equivalent of locking the
     instance row, so two requests completing the same task are serialized instead of both reading the

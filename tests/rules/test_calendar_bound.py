@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from engine import calendar
-from engine.calendar import OfficeYear
+from rules import calendar
+from rules.calendar import OfficeYear
 
 # The years the law in its present form (since 2008: 劳动节 no longer a week) governs and the package has.
 CHECKED = sorted(y for y in calendar.PACKAGE_YEARS if y >= 2008)

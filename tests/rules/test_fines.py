@@ -1,12 +1,12 @@
-"""The money rules of the penalty (engine/fines.py): hearing threshold and late-payment surcharge."""
+"""The money rules of the penalty (rules/fines.py): hearing threshold and late-payment surcharge."""
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
 
-from engine.calendar import statutory_deadline
-from engine.fines import days_late, hearing_applies, late_payment_surcharge
+from rules.calendar import statutory_deadline
+from rules.fines import days_late, hearing_applies, late_payment_surcharge
 from engine.services import SERVICES
 
 

@@ -1,4 +1,4 @@
-"""Working-day calendar and statutory deadlines (China, Asia/Shanghai).
+"""Working-day calendar and statutory deadlines (China time, see ``timezone.py``).
 
 The enforcement workflow sets its deadline timers from here (DOMAIN.md, "The statutory steps",
 item 6). The rule applied in this project follows 行政处罚法 Art 85 and 行政许可法 Art 82:
@@ -32,9 +32,11 @@ Two kinds of deadline follow (docs/procedure.md, "The working-day calendar"):
   (office, package, rule); when that is a rule year it is provisional (:func:`is_provisional`, shown
   as 暂定) and recomputed when the office enters the year (``engine/deadline_recompute.py``).
 
-All functions are pure (apart from :func:`today_in_china`, which reads the clock, and the installed
-office snapshot) and know nothing about Flask or SpiffWorkflow, so the BPMN script engine calls the
-deadline functions directly from a timer expression with task data.
+All functions are pure (apart from :func:`before_expiry` without a date, which reads the clock, and the
+installed office snapshot) and know nothing about Flask, SpiffWorkflow or the engine, so the BPMN script
+engine calls the deadline functions directly from a timer expression with task data
+(``engine/services.py``), and forms and documents print the same dates. Bad input raises
+:class:`~rules.errors.RuleError` with a Chinese message.
 """
 
 from __future__ import annotations
@@ -46,16 +48,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from types import MappingProxyType
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from chinese_calendar import get_solar_terms
 from lunardate import LunarDate
 
-from .errors import EngineError
+from .errors import RuleError
+from .timezone import CHINA, today_in_china
 
 __all__ = [
-    "TIMEZONE",
     "WORKING_DAY_THRESHOLD",
     "CalendarDataMissing",
     "OfficeYear",
@@ -69,6 +70,7 @@ __all__ = [
     "office_years",
     "office_deadline",
     "office_deadline_date",
+    "parse_day",
     "party_deadline",
     "party_deadline_date",
     "possible_holidays",
@@ -76,13 +78,9 @@ __all__ = [
     "statutory_deadline",
     "statutory_deadline_date",
     "statutory_holidays",
-    "today_in_china",
     "using",
     "year_source",
 ]
-
-#: All statutory dates are reckoned in China time, whatever the server's own timezone is.
-TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 #: Periods strictly shorter than this many days count working days; longer ones calendar days.
 WORKING_DAY_THRESHOLD = 10
@@ -94,7 +92,7 @@ PACKAGE_YEARS = frozenset(d.year for d in chinese_calendar.holidays) & frozenset
     d.year for d in chinese_calendar.workdays)
 
 
-class CalendarDataMissing(EngineError):
+class CalendarDataMissing(RuleError):
     """Kept for the callers that still catch it: a missing year is no longer an error.
 
     Every year has a calendar now (office, package or the rule), so nothing raises this for a missing
@@ -181,7 +179,7 @@ def _qingming(year: int) -> date:
     for day, name in get_solar_terms(date(year, 4, 1), date(year, 4, 10)):
         if str(name) == "清明" or getattr(name, "value", [None, None])[1] == "清明":
             return day
-    raise ValueError(f"无法确定 {year} 年的清明日期")
+    raise RuleError(f"无法确定 {year} 年的清明日期")
 
 
 def _span(first: date, last: date) -> list[date]:
@@ -204,7 +202,7 @@ def statutory_holidays(year: int) -> Mapping[date, str]:
 
 
 #: How far around each statutory holiday a yearly notice has placed days off (docs/procedure.md
-#: records the check against every year chinesecalendar ships; tests/engine/test_calendar_bound.py
+#: records the check against every year chinesecalendar ships; tests/rules/test_calendar_bound.py
 #: repeats it): (first day, last day) relative to the holiday's anchor.
 WINDOWS = {
     "元旦": (-3, 2),     # 12/29 – 1/3 around 1 January
@@ -285,7 +283,7 @@ def _as_date(value: date) -> date:
     """
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(TIMEZONE)
+            value = value.astimezone(CHINA)
         return value.date()
     if isinstance(value, date):
         return value
@@ -297,7 +295,7 @@ def _check_count(value: object, name: str, *, allow_zero: bool) -> int:
     minimum = 0 if allow_zero else 1
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         requirement = "非负整数" if allow_zero else "正整数"
-        raise ValueError(f"{name} 必须是{requirement}，实际得到 {value!r}")
+        raise RuleError(f"{name} 必须是{requirement}，实际得到 {value!r}")
     return value
 
 
@@ -339,7 +337,7 @@ def add_working_days(start: date, n: int) -> date:
     strictly after ``d``. Holidays are skipped and 调休 weekend working days are counted.
 
     ``n == 0`` returns ``start`` unchanged, even if ``start`` is not a working day: a zero-length
-    period has no end to move. Negative or non-integer ``n`` raises ``ValueError``.
+    period has no end to move. Negative or non-integer ``n`` raises ``RuleError`` (a ``ValueError``).
     """
     start = _as_date(start)
     return _add_working(start, _check_count(n, "工作日天数 n", allow_zero=True), _party_working)
@@ -369,7 +367,7 @@ def office_deadline_date(start: date, days: int) -> date:
 statutory_deadline_date = party_deadline_date
 
 
-def _parse_start(start: date | str) -> date:
+def parse_day(start: date | str) -> date:
     """Accept a date/datetime or an ISO string as stored in BPMN task data.
 
     Task data is JSON, so dates arrive as strings: normally "YYYY-MM-DD", but a field holding a
@@ -385,19 +383,19 @@ def _parse_start(start: date | str) -> date:
         try:
             return _as_date(datetime.fromisoformat(text))
         except ValueError:
-            raise ValueError(
+            raise RuleError(
                 f"起算日期必须是 ISO 格式的日期字符串（YYYY-MM-DD），实际得到 {start!r}"
             ) from None
     if isinstance(start, date):
         return _as_date(start)
-    raise ValueError(
+    raise RuleError(
         f"起算日期必须是日期或 ISO 格式的日期字符串（YYYY-MM-DD），实际得到 {start!r}"
     )
 
 
 def _end_of(day: date) -> str:
     # The last second of the deadline day: the party may still comply at any time on that day.
-    return datetime.combine(day, time(23, 59, 59), tzinfo=TIMEZONE).isoformat()
+    return datetime.combine(day, time(23, 59, 59), tzinfo=CHINA).isoformat()
 
 
 def party_deadline(start: date | str, days: int) -> str:
@@ -406,15 +404,15 @@ def party_deadline(start: date | str, days: int) -> str:
     notice period, a statement of defence, a payment, an objection (see :func:`party_deadline_date`).
 
     ``start`` is a ``date``/``datetime`` or an ISO string; ``days`` must be a positive integer.
-    Bad input raises ``ValueError`` with a Chinese message.
+    Bad input raises ``RuleError`` (a ``ValueError``) with a Chinese message.
     """
-    return _end_of(party_deadline_date(_parse_start(start), days))
+    return _end_of(party_deadline_date(parse_day(start), days))
 
 
 def office_deadline(start: date | str, days: int) -> str:
     """The end of a period that binds the administration (the 90-day decision limit, a review…) as an
     ISO datetime in China time; provisional on a rule year (see :func:`office_deadline_date`)."""
-    return _end_of(office_deadline_date(_parse_start(start), days))
+    return _end_of(office_deadline_date(parse_day(start), days))
 
 
 #: The old diagram name, with the party's (conservative) meaning: cases on older diagram versions run on.
@@ -424,22 +422,17 @@ statutory_deadline = party_deadline
 def start_of_day(day: date | str) -> str:
     """The first second of a day in China as an ISO datetime: the timer expression of a review fixed
     for a date (e.g. an exemption's next review), ``start_of_day("2026-09-01")``."""
-    return datetime.combine(_parse_start(day), time(0, 0, 0), tzinfo=TIMEZONE).isoformat()
+    return datetime.combine(parse_day(day), time(0, 0, 0), tzinfo=CHINA).isoformat()
 
 
 def before_expiry(valid_to: date | str | None, days: int) -> str:
     """Start of the day ``days`` before ``valid_to`` (China), e.g. when to raise a non-renewal decision
     ahead of a permit's expiry; with no date known, today (the task then asks for the date)."""
     if not valid_to:
-        return datetime.combine(today_in_china(), time(0, 0, 0), tzinfo=TIMEZONE).isoformat()
-    return start_of_day(_parse_start(valid_to) - timedelta(days=_check_count(days, "提前天数 days", allow_zero=True)))
+        return datetime.combine(today_in_china(), time(0, 0, 0), tzinfo=CHINA).isoformat()
+    return start_of_day(parse_day(valid_to) - timedelta(days=_check_count(days, "提前天数 days", allow_zero=True)))
 
 
 def after_expiry(valid_to: date | str) -> str:
     """Start of the day after ``valid_to`` (China): the first day a permit no longer covers."""
-    return start_of_day(_parse_start(valid_to) + timedelta(days=1))
-
-
-def today_in_china() -> date:
-    """Today's date in China, independent of the server's timezone (servers often run in UTC)."""
-    return datetime.now(TIMEZONE).date()
+    return start_of_day(parse_day(valid_to) + timedelta(days=1))

@@ -6,13 +6,13 @@ import os
 import pytest
 from sqlalchemy import exc, text
 
-from engine.db import make_engine
+from engine.database import connect
 
 PG_URL = os.environ.get("WELLS_TEST_DATABASE_URL")
 
 
 def test_sqlite_transactions_take_the_write_lock_when_they_begin(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}", connect_args={"timeout": 0.2})
+    engine = connect(f"sqlite:///{tmp_path / 'lock.db'}", connect_args={"timeout": 0.2})
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE t (x INTEGER)"))
     first = engine.connect()
@@ -28,10 +28,10 @@ def test_sqlite_transactions_take_the_write_lock_when_they_begin(tmp_path):
 
 @pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL")
 def test_after_the_server_drops_connections_only_the_request_in_flight_fails():
-    engine = make_engine(PG_URL)
+    engine = connect(PG_URL)
     with engine.connect() as conn:
         pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
-    admin = make_engine(PG_URL)
+    admin = connect(PG_URL)
     with admin.begin() as conn:
         conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     with pytest.raises(exc.DBAPIError) as info:

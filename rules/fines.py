@@ -1,6 +1,6 @@
 """Money rules of the administrative penalty, shared by the diagram, the forms and the documents.
 
-Pure functions over task data (numbers, ISO dates), registered in ``services.py`` so that the penalty
+Pure functions over task data (numbers, ISO dates), registered in ``engine/services.py`` so that the penalty
 diagram's gateways and scripts call the same code the forms and documents use:
 
 * **hearing threshold** (行政处罚法 Art 63 leaves "较大数额罚款" to the rules; 水行政处罚实施办法,
@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from .calendar import _parse_start
+from .calendar import parse_day
+from .errors import RuleError
 
 #: The least fine (yuan) for which a party may demand a hearing, by party kind (forms.choices.USER_KINDS).
 HEARING_THRESHOLDS = {"individual": 10_000, "enterprise": 80_000}
@@ -28,13 +29,13 @@ _CENT = Decimal("0.01")
 def _amount(value, what: str = "罚款金额") -> Decimal:
     """A non-negative amount of yuan; bools and non-numbers are refused with a Chinese message."""
     if isinstance(value, bool):
-        raise ValueError(f"{what}必须是数字，实际得到 {value!r}")
+        raise RuleError(f"{what}必须是数字，实际得到 {value!r}")
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ValueError(f"{what}必须是数字，实际得到 {value!r}") from None
+        raise RuleError(f"{what}必须是数字，实际得到 {value!r}") from None
     if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{what}不能为负数，实际得到 {value!r}")
+        raise RuleError(f"{what}不能为负数，实际得到 {value!r}")
     return amount
 
 
@@ -43,7 +44,7 @@ def hearing_threshold(party_kind: str) -> int:
     try:
         return HEARING_THRESHOLDS[party_kind]
     except KeyError:
-        raise ValueError(f"当事人类型应为 individual（个人）或 enterprise（单位），实际得到 {party_kind!r}") from None
+        raise RuleError(f"当事人类型应为 individual（个人）或 enterprise（单位），实际得到 {party_kind!r}") from None
 
 
 def hearing_applies(party_kind: str, fine) -> bool:
@@ -57,7 +58,7 @@ def days_late(due_date: date | str, paid_on: date | str) -> int:
     ``due_date`` may be the deadline as the timer holds it (``statutory_deadline``'s ISO datetime at
     23:59:59 China time); only its China date counts.
     """
-    return max(0, (_parse_start(paid_on) - _parse_start(due_date)).days)
+    return max(0, (parse_day(paid_on) - parse_day(due_date)).days)
 
 
 def late_payment_surcharge(fine, due_date: date | str, paid_on: date | str) -> float:

@@ -1,4 +1,4 @@
-"""Tests for engine.calendar against the real chinesecalendar data (no mocks).
+"""Tests for rules.calendar against the real chinesecalendar data (no mocks).
 
 Every fixed date below was checked against chinese_calendar 1.11.0 (is_workday /
 get_holiday_detail) before being asserted; the comment next to each says why it is what it is.
@@ -10,16 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.calendar import (
-    TIMEZONE,
+from rules.calendar import (
     CalendarDataMissing,
     add_working_days,
     is_working_day,
     next_working_day,
     statutory_deadline,
     statutory_deadline_date,
-    today_in_china,
 )
+from rules.timezone import CHINA, today_in_china
 
 # --- is_working_day / next_working_day ------------------------------------------------------
 
@@ -194,10 +193,10 @@ def test_calendar_data_missing_stays_importable_with_a_clerk_message():
 
 
 def test_timezone_and_today_in_china():
-    assert str(TIMEZONE) == "Asia/Shanghai"
-    before = datetime.now(TIMEZONE).date()
+    assert str(CHINA) == "Asia/Shanghai"
+    before = datetime.now(CHINA).date()
     today = today_in_china()
-    after = datetime.now(TIMEZONE).date()
+    after = datetime.now(CHINA).date()
     assert before <= today <= after
 
 

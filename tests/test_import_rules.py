@@ -1,0 +1,186 @@
+"""Who may import whom (docs/architecture.md, "Who may import whom"), read from the source with ``ast``.
+
+* SpiffWorkflow is imported only in ``engine/`` (the benchmark and the tests, outside the application,
+  may use it directly);
+* ``engine/`` imports no Flask (nor a Flask extension), ``webapp`` or ``forms``;
+* ``forms/`` imports no ``engine``;
+* ``rules/`` imports none of ``engine``, ``forms``, ``webapp``, Flask;
+* the top-level packages import each other without a cycle.
+
+Every import counts, also one inside a function or under ``TYPE_CHECKING``: a late import is still a
+dependency. The checks run on any source tree, so the last tests show that each one catches a violation.
+"""
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: The application's top-level packages and the modules beside them that the application runs.
+PACKAGES = ("engine", "forms", "rules", "webapp")
+TOP_MODULES = ("wsgi.py", "migrations/env.py")
+
+FLASK = ("flask", "flask_login", "flask_wtf", "werkzeug")
+
+#: package -> the top-level names it must never import.
+FORBIDDEN = {
+    "engine": ("webapp", "forms", *FLASK),
+    "forms": ("engine",),
+    "rules": ("engine", "forms", "webapp", *FLASK),
+}
+
+
+def _python_files(root: Path, package: str) -> Iterator[Path]:
+    yield from sorted((root / package).rglob("*.py"))
+
+
+def _imports(path: Path, root: Path) -> Iterator[tuple[str, int]]:
+    """Every module ``path`` imports (absolute dotted name) with its line; relative imports resolved."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    package = parts[:-1]  # the package a relative import starts from (also for an __init__.py)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if not node.level:
+                yield node.module or "", node.lineno
+                continue
+            base = package[: len(package) - node.level + 1]
+            if node.module:
+                yield ".".join([*base, node.module]), node.lineno
+            else:  # ``from .. import x``: x is a module of the package the dots name
+                for alias in node.names:
+                    yield ".".join([*base, alias.name]), node.lineno
+
+
+def _top(module: str) -> str:
+    return module.split(".", 1)[0]
+
+
+def _sources(root: Path) -> Iterator[tuple[str, Path]]:
+    """(top-level package or module, file) for the application's source."""
+    for package in PACKAGES:
+        for path in _python_files(root, package):
+            yield package, path
+    for name in TOP_MODULES:
+        if (root / name).exists():
+            yield name, root / name
+
+
+def spiff_outside_engine(root: Path) -> list[str]:
+    return [f"{path.relative_to(root)}:{line} imports {module}"
+            for owner, path in _sources(root) if owner != "engine"
+            for module, line in _imports(path, root) if _top(module) == "SpiffWorkflow"]
+
+
+def forbidden_imports(root: Path) -> list[str]:
+    return [f"{path.relative_to(root)}:{line} imports {module} ({owner}/ may not import {_top(module)})"
+            for owner, path in _sources(root) if owner in FORBIDDEN
+            for module, line in _imports(path, root) if _top(module) in FORBIDDEN[owner]]
+
+
+def package_graph(root: Path) -> dict[str, set[str]]:
+    """Top-level package -> the other top-level packages it imports."""
+    graph: dict[str, set[str]] = {package: set() for package in PACKAGES}
+    for owner, path in _sources(root):
+        if owner not in graph:
+            continue
+        for module, _ in _imports(path, root):
+            if _top(module) in graph and _top(module) != owner:
+                graph[owner].add(_top(module))
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Each import cycle between packages, as the path that closes it (depth-first search)."""
+    found, done = [], set()
+
+    def visit(node: str, path: list[str]) -> None:
+        if node in path:
+            found.append(path[path.index(node):] + [node])
+            return
+        if node in done:
+            return
+        for target in sorted(graph[node]):
+            visit(target, path + [node])
+        done.add(node)
+
+    for node in sorted(graph):
+        visit(node, [])
+    return found
+
+
+# -- the rules, on this project -----------------------------------------------------------------------
+
+def test_spiffworkflow_is_imported_only_in_the_engine():
+    assert spiff_outside_engine(ROOT) == []
+
+
+def test_no_package_imports_what_its_layer_forbids():
+    assert forbidden_imports(ROOT) == []
+
+
+def test_the_packages_import_each_other_without_a_cycle():
+    graph = package_graph(ROOT)
+    assert cycles(graph) == []
+    # The layers as drawn in docs/architecture.md: rules at the bottom, the web app on top.
+    assert graph["rules"] == set()
+    assert graph["engine"] == {"rules"}
+    assert graph["forms"] == {"rules"}
+    assert "webapp" not in set().union(*(graph[p] for p in ("engine", "forms", "rules")))
+
+
+def test_every_source_file_is_read():
+    files = [path for _, path in _sources(ROOT)]
+    assert ROOT / "rules" / "calendar.py" in files and ROOT / "engine" / "runtime.py" in files
+    assert len(files) > 100
+
+
+# -- each check catches a violation ---------------------------------------------------------------------
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    for package in PACKAGES:
+        (tmp_path / package).mkdir(exist_ok=True)
+        (tmp_path / package / "__init__.py").touch()
+    return tmp_path
+
+
+def test_a_spiffworkflow_import_in_the_web_app_is_caught(tmp_path):
+    root = _tree(tmp_path, {"webapp/views.py": "def f():\n    from SpiffWorkflow.task import Task\n"})
+    assert spiff_outside_engine(root) == ["webapp/views.py:2 imports SpiffWorkflow.task"]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("engine/run.py", "from flask import g\n", "flask"),
+    ("engine/run.py", "import webapp.models\n", "webapp"),
+    ("engine/sub/run.py", "from ... import forms\n", "forms"),  # relative beyond the package: ``forms``
+    ("forms/notice.py", "from engine.calendar import x\n", "engine"),
+    ("rules/calendar.py", "from engine.errors import EngineError\n", "engine"),
+    ("rules/fines.py", "import flask_wtf\n", "flask_wtf"),
+])
+def test_a_forbidden_import_is_caught(tmp_path, name, text, expected):
+    root = _tree(tmp_path, {name: text})
+    (found,) = forbidden_imports(root)
+    assert found.startswith(f"{name}:1 imports ") and f"may not import {expected})" in found
+
+
+def test_a_relative_import_inside_the_package_is_allowed(tmp_path):
+    root = _tree(tmp_path, {"engine/run.py": "from . import errors\nfrom .store import Event\n",
+                            "engine/sub/x.py": "from ..store import Event\n"})
+    assert forbidden_imports(root) == []
+    assert package_graph(root)["engine"] == set()
+
+
+def test_an_import_cycle_between_packages_is_caught(tmp_path):
+    root = _tree(tmp_path, {"forms/a.py": "import webapp.models\n", "webapp/models.py": "from forms import a\n"})
+    assert cycles(package_graph(root)) == [["forms", "webapp", "forms"]]
