@@ -16,7 +16,7 @@ import time_machine
 from docx import Document as Docx
 from sqlalchemy import select
 
-from engine import calendar
+from rules import calendar
 from engine.store import Timer
 from web_support import INSPECTION, REGISTRATION, instance_version, problem_rows, submit, task_guid_in
 from webapp import db
