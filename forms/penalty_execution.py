@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from wtforms.fields import SubmitField
 from wtforms.validators import Length, NumberRange, ValidationError
 
-from rules.calendar import CalendarDataMissing, statutory_deadline_date
+from rules.calendar import party_deadline_date
 from rules.fines import days_late, late_payment_surcharge
 
 from .base import TaskForm
@@ -39,10 +39,27 @@ class PenaltyServiceForm(TaskForm):
     decision_service_method = ZhSelectField("送达方式", choices=SERVICE_METHODS)
     decision_receiver = short_text("签收人（选填）", required=False,
                                    description="留置送达的，写明见证人；公告送达的，写明公告方式")
+    timeline_labels = {"payment_due_on": "缴款期限"}
+
+    def clean_task_data(self, data: dict) -> dict:
+        # The payment deadline as the party is told it, fixed now: the diagram's script computes the same
+        # (party_deadline) in this transaction, and the payment and credit-repair pages read it back from
+        # this step's record rather than recompute it after the office has entered a new year's calendar.
+        data["payment_due_on"] = party_deadline_date(self.decision_served_on.data, PAYMENT_DAYS).isoformat()
+        return data
 
 
 # 行政处罚法 Art 67(3): fifteen days from service of the decision; Art 72(1)(1): 3 % a day after it.
 PAYMENT_DAYS = 15
+
+
+def payment_due(service: dict) -> date | None:
+    """The payment deadline of a served decision (the penalty_service step's data): as recorded when it was
+    served; for a step recorded before the deadline was kept, computed by the same party rule."""
+    if service.get("payment_due_on"):
+        return date.fromisoformat(service["payment_due_on"])
+    served = service.get("decision_served_on")
+    return party_deadline_date(date.fromisoformat(served), PAYMENT_DAYS) if served else None
 # 行政强制法 Art 54: the court may be asked ten days after the reminder (催告书) was served.
 REMINDER_DAYS_BEFORE_COURT = 10
 
@@ -67,12 +84,10 @@ class _MoneyOwed:
     def for_case(cls, case_info):
         form = cls()
         decision = case_info.latest("penalty_decision") if case_info else {}
-        served = (case_info.latest("penalty_service") if case_info else {}).get("decision_served_on")
+        service = case_info.latest("penalty_service") if case_info else {}
+        served = service.get("decision_served_on")
         form.fine_amount = decision.get("fine_amount")
-        try:
-            form.due_on = statutory_deadline_date(date.fromisoformat(served), PAYMENT_DAYS) if served else None
-        except CalendarDataMissing:
-            form.due_on = None
+        form.due_on = payment_due(service)
         if cls.form_key == "penalty_late_payment" and case_info:
             earlier = case_info.latest("penalty_payment")
             form.paid_before = earlier.get("paid_amount") if earlier.get("paid_on") and (

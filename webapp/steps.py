@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from engine import Engine
-from rules.calendar import CalendarDataMissing, statutory_deadline_date
-from forms.penalty_execution import PAYMENT_DAYS
+from forms.penalty_execution import payment_due
 from forms.problems import derive
 from forms.validators import format_date_zh
 from engine.store import Event, Instance
@@ -110,13 +109,7 @@ class CaseInfo:
             if data.get("paid_amount") is not None:
                 paid = data
                 break
-        served = self.latest("penalty_service").get("decision_served_on")
-        due = None
-        if served:
-            try:
-                due = statutory_deadline_date(date.fromisoformat(served), PAYMENT_DAYS)
-            except CalendarDataMissing:
-                due = None
+        due = payment_due(self.latest("penalty_service"))
         acts = {p.required_act for p in problems.for_case(self.session, self.case.id) if p.status != "withdrawn"}
         must_seal = bool(acts & {"stop_and_seal", "seal_at_expiry"}) or bool(self.latest("sealing_record"))
         sealed, detail = False, "未见封井记录"
