@@ -67,3 +67,20 @@ def test_the_problem_list_keeps_the_notice_order(app, login):
     assert re.findall(r'<td>(\d+)</td><td>([^<]+)<', table) == [("1", "未安装取水计量设施"),
                                                                 ("2", "位于公共供水管网覆盖范围内，仍取用地下水")]
     assert '<td class="text-nowrap">未销号</td>' in table
+
+
+def test_the_audit_log_reads_the_calendar_the_filing_and_the_documents_in_words(app, login, december):
+    from test_working_calendar import NOTICE_2027
+
+    water, guid = to_filing(app, login)
+    assert submit(water, guid, FILING, instance_version(app)).status_code == 302
+    admin = login("admin")
+    assert admin.post("/admin/calendar/enter", data={"text": NOTICE_2027, "save": "确认保存"}).status_code == 302
+    page = admin.get("/supervise/audit").get_data(as_text=True)
+    text = re.sub(r"<[^>]+>", "", page)
+    for words in ("年份：2027", "变更前：日历来源：法定节假日（暂定）", "放假日：2027-01-01 元旦、", "调休上班日：2027-02-20 春节",
+                  "日历来源：管理员录入", "变化天数：9", "重算的期限数：1", "用水户类型：企业（单位）", "巡查周期（日）：90",
+                  "种类：现场检查笔录", "文号：乳水检录〔2026〕1号"):
+        assert words in text, words
+    for raw in ('{"', "changed_days", "party_kind", "patrol_days", "sha256：", "inspection_record", "source："):
+        assert raw not in text, raw
