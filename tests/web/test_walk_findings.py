@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from engine import calendar
 from engine.store import Timer
-from test_working_calendar import FILING, to_filing
+# the calendar module as test_working_calendar imports it (engine.calendar here, rules.calendar once moved)
+from test_working_calendar import FILING, NOTICE_2027, calendar, to_filing
 from web_support import NOTICE, instance_version, submit, walk_to_notice
 from webapp import db
 from webapp.working_calendar import service
@@ -70,8 +70,6 @@ def test_the_problem_list_keeps_the_notice_order(app, login):
 
 
 def test_the_audit_log_reads_the_calendar_the_filing_and_the_documents_in_words(app, login, december):
-    from test_working_calendar import NOTICE_2027
-
     water, guid = to_filing(app, login)
     assert submit(water, guid, FILING, instance_version(app)).status_code == 302
     admin = login("admin")
