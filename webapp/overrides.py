@@ -85,7 +85,8 @@ def _deadlines(session, instance, tasks) -> list:
     attached = overrides.task_deadline_timers(workflow.engine().specs_for(session, instance.spec_version))
     steps = {t.task_spec for t in tasks}
     titles = workflow.engine().current.timer_events
-    return [SimpleNamespace(guid=t.task_guid, id=t.id, due_at=t.due_at, title=titles.get(t.task_spec, t.task_spec))
+    return [SimpleNamespace(guid=t.task_guid, id=t.id, due_at=t.due_at, provisional=t.provisional,
+                            title=titles.get(t.task_spec, t.task_spec))
             for t in case_timers(session, instance.id) if attached.get(t.task_spec) not in steps]
 
 
@@ -259,7 +260,10 @@ def index():
     else:
         rows, total, page, pages = override_list(db.session(), supervisor, kind, request.args.get("page", 1, type=int),
                                                  current_app.config["PAGE_SIZE"], since, until)
-    return render_template("overrides/index.html", rows=rows, total=total, page=page, pages=pages,
+    case_ids = {e.case_id for e in rows if e.case_id}
+    numbers = {c.id: c.number for c in db.session().scalars(select(Case).where(Case.id.in_(case_ids)))} \
+        if case_ids else {}
+    return render_template("overrides/index.html", rows=rows, total=total, page=page, pages=pages, numbers=numbers,
                            supervisor=supervisor, kind=kind, types=overrides.TYPES, problems=problems,
                            date_from=request.args.get("from", ""), date_to=request.args.get("to", "")), \
         422 if problems else 200

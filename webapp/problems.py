@@ -19,9 +19,13 @@ def open_problems(session: Session, case_id: int) -> list[Problem]:
 
 
 def for_case(session: Session, case_id: int) -> list[Problem]:
-    """Every problem of the case, the latest notice's first, withdrawn ones last."""
-    return list(session.scalars(select(Problem).where(Problem.case_id == case_id)
-                                .order_by((Problem.status == "withdrawn"), Problem.id.desc())))
+    """Every problem of the case, the latest notice's first and each notice's in its own order (序号),
+    withdrawn ones last."""
+    rows = list(session.scalars(select(Problem).where(Problem.case_id == case_id).order_by(Problem.id)))
+    newest = {}  # a notice's rows are inserted together: its largest id says how recent the notice is
+    for row in rows:
+        newest[row.notice_task_guid] = row.id
+    return sorted(rows, key=lambda p: (p.status == "withdrawn", -newest[p.notice_task_guid], p.seq))
 
 
 def record_notice(session: Session, case: Case, task_guid: str, data: dict) -> list[Problem]:

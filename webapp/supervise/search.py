@@ -5,7 +5,6 @@ becomes the UTC interval [00:00 of the day, 00:00 of the next day) in that timez
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -16,9 +15,11 @@ from sqlalchemy.orm import Session, lazyload
 
 from engine import audit
 from engine.store import Event
+from forms.choices import USER_KINDS
 from forms.registry import describe, display_value
 
 from .. import directory
+from ..documents.catalogue import KINDS as DOCUMENT_KINDS
 from ..filters import EVENT_LABELS, OUTCOMES
 from ..models import PURPOSES, Case
 from ..paging import window
@@ -120,17 +121,32 @@ KEY_LABELS = {
     "outcome": "结果", "due": "期限", "message": "消息", "payload": "消息内容", "well_no": "井编号",
     "town": "镇区", "purpose": "用途", "in_coverage": "管网覆盖", "has_permit": "取水许可",
     "hidden_well": "隐瞒不报",
+    # the case's starting data (webapp/cases_service.py)
+    "party_kind": "用水户类型", "obstructed": "拒绝或阻挠检查", "seal_obstructed": "阻挠封井",
+    "permit_valid_to": "取水许可有效期至", "patrol_days": "巡查周期（日）",
+    # a document issued (webapp/documents)
+    "kind": "种类", "number": "文号", "version": "版本", "sha256": "文件指纹（SHA-256）",
+    # the working-day calendar (webapp/working_calendar)
+    "year": "年份", "before": "变更前", "after": "变更后", "source": "日历来源", "holidays": "放假日",
+    "workdays": "调休上班日", "changed_days": "变化天数", "recomputed": "重算的期限数",
+    "kept": "保留的期限数（督办人员调整过）",
 }
 REASONS = {"wrong_password": "密码错误", "unknown_user": "用户名不存在", "inactive": "账号已停用"}
-VALUE_LABELS = {"outcome": OUTCOMES, "reason": REASONS, "purpose": PURPOSES}
+CALENDAR_SOURCES = {"office": "管理员录入", "package": "程序内置", "rule": "法定节假日（暂定）"}
+VALUE_LABELS = {"outcome": OUTCOMES, "reason": REASONS, "purpose": PURPOSES, "party_kind": dict(USER_KINDS),
+                "source": CALENDAR_SOURCES}
 
 
 def _value(key: str, value) -> str:
+    if key == "kind" and isinstance(value, str) and value in DOCUMENT_KINDS:
+        return DOCUMENT_KINDS[value].name
     labels = directory.names() if key in ("department", "town") else VALUE_LABELS.get(key)
     if labels and isinstance(value, str):
         return labels.get(value, value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, dict):  # e.g. a calendar year before/after: its parts in words, not JSON
+        return "；".join(f"{KEY_LABELS.get(k, str(k))}：{_value(k, v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "、".join(_value(key, v) for v in value) or "无"
     return display_value(value)
 
 
