@@ -76,7 +76,9 @@ GOOD = {
          "overdue_decide_by": "2026-04-01"}),
     "penalty_service": (
         {"decision_served_on": "2026-03-02", "decision_service_method": "post", "decision_receiver": ""},
-        {"decision_served_on": "2026-03-02", "decision_service_method": "post", "decision_receiver": ""}),
+        # the payment deadline fixed at service: fifteen days, Tuesday 17 March 2026
+        {"decision_served_on": "2026-03-02", "decision_service_method": "post", "decision_receiver": "",
+         "payment_due_on": "2026-03-17"}),
     "penalty_payment": (
         {"paid_on": "2026-03-02", "paid_amount": "50000", "receipt_no": "FS-1"},
         {"paid_on": "2026-03-02", "paid_amount": 50_000.0, "receipt_no": "FS-1"}),
