@@ -45,10 +45,10 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if p and Path(p).resolve() != H
 import SpiffWorkflow  # noqa: E402
 import sqlalchemy  # noqa: E402
 from alembic import command  # noqa: E402
-from sqlalchemy import create_engine, event, func, make_url, select  # noqa: E402
-from sqlalchemy.orm import sessionmaker  # noqa: E402
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
+from sqlalchemy import create_engine, event, func, make_url, select  # noqa: E402
+from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from engine import Actor, Engine, specs, state  # noqa: E402
 from engine.database import connect  # noqa: E402

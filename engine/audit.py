@@ -35,7 +35,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timezone
 
-from sqlalchemy import bindparam, event as sa_event, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from rules.timezone import CHINA

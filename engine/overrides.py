@@ -14,10 +14,9 @@ from functools import lru_cache
 from uuid import UUID
 
 from lxml import etree
-
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.util.task import TaskState
 
 from rules.calendar import add_working_days
 from rules.timezone import CHINA

@@ -5,7 +5,14 @@ the database, so a diagram edited in a modeler cannot do more than the procedure
 """
 from __future__ import annotations
 
-from rules.calendar import after_expiry, before_expiry, office_deadline, party_deadline, start_of_day, statutory_deadline
+from rules.calendar import (
+    after_expiry,
+    before_expiry,
+    office_deadline,
+    party_deadline,
+    start_of_day,
+    statutory_deadline,
+)
 from rules.fines import hearing_applies, late_payment_surcharge
 
 #: The service name that makes a timer an administration's deadline (provisional, recomputed).

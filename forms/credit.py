@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from wtforms.fields import SubmitField
 from wtforms.validators import ValidationError
 
+from rules.fines import late_payment_surcharge
+
 from .base import TaskForm, ZhForm
 from .common import long_text, past_date
 from .fields import StrippedTextAreaField, YesNoField, ZhDateField
-from rules.fines import late_payment_surcharge
-
 from .validators import NotBefore, NotInFuture, RequiredWhen, format_date_zh
 
 

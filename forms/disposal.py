@@ -8,11 +8,17 @@ from wtforms.validators import Length, ValidationError
 from .base import TaskForm
 from .choices import ACCEPTANCE_SIGNATORIES, DISPOSAL_TYPES
 from .common import SHORT_TEXT_MAX, long_text, past_date, short_text
-from .fields import (MultiCheckboxField, StrippedStringField, StrippedTextAreaField, YesNoField, ZhDateField,
-                     ZhFloatField, ZhSelectField)
+from .fields import (
+    MultiCheckboxField,
+    StrippedStringField,
+    StrippedTextAreaField,
+    YesNoField,
+    ZhDateField,
+    ZhFloatField,
+    ZhSelectField,
+)
 from .uploads import evidence_field
 from .validators import AtLeastOne, NotBefore, NotInFuture, Required, RequiredWhen, WithinCity, is_blank
-
 
 # The usual grounds; the clerk may adapt them to the case.
 DEFAULT_NON_RENEWAL_GROUNDS = (

@@ -26,7 +26,7 @@ from wtforms.fields.choices import Choice
 from wtforms.validators import StopValidation
 
 from .choices import YES_NO, select_choices
-from .validators import is_blank, field_message
+from .validators import field_message, is_blank
 
 
 def strip(value):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from wtforms.fields import FieldList, FormField
 
-from rules.calendar import CalendarDataMissing
 from rules.articles import notice_articles, notice_basis
+from rules.calendar import CalendarDataMissing
 
 from .base import TaskForm
 from .choices import SERVICE_METHODS

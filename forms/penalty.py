@@ -17,11 +17,26 @@ from .base import TaskForm
 from .choices import SERVICE_METHODS
 from .common import long_text, past_date, short_text
 from .fields import StrippedStringField, YesNoField, ZhDateField, ZhIntegerField, ZhSelectField
-from .penalty_execution import (PenaltyLatePaymentForm, PenaltyPaymentForm, PenaltyReminderForm,
-                                PenaltySealCheckForm, PenaltyServiceForm, PenaltySubstituteDecisionForm,
-                                PenaltySubstituteSealingForm)
-from .penalty_rules import (BASES, BASIS_CHOICES, FINE_GUIDANCE, MAX_SERVICE_AGE_DAYS, OFFICERS_HINT,
-                            ConditionalFields, FineInRange, WorkingDaysAfter, wan)
+from .penalty_execution import (
+    PenaltyLatePaymentForm,
+    PenaltyPaymentForm,
+    PenaltyReminderForm,
+    PenaltySealCheckForm,
+    PenaltyServiceForm,
+    PenaltySubstituteDecisionForm,
+    PenaltySubstituteSealingForm,
+)
+from .penalty_rules import (
+    BASES,
+    BASIS_CHOICES,
+    FINE_GUIDANCE,
+    MAX_SERVICE_AGE_DAYS,
+    OFFICERS_HINT,
+    ConditionalFields,
+    FineInRange,
+    WorkingDaysAfter,
+    wan,
+)
 from .uploads import evidence_field
 from .validators import InFuture, NotOlderThan, Required, RequiredWhen, field_message, is_blank
 

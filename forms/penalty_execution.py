@@ -4,7 +4,6 @@ payment and late payment, the check of the well, and compulsory sealing on the o
 from __future__ import annotations
 
 import sys
-
 from datetime import date, timedelta
 
 from wtforms.fields import SubmitField
@@ -19,8 +18,16 @@ from .common import SHORT_TEXT_MAX, long_text, past_date, short_text
 from .fields import StrippedStringField, YesNoField, ZhDateField, ZhFloatField, ZhIntegerField, ZhSelectField
 from .penalty_rules import MAX_SERVICE_AGE_DAYS, ConditionalFields, WorkingDaysAfter
 from .uploads import evidence_field
-from .validators import (InFuture, NotInFuture, NotOlderThan, NumberBetween, Required, RequiredWhen, field_message,
-                         format_date_zh)
+from .validators import (
+    InFuture,
+    NotInFuture,
+    NotOlderThan,
+    NumberBetween,
+    Required,
+    RequiredWhen,
+    field_message,
+    format_date_zh,
+)
 
 AMOUNT = NumberBetween(0, min_inclusive=False, message="{label}应大于0")
 COST = NumberRange(min=0, message="费用不能为负数")

@@ -9,6 +9,7 @@ import unicodedata
 from wtforms.fields import SubmitField
 from wtforms.validators import Length, Optional
 
+from . import validators as _validators
 from .base import ZhForm
 from .choices import PURPOSES, USER_KINDS, select_choices
 from .common import SHORT_TEXT_MAX, short_text
@@ -33,7 +34,6 @@ from .validators import (
     WithinCity,
     normalize_code,
 )
-from . import validators as _validators
 
 WELL_NO_MAX = 32
 EARLIEST_DRILLING_YEAR = 1950

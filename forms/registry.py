@@ -13,8 +13,15 @@ from datetime import date
 from .base import TaskForm, field_specs, spec_label
 from .choices import choice_label
 from .credit import CreditObjectionDecisionForm, CreditObjectionForm, CreditRepairForm
-from .disposal import (MeterVerificationForm, NonRenewalForm, PermitApprovalForm, SealAcceptanceForm,
-                       SealingRecordForm, SupplyConnectionForm, TaxRegistrationForm)
+from .disposal import (
+    MeterVerificationForm,
+    NonRenewalForm,
+    PermitApprovalForm,
+    SealAcceptanceForm,
+    SealingRecordForm,
+    SupplyConnectionForm,
+    TaxRegistrationForm,
+)
 from .field_work import PatrolRecordForm, PoliceRecordForm
 from .inspection import CommitmentLetterForm, ExemptionReviewForm, InspectionForm
 from .notice import RectificationNoticeForm, RectificationReportForm

@@ -16,24 +16,24 @@ from wtforms.validators import StopValidation, ValidationError
 
 # Re-exported: the validator classes below wrap these pure checks, and callers import both from here.
 from .identifiers import (  # noqa: F401
-    today,
-    normalize_code,
     CREDIT_CODE_CHARS,
     CREDIT_CODE_WEIGHTS,
+    ID_CHECK_CHARS,
+    ID_WEIGHTS,
+    RUSHAN_BOUNDS,
+    CityBounds,
     credit_code_check_char,
     credit_code_problem,
-    is_valid_credit_code,
-    ID_WEIGHTS,
-    ID_CHECK_CHARS,
     id_number_check_char,
     id_number_problem,
+    is_valid_credit_code,
     is_valid_id_number,
-    party_id_problem,
     is_valid_party_id,
-    mask_party_id,
     is_valid_phone,
-    CityBounds,
-    RUSHAN_BOUNDS,
+    mask_party_id,
+    normalize_code,
+    party_id_problem,
+    today,
     within_city,
 )
 

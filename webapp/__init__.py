@@ -8,8 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from . import db, workflow
-from . import login_limits
+from . import db, login_limits, workflow
 from .auth import login_manager
 
 csrf = CSRFProtect()
@@ -30,8 +29,27 @@ def create_app(settings: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_limits.init_app(app)
 
-    from . import admin, assignments, auth, cases, cli, diagram, filters, inbox, ledger, overrides, security, supervise, tasks
-    from . import attachments, coverage, credit, documents, problem_list, reconsideration
+    from . import (
+        admin,
+        assignments,
+        attachments,
+        auth,
+        cases,
+        cli,
+        coverage,
+        credit,
+        diagram,
+        documents,
+        filters,
+        inbox,
+        ledger,
+        overrides,
+        problem_list,
+        reconsideration,
+        security,
+        supervise,
+        tasks,
+    )
     from .dashboard import routes as dashboard
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)

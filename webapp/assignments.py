@@ -13,10 +13,9 @@ from engine import EngineError, assignment
 from engine.store import Event, OpenTask
 from forms.assignment import ActionForm, AssignForm, MoveForm
 
-from . import db, task_answers, workflow
-from .feedback import flash_errors
+from . import db, directory, task_answers, workflow
 from .cases_service import actor_of
-from . import directory
+from .feedback import flash_errors
 from .models import Case
 from .permissions import can_act_on, can_assign, can_release, is_head_of, is_supervisor, require
 from .queries import department_users

@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session as cookie, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select

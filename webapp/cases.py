@@ -1,25 +1,23 @@
 """Cases: the list, one case's page (data, where it stands, timeline) and registering a new well."""
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-
 from sqlalchemy.exc import IntegrityError
 
 from engine import EngineError
-from rules.timezone import today_in_china
 from forms.credit import CreditRepairApplicationForm
 from forms.reconsideration import ReconsiderationApplicationForm
 from forms.register import RegisterWellForm
+from rules.timezone import today_in_china
 
-from . import credit, db, problems, reconsideration, spreadsheets, workflow
+from . import credit, db, directory, problems, reconsideration, spreadsheets, workflow
 from .attachments import storage as attachments
 from .case_export import workbook as case_export_workbook
 from .cases_service import RegistrationRefused, actor_of, register_case
-from . import directory
 from .departments import TOWN
-from .documents import RegenerateForm, may_regenerate, service as documents
+from .documents import RegenerateForm, may_regenerate
+from .documents import service as documents
 from .models import Case
 from .permissions import can_register, can_view_case, require
 from .queries import case_events, case_export, case_instance, case_list, case_tasks, case_timers, instances_by_id

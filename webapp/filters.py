@@ -7,18 +7,17 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 from flask_login import current_user
 
-from forms.overrides import change_label
-from forms.uploads import Limits
-from forms.registry import describe
-from forms.identifiers import mask_party_id
-
 from engine.assignment import PRIORITIES
 from engine.overrides import TYPES as OVERRIDE_TYPES
+from forms.identifiers import mask_party_id
+from forms.overrides import change_label
+from forms.registry import describe
+from forms.uploads import Limits
 
 from . import db, directory
+from .models import PURPOSES, ROLES
 from .permissions import can_register, is_supervisor
 from .queries import badge_counts
-from .models import PURPOSES, ROLES
 
 EVENT_LABELS = {
     "started": "登记立案",

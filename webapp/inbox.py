@@ -5,13 +5,11 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from engine.store import utcnow
-
-from . import db
-from . import directory
-from .departments import TOWN
 from forms.assignment import AssignForm
 
+from . import db, directory
 from .assignments import assignee_choices
+from .departments import TOWN
 from .permissions import is_head_of, is_supervisor
 from .queries import SORTS, VIEWS, InboxFilters, inbox
 

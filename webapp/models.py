@@ -8,14 +8,25 @@ import hashlib
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from rules.timezone import CHINA
 from engine.store import NAMING_CONVENTION, UTCDateTime, utcnow
 from forms.choices import PROBLEM_KINDS, REQUIRED_ACTS
+from rules.timezone import CHINA
 
 TASK_FORCE = "task_force"
 PROBLEM_STATUS = {"open": "未销号", "closed": "已销号", "withdrawn": "已撤回（重新下达通知）"}
@@ -296,7 +307,7 @@ class LoginThrottle(Base):
 # Tables of feature packages, declared on this Base in their own modules: imported here so that every
 # user of Base.metadata (the migrations' environment, the tests' truncation, the app) knows them.
 from .dashboard.store import CampaignReport  # noqa: E402,F401
-from .villages import Village  # noqa: E402,F401
 from .outbox import OutboxMessage  # noqa: E402,F401
-from .working_calendar.store import CalendarDay, CalendarYear  # noqa: E402,F401
 from .refusals import SecurityLogEntry  # noqa: E402,F401
+from .villages import Village  # noqa: E402,F401
+from .working_calendar.store import CalendarDay, CalendarYear  # noqa: E402,F401

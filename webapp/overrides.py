@@ -7,27 +7,25 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.datastructures import MultiDict
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from engine import EngineError, StaleForm, migration, overrides, persist
 from engine.store import Event, Instance, OpenTask, Timer
 from forms.base import field_specs, spec_label
-from forms.overrides import (CorrectCaseForm, DeadlineForm, MigrationForm, OverrideForm, ResetForm,
-                             SkipReasonForm)
+from forms.overrides import CorrectCaseForm, DeadlineForm, MigrationForm, OverrideForm, ResetForm, SkipReasonForm
 from forms.registry import form_for
 
-from . import db, workflow
+from . import db, directory, workflow
 from .cases_service import RegistrationRefused, actor_of, correct_case
-from . import directory
 from .departments import TOWN
+from .documents.catalogue import issued_by
 from .models import Case
 from .permissions import is_supervisor, require
-from .supervise.forms import DayRangeForm
-from .supervise.search import day_bounds
-from .documents.catalogue import issued_by
 from .queries import case_instance, case_tasks, case_timers, override_list
 from .steps import CaseInfo, after_step
+from .supervise.forms import DayRangeForm
+from .supervise.search import day_bounds
 
 bp = Blueprint("overrides", __name__)
 CASE_ACTIONS = {"suspend": overrides.suspend, "resume": overrides.resume, "cancel": overrides.cancel}

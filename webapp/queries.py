@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.store import Event, Instance, OpenTask, Timer
 
-from .models import TASK_FORCE, Case, Department, User, Well, WaterUser
+from .models import TASK_FORCE, Case, Department, User, WaterUser, Well
 from .paging import window
-
 
 VIEWS = {"all": "部门全部", "pool": "待认领", "mine": "我的任务"}
 SORTS = {"default": "逾期优先", "due": "按办理期限", "priority": "紧急优先", "oldest": "最早在前"}

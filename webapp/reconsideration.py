@@ -12,8 +12,8 @@ from engine import EngineError
 from forms.reconsideration import KINDS, ReconsiderationApplicationForm
 
 from . import db, workflow
-from .feedback import flash_errors
 from .cases_service import actor_of
+from .feedback import flash_errors
 from .models import Case
 from .permissions import can_view_case, is_supervisor, require
 

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from engine import Engine
+from engine.store import Event, Instance
 from forms.penalty_execution import payment_due
 from forms.problems import derive
 from forms.validators import format_date_zh
-from engine.store import Event, Instance
 
 from . import outbox, problems
 from .attachments import storage as attachments

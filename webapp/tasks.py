@@ -8,16 +8,13 @@ from sqlalchemy import select
 from engine import EngineError, InstanceNotRunning, StaleForm, TaskAlreadyHandled, TaskNotFound, TaskTaken, task_fate
 from engine.errors import TaskMoved
 from engine.store import Event, OpenTask
+from forms.assignment import ActionForm, AssignForm
 from forms.registry import form_for
 
-from . import db, task_answers, workflow
-from .cases_service import actor_of
-from .steps import CaseInfo, after_step
-from .models import Case
-from forms.assignment import ActionForm, AssignForm
-
-from . import directory
+from . import db, directory, task_answers, workflow
 from .assignments import assignee_choices
+from .cases_service import actor_of
+from .models import Case
 from .permissions import (
     can_act_on,
     can_assign,
@@ -29,6 +26,7 @@ from .permissions import (
     require,
 )
 from .queries import case_instance
+from .steps import CaseInfo, after_step
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 

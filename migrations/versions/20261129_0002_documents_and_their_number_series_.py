@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-29 13:12:53.375353
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.store
+from alembic import op
 
+import engine.store
 
 revision = '0002'
 down_revision = '0001'

@@ -4,10 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-29 14:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.store
+from alembic import op
 
+import engine.store
 
 revision = '0003'
 down_revision = '0002'

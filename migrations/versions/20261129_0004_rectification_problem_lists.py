@@ -4,10 +4,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-29 13:24:49.899347
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.store
+from alembic import op
 
+import engine.store
 
 revision = '0004'
 down_revision = '0003'

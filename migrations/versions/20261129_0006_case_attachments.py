@@ -4,10 +4,10 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-29 14:06:26.071064
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.store
+from alembic import op
 
+import engine.store
 
 revision = '0006'
 down_revision = '0005'

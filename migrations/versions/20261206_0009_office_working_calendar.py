@@ -4,10 +4,10 @@ Revision ID: 20261206_0009
 Revises: 0008
 Create Date: 2026-12-06 01:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.store
+from alembic import op
 
+import engine.store
 
 revision = '20261206_0009'
 down_revision = '0008'

@@ -4,9 +4,8 @@ Revision ID: 20261206_0011
 Revises: 0008
 Create Date: 2026-12-06 01:10:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '20261206_0011'
 down_revision = '20261206_0010'

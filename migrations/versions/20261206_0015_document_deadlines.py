@@ -4,9 +4,8 @@ Revision ID: 20261206_0015
 Revises: 20261206_0011
 Create Date: 2026-12-06 02:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '20261206_0015'
 down_revision = '20261206_0011'

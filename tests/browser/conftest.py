@@ -13,8 +13,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from engine import Actor
-from rules.timezone import today_in_china
 from engine.store import OpenTask
+from rules.timezone import today_in_china
 from webapp import create_app, db, workflow
 from webapp.cases_service import register_case
 from webapp.cli import seed_departments_and_accounts

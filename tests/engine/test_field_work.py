@@ -6,14 +6,12 @@ from datetime import datetime, timezone
 
 import pytest
 import time_machine
-
+from case_driver import INSPECTION, CaseDriver, sealing_history
 from sqlalchemy import select
 
 from engine import Actor
 from engine.store import Event
 from engine.timers import run_once
-
-from case_driver import INSPECTION, CaseDriver, sealing_history
 
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 2 March 2026, 10:00 in China
 SEALED = {"seal_obstructed": False, "sealed_on": "2026-03-02", "disposal_type": "standby", "seal_no": "F-9"}

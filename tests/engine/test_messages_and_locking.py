@@ -14,7 +14,6 @@ from engine import Actor, Engine, EngineError, InstanceNotRunning, specs
 from engine.store import Event, Instance, OpenTask, Timer
 from engine.timers import claim_next_due
 
-
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("WELLS_TEST_DATABASE_URL")
 WATER = Actor("water.clerk", "water")

@@ -7,16 +7,15 @@ from datetime import date, datetime, timezone
 
 import pytest
 import time_machine
+from case_driver import INSPECTION, CaseDriver
 from sqlalchemy import select
+from test_penalty import JUSTICE, Penalty, china
 
 from engine import Actor, overrides
-from rules import calendar
-from rules.calendar import OfficeYear
 from engine.deadline_recompute import recompute
 from engine.store import Event, OpenTask, Timer
-
-from case_driver import INSPECTION, CaseDriver
-from test_penalty import JUSTICE, Penalty, china
+from rules import calendar
+from rules.calendar import OfficeYear
 
 TODAY = datetime(2026, 12, 6, 2, 0, tzinfo=timezone.utc)  # Sunday 6 December 2026, 10:00 in China
 OFFICE = Actor("leading_office.supervisor", "leading_office")

@@ -77,8 +77,7 @@ def test_parent_data_goes_in_and_the_outcome_comes_back(parent_engine, session_f
 # --- The penalty after a failed recheck, on the real case diagram: a sealing done in the penalty's
 # execution is accepted (封井验收（处罚执行）) before the credit steps; one already accepted is not accepted twice.
 
-from case_driver import (ENFORCEMENT, INSPECTION, CaseDriver, punish_and_collect,  # noqa: E402
-                         remind_then_substitute, sealing_history)
+from case_driver import ENFORCEMENT, INSPECTION, CaseDriver, punish_and_collect, remind_then_substitute, sealing_history  # noqa: E402
 
 MONDAY = datetime(2026, 3, 2, 2, tzinfo=timezone.utc)  # 2 March 2026, 10:00 in China
 SEALED = {"seal_obstructed": False, "sealed_on": "2026-03-05", "disposal_type": "standby", "seal_no": "F-2"}

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from engine.timers import run_once
 from test_penalty import Penalty, fixed_clock  # noqa: F401 (the clock of those tests, autouse)
+
+from engine.timers import run_once
 
 
 def open_task_data(case) -> dict:

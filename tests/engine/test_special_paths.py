@@ -5,11 +5,10 @@ from datetime import datetime, timezone
 
 import pytest
 import time_machine
+from case_driver import ENFORCEMENT, INSPECTION, CaseDriver, punish_and_collect, remind_then_substitute, sealing_history
 
 from engine import Actor
 from engine.timers import run_once
-
-from case_driver import ENFORCEMENT, INSPECTION, CaseDriver, punish_and_collect, remind_then_substitute, sealing_history
 
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 2 March 2026, 10:00 in China
 APPROVAL = Actor("approval.clerk", "approval")

@@ -3,7 +3,6 @@ pytest puts tests/forms on the path). "Today" in the form tests is 2022-08-15.""
 
 from __future__ import annotations
 
-
 # form key -> (posted fields, task data)
 GOOD = {
     "commitment_letter": (

@@ -7,16 +7,15 @@ off; "today" is pinned to 2022-08-15 (inside the 2022 campaign) so date rules me
 
 from __future__ import annotations
 
-from datetime import date
-
 import datetime as dt
 import json
+from datetime import date
 
 import pytest
 from flask import Flask
+from form_samples import GOOD
 
 import forms
-from form_samples import GOOD
 from forms import FORMS, form_for
 from forms.penalty import PENALTY_FORMS
 

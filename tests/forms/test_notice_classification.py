@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from test_problem_forms import NOTICE, Info, notice, row
 
 from forms import form_for
 from forms.problems import derive
-from test_problem_forms import NOTICE, Info, notice, row
-
 
 LICENSED_COVERED = {"in_coverage": True, "has_permit": True, "has_meter": False, "tax_registered": False}
 

@@ -11,8 +11,6 @@ import pytest
 
 from forms import RegisterWellForm
 
-
-
 # ============================================================== register form
 
 TOWNS = [(7, "夏村镇"), (8, "乳山口镇")]

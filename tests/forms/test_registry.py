@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from form_samples import GOOD
 
 from forms import FORMS, TaskForm, describe, form_for
 from forms.penalty import PENALTY_FORMS
 from forms.registry import UnknownFormKey
-
-from form_samples import GOOD
 
 # ============================================================== registry / describe
 

@@ -11,8 +11,6 @@ import pytest
 
 from forms import validators as v
 
-
-
 # ============================================================== pure validators
 
 VALID_CREDIT_CODES = [

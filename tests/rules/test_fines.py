@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
+from engine.services import SERVICES
 from rules.calendar import statutory_deadline
 from rules.fines import days_late, hearing_applies, late_payment_surcharge
-from engine.services import SERVICES
 
 
 @pytest.mark.parametrize("kind, fine, applies", [

@@ -11,13 +11,13 @@ from datetime import datetime, timezone
 
 from lxml import html as lxml_html
 from sqlalchemy import select
+from web_support import REGISTRATION
 
 from engine import overrides as engine_overrides
 from engine.store import Instance, OpenTask
 from webapp import db, workflow
 from webapp.cases_service import actor_of
 from webapp.models import Case, User
-from web_support import REGISTRATION
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 

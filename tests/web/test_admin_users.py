@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
+from web_support import REGISTRATION, refusals
 
 from engine import Actor
 from engine.store import Event, OpenTask
@@ -13,7 +14,6 @@ from webapp import db, workflow
 from webapp.admin import service
 from webapp.departments import DEMO_PASSWORD, NAMES
 from webapp.models import Department, User
-from web_support import REGISTRATION, refusals
 
 NEW_PASSWORD = "Rushan-2026-wells"
 NEW_USER = {"username": "zhang.san", "display_name": "张三", "department": "water", "role": "clerk",

@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
+from web_support import NOTICE, REGISTRATION, add_user
+from web_support import instance_version as version
 
 from engine.store import Event, OpenTask
 from webapp import db
-from web_support import NOTICE, REGISTRATION, add_user, instance_version as version
 
 COMMITMENT = {"signed_on": "2026-03-02", "signatory": "法定代表人甲"}
 

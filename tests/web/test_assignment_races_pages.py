@@ -3,17 +3,17 @@ moment, through the real routes, on both databases: the loser's page says what t
 410, never a server error) and nothing of the loser is written."""
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import func, select
+from test_overrides_pages import open_task, to_report
+from web_support import add_user, hold
+from web_support import instance_version as version
 
 from engine import assignment
 from engine.store import Event, OpenTask
 from webapp import db, workflow
 from webapp.cases_service import actor_of
 from webapp.models import User
-from web_support import add_user, hold, instance_version as version
-from test_overrides_pages import open_task, to_report
 
 REPORT = {"reported_on": "2026-03-02", "report_summary": "已停止取水"}
 AT = "2026-03-02 10:00"

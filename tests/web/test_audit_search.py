@@ -13,12 +13,12 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
+from web_support import REGISTRATION, instance_version, task_guid_in
 
 from engine.store import Event
 from rules.timezone import CHINA as CN
-from webapp.refusals import SecurityLogEntry
 from webapp import db
-from web_support import REGISTRATION, instance_version, task_guid_in
+from webapp.refusals import SecurityLogEntry
 
 # Copied from test_flow.py (test modules are not importable from one another here).
 HEADERS = ["序号", "时间", "事件", "人员", "部门", "案件", "任务", "内容", "审计链", "链序号", "前一哈希", "哈希"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from sqlalchemy import func, insert, select, text, update
+from web_support import REGISTRATION
 
 from engine import audit
 from engine.store import AuditAlarm, AuditHead, Event
@@ -13,7 +14,6 @@ from webapp import db
 from webapp.cli import _periodic_checkpoint
 from webapp.departments import DEMO_PASSWORD
 from webapp.refusals import SecurityLogEntry
-from web_support import REGISTRATION
 
 SQLITE_GUARDS = ["CREATE TRIGGER wf_event_no_update BEFORE UPDATE ON wf_event BEGIN "
                  "SELECT RAISE(ABORT, '审计记录只能追加，不能修改或删除'); END",

@@ -5,10 +5,10 @@ import io
 
 from openpyxl import load_workbook
 from sqlalchemy import select
+from web_support import REGISTRATION
 
 from engine.store import Event
 from webapp import db
-from web_support import REGISTRATION
 
 
 def sheet_rows(response, title):

@@ -4,11 +4,11 @@ from __future__ import annotations
 import threading
 
 from sqlalchemy import func, select
+from web_support import REGISTRATION, add_user
 
 from engine.store import Event, Instance, OpenTask
 from webapp import db
 from webapp.models import Case
-from web_support import REGISTRATION, add_user
 
 
 def test_simultaneous_submissions_of_one_task(app, login):

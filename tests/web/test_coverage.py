@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from web_support import REGISTRATION, complete_steps, task_guid_in
 
 from engine.store import Event, Instance
-from web_support import REGISTRATION, complete_steps, task_guid_in
 from webapp import db
 from webapp.models import Case
 

@@ -2,9 +2,17 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from web_support import (
+    PENALTY_TO_DECISION,
+    REGISTRATION,
+    TO_FAILED_RECHECK,
+    complete_steps,
+    instance_version,
+    submit,
+    task_guid_in,
+)
 
 from engine.store import Instance
-from web_support import PENALTY_TO_DECISION, REGISTRATION, TO_FAILED_RECHECK, complete_steps, instance_version, submit, task_guid_in
 from webapp import db
 from webapp.models import Case
 from webapp.outbox import OutboxMessage

@@ -6,16 +6,16 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from dashboard_support import build_campaign, instances, table, totals
 from lxml import html as lxml_html
 from sqlalchemy import select
+from web_support import refusals
 
 from engine.store import Event, OpenTask
 from rules.timezone import CHINA
 from webapp import db
 from webapp.dashboard.figures import RECTIFICATION_STEPS
 from webapp.departments import NAMES
-from dashboard_support import build_campaign, instances, table, totals
-from web_support import refusals
 
 ALL = {"start": "2026-02-01", "end": "2026-03-10"}
 

@@ -5,11 +5,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from dashboard_support import table
 from lxml import html as lxml_html
 
 from webapp.config import ConfigError
 from webapp.dashboard import phases
-from dashboard_support import table
 
 
 @pytest.fixture(autouse=True)

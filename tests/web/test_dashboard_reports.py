@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from dashboard_support import build_campaign, complete, table, totals
 from docx import Document
 from sqlalchemy import func, select
 
@@ -15,7 +16,6 @@ from webapp.dashboard import build_template
 from webapp.dashboard.docx_render import TEMPLATE
 from webapp.dashboard.store import CampaignReport
 from webapp.departments import DEMO_PASSWORD
-from dashboard_support import build_campaign, complete, table, totals
 
 PERIODS = {"weekly": ("2026-03-02", "2026-03-08"), "monthly": ("2026-02-01", "2026-02-28"),
            "briefing": ("2026-02-01", "2026-03-10")}

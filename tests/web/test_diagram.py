@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from sqlalchemy import select, update
+from web_support import NOTICE, REGISTRATION, instance_version, refusals, submit, walk_to_notice
 
 from engine import Actor
 from engine.store import Instance, OpenTask
@@ -20,7 +21,6 @@ from webapp.diagram.render import NoDiagram, Overlay, render_svg
 from webapp.diagram.text import wrap
 from webapp.diagram.views import lane_names
 from webapp.models import Department, User
-from web_support import NOTICE, REGISTRATION, instance_version, refusals, submit, walk_to_notice
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # as in conftest.py

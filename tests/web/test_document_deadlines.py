@@ -15,10 +15,10 @@ import pytest
 import time_machine
 from docx import Document as Docx
 from sqlalchemy import select
-
-from rules import calendar
-from engine.store import Timer
 from web_support import INSPECTION, REGISTRATION, instance_version, problem_rows, submit, task_guid_in
+
+from engine.store import Timer
+from rules import calendar
 from webapp import db
 from webapp.documents import party_deadlines
 from webapp.models import Document, Problem

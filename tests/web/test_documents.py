@@ -7,9 +7,9 @@ from contextlib import suppress
 
 from docx import Document as Docx
 from sqlalchemy import func, select
+from web_support import REGISTRATION, instance_version, problem_rows, submit, task_guid_in, walk_to_notice
 
 from engine.store import Event, OpenTask
-from web_support import REGISTRATION, problem_rows, instance_version, submit, task_guid_in, walk_to_notice
 from webapp import db
 from webapp.documents import catalogue
 from webapp.documents.numbering import next_serial

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from web_support import REGISTRATION
+
 from webapp import db
 from webapp.ledger import report
 from webapp.models import Attachment

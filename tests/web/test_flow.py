@@ -5,11 +5,20 @@ import re
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select
+from web_support import (
+    INSPECTION,
+    NOTICE,
+    REGISTRATION,
+    instance_version,
+    refusals,
+    submit,
+    task_guid_in,
+    walk_to_notice,
+)
 
 from engine.store import Event, Instance, OpenTask
 from webapp import db
-from webapp.models import Case, Well, WaterUser
-from web_support import NOTICE, INSPECTION, REGISTRATION, instance_version, refusals, submit, task_guid_in, walk_to_notice
+from webapp.models import Case, WaterUser, Well
 
 
 def field_names(app, form_cls, **kwargs):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-
 from test_ledger import credit_code, ledger, row, upload
+
 from webapp import db
 from webapp.ledger import archive, checks, report
 from webapp.models import Well

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 from docx import Document as Docx
 from sqlalchemy import select
-
 from web_support import REGISTRATION, complete_steps, instance_version, submit, task_guid_in
+
 from webapp import db
 from webapp.models import Document
 
@@ -59,8 +59,9 @@ def test_the_decision_issues_its_document_and_waits_for_the_expiry(app, login, f
 
 
 def test_a_hidden_well_found_on_site_is_flagged_and_a_registered_one_is_prefilled(app, login):
-    from webapp.models import Well
     from web_support import INSPECTION
+
+    from webapp.models import Well
 
     town = login("xiacun.clerk")
     assert town.post("/cases/new", data=REGISTRATION).status_code == 302

@@ -2,15 +2,15 @@
 says what the office did (never a server error), through the real routes, on both databases."""
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import select
+from test_overrides_pages import open_task, to_report
+from web_support import hold
+from web_support import instance_version as version
 
 from engine import assignment, overrides
 from engine.store import Event
 from webapp import db
-from web_support import hold, instance_version as version
-from test_overrides_pages import open_task, to_report
 
 REPORT = {"reported_on": "2026-03-02", "report_summary": "已停止取水"}
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
+from web_support import NOTICE, REGISTRATION
+from web_support import instance_version as version
 
 from engine.store import Event, OpenTask
 from webapp import db
 from webapp.models import Case
-from web_support import NOTICE, REGISTRATION, instance_version as version
 
 
 def open_task(app, spec):
@@ -176,6 +177,7 @@ def test_a_suspended_cases_task_says_so(app, login):
 
 def test_a_step_whose_results_are_needed_is_skipped_only_with_its_form(app, login):
     from web_support import walk_to_notice
+
     from webapp.models import Document, Problem
     _water, guid = walk_to_notice(app, login)
     supervisor = login("leading_office.supervisor")

@@ -7,15 +7,14 @@ import io
 from datetime import date, datetime, timezone
 
 from docx import Document as Docx
-
 from sqlalchemy import select
-
 from test_problem_list import to_recheck
 from web_support import close_out, instance_version, submit, task_guid_in
+
+from engine.store import Event
 from webapp import db
 from webapp.documents import catalogue, content
 from webapp.models import Case, Document
-from engine.store import Event
 
 OFFICERS = "甲（执法证号0001）、乙（执法证号0002）"
 

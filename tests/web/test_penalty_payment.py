@@ -7,10 +7,18 @@ from datetime import date, datetime, timezone
 import pytest
 import time_machine
 from sqlalchemy import select
+from web_support import (
+    PENALTY_TO_DECISION,
+    REGISTRATION,
+    TO_FAILED_RECHECK,
+    complete_steps,
+    instance_version,
+    submit,
+    task_guid_in,
+)
 
 from engine.store import OpenTask
 from rules import calendar
-from web_support import PENALTY_TO_DECISION, REGISTRATION, TO_FAILED_RECHECK, complete_steps, instance_version, submit, task_guid_in
 from webapp import db
 from webapp.working_calendar import service as calendar_service
 

@@ -29,11 +29,11 @@ from urllib.parse import urlparse
 import pytest
 import time_machine
 from sqlalchemy import select, text
+from web_support import NOTICE, refusals
 
 from engine import Actor, assignment, overrides
 from engine.database import connect
 from engine.store import EngineBase, Event, Instance, OpenTask
-from web_support import NOTICE, refusals
 from webapp import create_app, db, workflow
 from webapp.cli import seed_departments_and_accounts
 from webapp.departments import DEMO_PASSWORD

@@ -4,8 +4,8 @@ the ledger import (2,000 probes a file). Within the clerk's own town, and for ci
 message names the registered water user as before."""
 from __future__ import annotations
 
+from test_ledger import _problems, credit_code, ledger, upload
 from test_ledger import row as ledger_row
-from test_ledger import credit_code, ledger, upload, _problems
 from web_support import REGISTRATION
 
 NAME = REGISTRATION["user_name"]  # registered in 夏村镇 (xiacun) by the water bureau

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
+from web_support import NOTICE, close_out, instance_version, problem_rows, submit, task_guid_in, walk_to_notice
 
 from engine.store import Event, Instance, OpenTask
-from web_support import NOTICE, close_out, instance_version, problem_rows, submit, task_guid_in, walk_to_notice
 from webapp import db
 from webapp.models import Case, Problem
 
@@ -106,10 +106,10 @@ def test_an_open_problem_at_recheck_leads_to_the_penalty(app, login):
 
 
 def test_the_problem_list_filters_and_exports_what_it_shows(app, login, fixed_clock):
+    import io
     from datetime import datetime, timezone
 
     from openpyxl import load_workbook
-    import io
 
     water, guid = walk_to_notice(app, login)
     assert submit(water, guid, NOTICE, instance_version(app)).status_code == 302
@@ -242,6 +242,7 @@ def test_a_case_ended_by_its_patrols_says_so_in_words(app, login, fixed_clock):
 
 def test_a_licensed_well_in_coverage_gets_meter_and_tax_and_the_non_renewal_path(app, login):
     from web_support import INSPECTION, REGISTRATION
+
     from webapp.documents import catalogue, content
     from webapp.models import Document
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from web_support import REGISTRATION
 
 from engine.store import Event, Instance, OpenTask
-from web_support import REGISTRATION
 from webapp import db
 from webapp.models import Case
 

@@ -8,11 +8,20 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from web_support import (
+    INSPECTION,
+    NOTICE,
+    REGISTRATION,
+    close_out,
+    instance_version,
+    refusals,
+    submit,
+    task_guid_in,
+    walk_to_notice,
+)
 
 from engine import audit
 from engine.store import Event, OpenTask
-from web_support import (refusals, INSPECTION, NOTICE, REGISTRATION, close_out, instance_version, submit, task_guid_in,
-                         walk_to_notice)
 from webapp import db
 from webapp.attachments import storage
 from webapp.models import Attachment

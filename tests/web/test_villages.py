@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-
-from engine.store import Event
 from test_ledger import _problems, count, ledger, row, upload
 from web_support import REGISTRATION
+
+from engine.store import Event
 from webapp import db
 from webapp.models import Well
 

@@ -9,10 +9,11 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from engine.store import Timer
 # the calendar module as test_working_calendar imports it (engine.calendar here, rules.calendar once moved)
 from test_working_calendar import FILING, NOTICE_2027, calendar, to_filing
 from web_support import NOTICE, instance_version, submit, walk_to_notice
+
+from engine.store import Timer
 from webapp import db
 from webapp.working_calendar import service
 

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 import pytest
 import time_machine
 from sqlalchemy import select
-
-from rules import calendar
-from engine.store import Event, Timer
 from web_support import INSPECTION, REGISTRATION, instance_version, submit, task_guid_in
+
+from engine.store import Event, Timer
+from rules import calendar
 from webapp import db
 from webapp.working_calendar import service
 from webapp.working_calendar.store import CalendarYear

@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 
 from .. import db, directory, workflow
 from ..auth import lock_end_text
-from ..login_limits import LimiterUnavailable, limits
 from ..cases_service import actor_of
+from ..login_limits import LimiterUnavailable, limits
 from ..models import User
 from . import bp, service
 from .forms import CreateUserForm, EditUserForm, PasswordForm, UserSearchForm

@@ -10,20 +10,19 @@ from markupsafe import Markup
 from engine import EngineError
 
 from .. import db, directory, workflow
-from ..workflow import PROCESS_ID
 from ..departments import NAMES
 from ..filters import local_dt
 from ..models import Case
 from ..permissions import can_view_case, require
 from ..queries import case_instance
 from ..supervise import can_supervise
+from ..workflow import PROCESS_ID
 from . import bp
+from .export import TOWN_LANE_LABEL  # noqa: E402  (one label for the page and the exported files)
 from .model import parse, process_file
 from .overlays import case_overlays
 from .queries import case_history, case_open_tasks, case_timers, describe_duration, heat_levels, step_heat
 from .render import NoDiagram, Overlay, render_svg
-
-from .export import TOWN_LANE_LABEL  # noqa: E402  (one label for the page and the exported files)
 
 
 @dataclass

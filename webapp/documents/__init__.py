@@ -17,8 +17,8 @@ from forms.base import ZhForm
 from forms.common import long_text
 
 from .. import db, workflow
-from ..feedback import flash_errors
 from ..cases_service import actor_of
+from ..feedback import flash_errors
 from ..models import Case, Document
 from ..permissions import can_view_case, is_supervisor, require
 from .catalogue import KINDS

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from rules.calendar import WORKING_DAY_THRESHOLD
-from rules.articles import notice_basis
+from sqlalchemy.orm import object_session
+
 from forms.choices import REQUIRED_ACTS
 from forms.registry import EMPTY_DISPLAY, display_data
 from forms.validators import format_date_zh
-
-from sqlalchemy.orm import object_session
+from rules.articles import notice_basis
+from rules.calendar import WORKING_DAY_THRESHOLD
 
 from .. import directory
 from ..models import PURPOSES, Case

@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from rules.calendar import WORKING_DAY_THRESHOLD
-from rules.fines import SURCHARGE_RATE, hearing_applies
 from forms.choices import DISPOSAL_TYPES, choice_label
 from forms.penalty_rules import BASES, wan
 from forms.validators import format_date_zh
+from rules.calendar import WORKING_DAY_THRESHOLD
+from rules.fines import SURCHARGE_RATE, hearing_applies
 
 from ..models import Case
 from .catalogue import Kind

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from engine import Engine, EngineError
-from rules.timezone import today_in_china
 from engine.store import Event
+from rules.timezone import today_in_china
 
 from ..cases_service import actor_of
 from ..models import Case, Document, User

@@ -4,7 +4,8 @@ from __future__ import annotations
 import io
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, send_file, session as cookie, url_for
+from flask import current_app, flash, redirect, render_template, send_file, url_for
+from flask import session as cookie
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from sqlalchemy.exc import IntegrityError

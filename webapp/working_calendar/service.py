@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine import Actor, Engine
-from rules import calendar
 from engine.deadline_recompute import Recomputed, recompute
 from engine.store import utcnow
+from rules import calendar
 
 from .parse import ParsedYear
 from .store import HOLIDAY, WORKDAY, CalendarDay, CalendarYear
