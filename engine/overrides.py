@@ -338,3 +338,35 @@ def task_deadline_timers(loaded: specs.LoadedSpecs) -> dict[str, str]:
     limit on the penalty proceedings, the end of a 催告 period, a patrol's date) are deadlines of
     their own: pages show them and the deadline override changes them by the timer's id."""
     return _attachments_in(tuple(sorted(loaded.files.items())))
+
+
+@lru_cache(maxsize=8)
+def _spans_in(files: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
+    roots = [etree.fromstring(text.encode("utf-8")) for name, text in files if name.endswith(".bpmn")]
+    processes = {p.get("id"): p for root in roots for p in root.iter("{*}process")}
+    elements = {e.get("id"): e for root in roots for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+
+    def steps_in(element, seen: frozenset[str]) -> set[str]:
+        found = {e.get("id") for e in element.iter("{*}userTask")}
+        for call in [element] + list(element.iter("{*}callActivity")):
+            called = call.get("calledElement")
+            if called in processes and called not in seen:
+                found |= steps_in(processes[called], seen | {called})
+        return found
+
+    spans = {}
+    for root in roots:
+        for boundary in root.iter("{*}boundaryEvent"):
+            target = elements.get(boundary.get("attachedToRef"))
+            if boundary.find("{*}timerEventDefinition") is None or target is None:
+                continue
+            if etree.QName(target).localname in ("callActivity", "subProcess"):
+                spans[boundary.get("id")] = frozenset(steps_in(target, frozenset()))
+    return spans
+
+
+def spanning_timers(loaded: specs.LoadedSpecs) -> dict[str, frozenset[str]]:
+    """Timer event id -> the user tasks it spans: a timer on a called process or a sub-process (the 90-day
+    limit on the penalty's 调查、告知与决定) is a deadline of every step inside it, the inbox shows it on
+    each of them."""
+    return _spans_in(tuple(sorted(loaded.files.items())))

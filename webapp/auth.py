@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Length
 from engine import Actor
 
 from . import db, workflow
-from .login_limits import Blocked, LimiterUnavailable, limits
+from .login_limits import AccountCount, Blocked, LimiterUnavailable, limits
 from .models import User
 
 bp = Blueprint("auth", __name__)
@@ -83,6 +83,22 @@ def _blocked_message(blocked: Blocked) -> str:
             "如多人无法登录，请联系系统管理员。")
 
 
+# Tries left at which the clerk is warned: early enough to stop and ask, late enough not to nag on one typo.
+WARN_WHEN_TRIES_LEFT = 2
+
+
+def _wrong_password_message(count: AccountCount | None) -> str:
+    """The refusal, with the coming lock-out once few tries are left. It depends only on the typed name's
+    count, never on whether the name exists, so it tells nothing about which accounts there are."""
+    if count is None or count.remaining > WARN_WHEN_TRIES_LEFT:
+        return "用户名或密码不正确。"
+    if count.remaining == 0:
+        return (f"用户名或密码不正确。该账号已暂时锁定，请于 {lock_end_text(count.window_end)} 后再试；"
+                "如急需登录，请联系系统管理员在“用户管理”中解除锁定。")
+    return (f"用户名或密码不正确，再错 {count.remaining} 次该账号将被暂时锁定"
+            f"（至 {lock_end_text(count.window_end)}），请核对后再输入。")
+
+
 def _refused(form: LoginForm, message: str, status: int):
     form.password.errors.append(message)
     return render_template("auth/login.html", form=form), status
@@ -113,12 +129,12 @@ def login():
         db.commit()
         return _refused(form, _blocked_message(blocked), 429)
     if not _password_matches(user, form.password.data):
-        form.password.errors.append("用户名或密码不正确。")
         reason = "unknown_user" if user is None else "wrong_password"
         try:
-            guard.failed(username, address)
+            count = guard.failed(username, address)
         except LimiterUnavailable:
-            pass  # the refusal stands; the audit event below still records the attempt
+            count = None  # the refusal stands; the audit event below still records the attempt
+        form.password.errors.append(_wrong_password_message(count))
     elif not user.active:
         form.username.errors.append("该账号已停用，请联系系统管理员。")
         reason = "inactive"

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
+from engine.overrides import spanning_timers
 from engine.store import utcnow
 from forms.assignment import AssignForm
 
-from . import db, directory
+from . import db, directory, workflow
 from .assignments import assignee_choices
 from .departments import TOWN
 from .permissions import is_head_of, is_supervisor
@@ -30,7 +31,8 @@ def index():
     inboxes = current_user.inboxes
     department = request.args.get("dept") if request.args.get("dept") in inboxes else inboxes[0]
     page = inbox(db.session(), department, current_user.username, filters,
-                 page=request.args.get("page", 1, type=int), size=current_app.config["PAGE_SIZE"], now=utcnow())
+                 page=request.args.get("page", 1, type=int), size=current_app.config["PAGE_SIZE"], now=utcnow(),
+                 spans=spanning_timers(workflow.engine().current))
     towns = directory.choices(TOWN)
     assign_form = None
     if is_head_of(current_user, department) or is_supervisor(current_user):
@@ -38,4 +40,4 @@ def index():
         assign_form.assignee.choices = assignee_choices(department)
     return render_template("inbox/index.html", page=page, filters=filters, towns=towns, now=utcnow(),
                            views=VIEWS, sorts=SORTS, assign_form=assign_form, department=department,
-                           inboxes=inboxes)
+                           inboxes=inboxes, timer_titles=workflow.engine().current.timer_events)

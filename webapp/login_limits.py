@@ -109,6 +109,13 @@ class Blocked:
     retry_at: float      # epoch seconds
 
 
+@dataclass(frozen=True)
+class AccountCount:
+    """Where the account stands after a failure: tries left before the lock-out, and when its window ends."""
+    remaining: int
+    window_end: float    # epoch seconds
+
+
 class LoginLimits:
     def __init__(self, storage: Storage, account: str, address: str):
         self.storage = storage
@@ -135,13 +142,19 @@ class LoginLimits:
             raise LimiterUnavailable from exc
         return None
 
-    def failed(self, username: str, address: str) -> None:
+    def failed(self, username: str, address: str) -> AccountCount:
+        """Count a failure against the account and the address; where the account's count now stands.
+
+        Counted by the typed name alone (known or not), so the answer is the same for a name that does
+        not exist."""
         try:
             for item, scope, key in self._pairs(username, address):
                 self.limiter.hit(item, "login", scope, key)
+            stats = self.limiter.get_window_stats(self.account, "login", "account", self.account_key(username))
         except StorageError as exc:
             log.error("login limiter storage unavailable: %s", exc)
             raise LimiterUnavailable from exc
+        return AccountCount(stats.remaining, stats.reset_time)
 
     def succeeded(self, username: str) -> None:
         """A correct password ends the account's count (the address's stays: it guards other accounts)."""

@@ -1,7 +1,7 @@
 """Read-side queries for the pages. The inbox never loads a workflow: it reads the open-task index."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import case, func, or_, select
@@ -35,11 +35,19 @@ class InboxPage:
     pages: int
     step_counts: list[tuple[str, str, int]]  # (task spec, title, count)
     overdue_count: int
+    # Open-task id -> the case's deadlines over several steps that this step is one of (the penalty's
+    # 90-day limit on 调查取证 … 作出决定), earliest first.
+    spans: dict[int, list[Timer]] = field(default_factory=dict)
 
 
 def inbox(session: Session, department: str, username: str, filters: InboxFilters, page: int, size: int,
-          now: datetime) -> InboxPage:
-    """The open tasks of a department (or of one person in it): filtered, counted, sorted and paged."""
+          now: datetime, spans: dict[str, frozenset[str]] | None = None) -> InboxPage:
+    """The open tasks of a department (or of one person in it): filtered, counted, sorted and paged.
+
+    ``spans``: timer event id -> the steps it spans (``engine.overrides.spanning_timers``); their waiting
+    timers are read for the whole page in one query (wf_timer by instance), not per row. The 只看逾期 filter
+    and the sorts use the step's own deadline only: a spanning timer fires when due (办案超期督办), so it is
+    never overdue on a page for longer than the timer sweep takes."""
     base = select(OpenTask).where(OpenTask.department == department)
     if filters.view == "mine":
         base = base.where(OpenTask.assignee == username)
@@ -64,7 +72,21 @@ def inbox(session: Session, department: str, username: str, filters: InboxFilter
     rows = list(session.scalars(filtered.order_by(*_order(filters.sort, now))
                                 .limit(size).offset(offset)))
     return InboxPage(rows=rows, total=total, page=page, pages=pages, step_counts=step_counts,
-                     overdue_count=overdue_count)
+                     overdue_count=overdue_count, spans=_spanning_deadlines(session, rows, spans or {}))
+
+
+def _spanning_deadlines(session: Session, rows: list[OpenTask], spans: dict[str, frozenset[str]]) -> dict:
+    wanted = [timer for timer, steps in spans.items() if any(row.task_spec in steps for row in rows)]
+    if not wanted:
+        return {}
+    timers = list(session.scalars(select(Timer).where(Timer.instance_id.in_({row.instance_id for row in rows}),
+                                                      Timer.task_spec.in_(wanted)).order_by(Timer.due_at)))
+    found = {}
+    for row in rows:
+        mine = [t for t in timers if t.instance_id == row.instance_id and row.task_spec in spans[t.task_spec]]
+        if mine:
+            found[row.id] = mine
+    return found
 
 
 def _order(sort: str, now: datetime) -> list:

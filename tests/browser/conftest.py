@@ -31,7 +31,8 @@ STEPS = {  # what the case's first steps are completed with, and by whom
 
 @pytest.fixture
 def serve_case(database_url, tmp_path):
-    """serve_case(["commitment", …]) -> base URL of the app, with well XC-101 of 夏村镇 past those steps."""
+    """serve_case(["commitment", …]) -> base URL of the app, with well XC-101 of 夏村镇 past those steps (a step
+    is a name in STEPS or a tuple (task spec, data(today), actor))."""
     servers = []
 
     def serve(steps: list[str]) -> str:
@@ -51,8 +52,8 @@ def serve_case(database_url, tmp_path):
                 "in_restricted_zone": False, "permit_no": None, "permit_issuer": None, "permit_valid_from": None,
                 "permit_valid_to": None, "has_meter": False, "meter_serial": None, "hidden_well": False}, clerk)
             today = today_in_china().isoformat()
-            for spec in steps:
-                data, actor = STEPS[spec]
+            for step in steps:  # a task spec of STEPS, or (task spec, data(today), actor)
+                spec, data, actor = (step, *STEPS[step]) if isinstance(step, str) else step
                 guid = session.scalar(select(OpenTask.task_guid).where(OpenTask.case_id == case.id,
                                                                        OpenTask.task_spec == spec))
                 workflow.engine().complete(session, guid, data(today), actor)

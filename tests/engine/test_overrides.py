@@ -364,3 +364,12 @@ def test_a_penalty_steps_deadline_inside_the_called_process_is_changed_like_any_
     assert case.tasks()["pen_statement"].due_at == datetime(2026, 3, 11, 15, 59, 59, tzinfo=timezone.utc)
     assert {t.task_spec: t.due_at for t in timers(session_factory)}["pen_statement_timer"] == \
         datetime(2026, 3, 11, 15, 59, 59, tzinfo=timezone.utc)
+
+
+def test_a_timer_on_a_called_process_spans_every_step_inside_it(wf):
+    """The 90-day limit sits on the call of 调查、告知与决定: its steps (and those of processes it calls) are
+    the steps it spans; timers on a single step are that step's own deadline and span nothing."""
+    spans = overrides.spanning_timers(wf.current)
+    assert set(spans) == {"pen_decision_timer"}
+    assert {"pen_investigation", "pen_prior_notice", "pen_decision"} <= spans["pen_decision_timer"]
+    assert "pen_filing" not in spans["pen_decision_timer"] and "pen_service" not in spans["pen_decision_timer"]

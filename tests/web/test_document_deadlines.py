@@ -111,8 +111,8 @@ def test_a_regenerated_notice_prints_the_date_served_after_the_year_is_entered(a
     water = serve_notice(app, login, fixed_clock)
     [first] = notices(app)
     text = text_of(first.content)
-    assert "全部问题应于2027年1月8日前整改完毕" in text
-    assert "未安装取水计量设施：安装计量设施，于2027年1月8日前完成（期限5日）" in text
+    assert "全部问题应于2027年1月8日前（含当日）整改完毕" in text
+    assert "未安装取水计量设施：安装计量设施，于2027年1月8日前（含当日）完成（期限5日）" in text
     assert first.deadlines == {"deadline": {"start": "2026-12-28", "days": 5, "on": "2027-01-08"}}
     # The timer, the problem rows and the document say the same.
     assert deadline_timer(app).due_at == DUE_AT
@@ -125,8 +125,8 @@ def test_a_regenerated_notice_prints_the_date_served_after_the_year_is_entered(a
     first, second = notices(app)
     assert (second.number, second.version) == (first.number, 2)
     text = text_of(second.content)
-    assert "全部问题应于2027年1月8日前整改完毕" in text and "2027年1月5日" not in text
-    assert "于2027年1月8日前完成（期限5日）" in text
+    assert "全部问题应于2027年1月8日前（含当日）整改完毕" in text and "2027年1月5日" not in text
+    assert "于2027年1月8日前（含当日）完成（期限5日）" in text
     assert second.deadlines == first.deadlines
     # The timer is final (a party's deadline is not recomputed), the problem list and the case page agree.
     assert deadline_timer(app).due_at == DUE_AT
@@ -156,12 +156,12 @@ def test_a_notice_done_again_with_a_corrected_service_date_prints_what_its_timer
     assert deadline_timer(app).due_at == datetime(2027, 1, 6, 15, 59, 59, tzinfo=timezone.utc)
     assert problem_deadlines(app) == [corrected, corrected]
     redone = notices(app)[-1]
-    assert redone.number != first.number and "全部问题应于2027年1月6日前整改完毕" in text_of(redone.content)
+    assert redone.number != first.number and "全部问题应于2027年1月6日前（含当日）整改完毕" in text_of(redone.content)
     # A new version of the first number follows the corrected step: the date its timer holds, not 8 January.
     regenerate(water, first.id, "送达日期更正")
     latest = notices(app)[-1]
     assert (latest.number, latest.version) == (first.number, 2)
-    assert "全部问题应于2027年1月6日前整改完毕" in text_of(latest.content)
+    assert "全部问题应于2027年1月6日前（含当日）整改完毕" in text_of(latest.content)
     assert latest.deadlines == {"deadline": {"start": "2026-12-29", "days": 5, "on": "2027-01-06"}}
 
 
@@ -242,13 +242,13 @@ def test_a_regenerated_prior_notice_prints_the_reply_date_its_timer_holds(app, l
         [doc] = db.session().scalars(select(Document).where(Document.kind == "penalty_prior_notice")).all()
         doc_id, first = doc.id, text_of(doc.content)
     assert timer.due_at == DUE_AT
-    assert "五个工作日内（即2027年1月8日前）" in first
+    assert "五个工作日内（即2027年1月8日前，含当日）" in first
 
     enter_2027(login)
     regenerate(water, doc_id)
     with app.app_context():
         latest = db.session().scalars(select(Document).where(Document.kind == "penalty_prior_notice")
                                       .order_by(Document.version.desc())).first()
-        assert latest.version == 2 and "五个工作日内（即2027年1月8日前）" in text_of(latest.content)
+        assert latest.version == 2 and "五个工作日内（即2027年1月8日前，含当日）" in text_of(latest.content)
         assert db.session().scalars(select(Timer).where(Timer.task_spec == "pen_statement_timer")).one().due_at \
             == DUE_AT

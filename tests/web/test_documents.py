@@ -80,9 +80,9 @@ def test_notice_states_party_facts_basis_deadline_and_remedies(app, login):
             "《取水许可和水资源费征收管理条例》第四十八条、《中华人民共和国水法》第六十九条第（一）项、"
             "《地下水管理条例》第二十二条、《地下水管理条例》第五十六条的规定") in text
     # 5 working days from Monday 2 March 2026: Monday 9 March, as the deadline timer computes it.
-    assert "1. 未办理取水许可：停止取水并封井，于2026年3月9日前完成（期限5日）" in text
-    assert "2. 未安装取水计量设施：安装计量设施，于2026年3月9日前完成" in text
-    assert "全部问题应于2026年3月9日前整改完毕" in text and "不足十日的期限按工作日计算" in text
+    assert "1. 未办理取水许可：停止取水并封井，于2026年3月9日前（含当日）完成（期限5日）" in text
+    assert "2. 未安装取水计量设施：安装计量设施，于2026年3月9日前（含当日）完成" in text
+    assert "全部问题应于2026年3月9日前（含当日）整改完毕" in text and "不足十日的期限按工作日计算" in text
     assert "六十日内向乳山市人民政府申请行政复议" in text and "六个月内依法向人民法院提起行政诉讼" in text
     assert "{{" not in text and "{%" not in text
     with app.app_context():
@@ -94,8 +94,8 @@ def test_a_long_period_counts_calendar_days_and_moves_off_a_holiday(app, login):
     # 30 days from 2 March 2026 end on Wednesday 1 April, a working day: the rule says calendar days.
     water = serve_notice(app, login, {"problems-1-rectify_days": "30"})
     text = text_of(download(water, app, "rectification_notice").data)
-    assert "安装计量设施，于2026年4月1日前完成（期限30日）" in text and "于2026年3月9日前完成（期限5日）" in text
-    assert "全部问题应于2026年4月1日前整改完毕" in text
+    assert "安装计量设施，于2026年4月1日前（含当日）完成（期限30日）" in text and "于2026年3月9日前（含当日）完成（期限5日）" in text
+    assert "全部问题应于2026年4月1日前（含当日）整改完毕" in text
     assert "不足十日的期限按工作日计算" in text and "十日以上的期限按自然日计算" in text
 
 

@@ -86,7 +86,7 @@ def test_prior_notice_states_facts_basis_fine_rights_and_the_reply_deadline(make
     assert "罚款50,000元（人民币伍万元整）" in text
     assert "有权进行陈述和申辩" in text and "不因你（单位）陈述、申辩而给予更重的处罚" in text
     # Five working days from Monday 2 March 2026 (the calendar the diagram's timer uses): Monday 9 March.
-    assert "五个工作日内（即2026年3月9日前）" in text
+    assert "五个工作日内（即2026年3月9日前，含当日）" in text
     # 50,000 yuan is below an enterprise's hearing threshold (80,000): no hearing right is announced.
     assert "要求举行听证" not in text
 
@@ -189,13 +189,13 @@ def test_reminder_states_the_obligation_and_its_last_day(make_case):
     text = render("enforcement_reminder", make_case(), REMINDER)
     assert "停止取用地下水，自行封闭自备井。" in text and "《中华人民共和国行政强制法》第三十五条" in text
     # 5 working days from Monday 2 March: Monday 9 March; 15 calendar days would be counted differently.
-    assert "履行期限为5日（不足十日，按工作日计算，不含法定节假日）" in text and "请于2026年3月9日前履行完毕" in text
+    assert "履行期限为5日（不足十日，按工作日计算，不含法定节假日）" in text and "请于2026年3月9日前（含当日）履行完毕" in text
     assert "实施代履行" in text and "所需费用由你（单位）承担" in text and "有权进行陈述和申辩" in text
 
 
 def test_reminder_of_a_long_period_counts_calendar_days(make_case):
     text = render("enforcement_reminder", make_case(), {**REMINDER, "reminder_days": 15})
-    assert "请于2026年3月17日前履行完毕" in text and "按自然日计算" in text
+    assert "请于2026年3月17日前（含当日）履行完毕" in text and "按自然日计算" in text
 
 
 def test_substitute_decision_states_method_date_executor_cost_and_remedies(make_case):

@@ -104,6 +104,26 @@ def test_the_address_limit_stops_one_machine_trying_many_accounts(make_app):
     assert response.status_code == 302
 
 
+def _error(response) -> str:
+    import re
+    return re.search(r"用户名或密码不正确[^<]*", response.get_data(as_text=True)).group(0)
+
+
+def test_the_last_tries_before_the_lock_out_are_announced_alike_for_known_and_unknown_names(make_app):
+    """Warned once two tries are left; a name that does not exist gets word for word the same answers."""
+    app = make_app(LOGIN_ACCOUNT_LIMIT="5 per 15 minutes")
+    answers = {}
+    for name in ("water.clerk", "nobody.here"):
+        client = app.test_client()
+        answers[name] = [_error(_login(client, name, "guess")) for _ in range(5)]
+    assert answers["water.clerk"] == answers["nobody.here"]
+    first, second, third, fourth, fifth = answers["water.clerk"]
+    assert first == second == "用户名或密码不正确。"  # one typo is not nagged about
+    assert "再错 2 次该账号将被暂时锁定（至 10:15）" in third
+    assert "再错 1 次" in fourth
+    assert "该账号已暂时锁定，请于 10:15 后再试" in fifth
+
+
 def test_unknown_names_lock_like_known_ones(make_app):
     """The lock-out must not tell which user names exist: an unknown name is locked the same way."""
     app = make_app(LOGIN_ACCOUNT_LIMIT="2 per 15 minutes")

@@ -187,3 +187,27 @@ def test_an_administration_deadline_is_marked_provisional_in_the_inbox_and_on_th
     admin.post("/admin/calendar/enter", data={"text": "2027-01-01 休 元旦", "save": "1"})
     inbox = water.get("/inbox/").get_data(as_text=True)
     assert "期限 2027-01-07 23:59" in inbox and "暂定" not in inbox  # the rule was right: the flag goes
+
+
+def test_the_inbox_row_of_a_penalty_step_shows_the_provisional_90_day_limit(app, login):
+    """The 90-day limit is the called process's timer, not the step's own deadline: the inbox row of the
+    step inside it (调查取证) shows it, 暂定, read with one query for the whole page."""
+    from sqlalchemy import event
+    water, guid = to_filing(app, login)
+    assert submit(water, guid, FILING, instance_version(app)).status_code == 302
+    with app.app_context():
+        engine = db.session().get_bind()
+    timer_reads = []
+
+    def count(conn, cursor, statement, *args):
+        if "FROM wf_timer" in statement:
+            timer_reads.append(statement)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = water.get("/inbox/").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    row = page.split('data-testid="task-pen_investigation"')[1].split('list-group-item')[0]
+    assert "案件期限：立案满90日未作决定，2027-03-08 23:59" in row and "暂定" in row
+    assert len(timer_reads) == 1
+    assert 'data-testid="span-deadline"' not in page.split('data-testid="task-pen_investigation"')[0]

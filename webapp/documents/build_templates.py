@@ -100,7 +100,7 @@ TEMPLATES = {
                  "{% else %}{{ legal_basis_inline }}{% endif %}的规定。依据上述规定，现责令你（单位）按下列要求限期整改："),
         ("item", "{{ loop.index }}. {{ line }}", "orders"),
         ("body", "各项整改期限自本通知书送达之日（{{ data.notice_served_on }}）起计算（{{ deadline_rule }}），"
-                 "全部问题应于{{ deadline }}前整改完毕。整改完成后，请及时向{{ water_authority }}书面报告，"
+                 "全部问题应于{{ deadline }}前（含当日）整改完毕。整改完成后，请及时向{{ water_authority }}书面报告，"
                  "并提供相关证明材料，逐项销号。"),
         ("body", "逾期不整改或整改不到位的，本机关将依法予以行政处罚，依法实施封井，并将你（单位）的失信行为"
                  "记入诚信档案、实施信用惩戒。"),

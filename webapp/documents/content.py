@@ -89,7 +89,7 @@ def _orders(data: dict) -> list[str]:
     """Each problem's required act and its own deadline, as the notice orders them."""
     acts = dict(REQUIRED_ACTS)
     return [f"{row['description']}：{acts.get(row['required_act'], row['required_act'])}，"
-            f"于{format_date_zh(date.fromisoformat(row['deadline']))}前完成（期限{row['rectify_days']}日）"
+            f"于{format_date_zh(date.fromisoformat(row['deadline']))}前（含当日）完成（期限{row['rectify_days']}日）"
             for row in data.get("problems") or [] if row.get("deadline")]
 
 

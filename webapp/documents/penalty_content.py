@@ -123,7 +123,7 @@ def prior_notice(case: Case, data: dict, due: dict[str, date]) -> dict:
     if hearing:
         rights.append("根据《中华人民共和国行政处罚法》第六十三条、第六十四条的规定，你（单位）有权要求举行听证。")
     reply_by = format_date_zh(due["reply_by"])
-    rights.append(f"你（单位）如需{ask}，应当自收到本告知书之日起五个工作日内（即{reply_by}前）向本机关提出；"
+    rights.append(f"你（单位）如需{ask}，应当自收到本告知书之日起五个工作日内（即{reply_by}前，含当日）向本机关提出；"
                   f"逾期未提出的，视为放弃上述权利。")
     basis = _basis(data.get("prior_legal_basis"))
     return {"facts": _lines(data.get("prior_facts")), **basis, **_follows_problems(data, "prior", basis),

@@ -65,7 +65,7 @@ PENALTY_TEMPLATES = {
                  "现催告你（单位）履行下列义务："),
         ("item", "{{ line }}", "penalty.obligation"),
         ("body", "履行期限为{{ penalty.days }}日（{{ penalty.rule }}），自本催告书送达之日（{{ penalty.served_on }}）起计算，"
-                 "请于{{ penalty.deadline }}前履行完毕，并书面报告本机关。"),
+                 "请于{{ penalty.deadline }}前（含当日）履行完毕，并书面报告本机关。"),
         ("body", "{{ penalty.consequence }}"),
         ("body", "{{ penalty.rights }}"),
     ] + SIGN,
