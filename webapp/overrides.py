@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from engine import EngineError, StaleForm, migration, overrides, persist
+from engine import StaleForm, migration, overrides
 from engine.store import Event, Instance, OpenTask, Timer
 from forms.base import field_specs, spec_label
 from forms.overrides import CorrectCaseForm, DeadlineForm, MigrationForm, OverrideForm, ResetForm, SkipReasonForm
@@ -266,21 +266,12 @@ def migrations():
     form = MigrationForm()
     if form.validate_on_submit():
         ids = {int(i) for i in request.form.getlist("instance") if i.isdigit()}
-        moved, refused, warned = [], [], []
         numbers = _case_numbers(session, ids)
-        persist.lock_all(session, ids)
-        for instance_id in sorted(ids):
-            savepoint = session.begin_nested()  # one case's refusal leaves the others moved
-            try:
-                check = migration.migrate(engine, session, instance_id, actor_of(current_user), form.reason.data)
-            except EngineError as exc:
-                savepoint.rollback()
-                refused.append(f"{numbers.get(instance_id, '案件')}：{exc}")
-            else:
-                savepoint.commit()
-                moved.append(check.case_id)
-                warned += [f"{numbers.get(instance_id, '案件')}：{w}" for w in check.warnings]
-        db.commit()
+        result = migration.migrate_many(engine, session, ids, actor_of(current_user), form.reason.data)
+        db.commit()  # what moved stays moved; each refusal was rolled back to its own savepoint
+        moved = [check.case_id for _, check in result.moved]
+        refused = [f"{numbers.get(instance_id, '案件')}：{exc}" for instance_id, exc in result.refused]
+        warned = [f"{numbers.get(instance_id, '案件')}：{w}" for instance_id, check in result.moved for w in check.warnings]
         if moved:
             flash(f"已迁移 {len(moved)} 个案件到最新版流程图。", "success")
         for message in refused + warned:
