@@ -118,6 +118,32 @@ def _refuse_if_left(result: MigrationCheck, left: list[str]) -> None:
         result.reasons.append("这些环节无法对应到新版流程图：" + "、".join(left))
 
 
+@dataclass
+class BulkMigration:
+    """What ``migrate_many`` did: (instance id, check) of each case moved, (instance id, refusal) of each not."""
+    moved: list[tuple[int, MigrationCheck]] = field(default_factory=list)
+    refused: list[tuple[int, EngineError]] = field(default_factory=list)
+
+
+def migrate_many(engine: Engine, session: Session, instance_ids, actor: Actor, reason: str) -> BulkMigration:
+    """Move several cases, each on its own: all are locked first in id order (two supervisors ticking
+    overlapping cases cannot deadlock), and one case's refusal leaves the others moved (a savepoint each)."""
+    ids = sorted(set(instance_ids))
+    persist.lock_all(session, ids)
+    result = BulkMigration()
+    for instance_id in ids:
+        savepoint = session.begin_nested()
+        try:
+            check = migrate(engine, session, instance_id, actor, reason)
+        except EngineError as exc:
+            savepoint.rollback()
+            result.refused.append((instance_id, exc))
+        else:
+            savepoint.commit()
+            result.moved.append((instance_id, check))
+    return result
+
+
 def migrate(engine: Engine, session: Session, instance_id: int, actor: Actor, reason: str) -> MigrationCheck:
     """Move one case to the current version (checked again under the instance lock); recorded."""
     if not (reason or "").strip():

@@ -9,11 +9,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import EngineError, assignment
+from engine import assignment
 from engine.store import Event, OpenTask
 from forms.assignment import ActionForm, AssignForm, MoveForm
 
-from . import db, directory, task_answers, workflow
+from . import db, directory, task_answers, unit_of_work, workflow
 from .cases_service import actor_of
 from .feedback import flash_errors
 from .models import Case
@@ -30,12 +30,9 @@ def _open_task(task_guid: str) -> OpenTask | None:
 def _apply(operation, success: str, back: str, task_guid: str | None = None, prefix: str = ""):
     """Run one engine operation in the request's transaction; commit and go back, or roll back and
     answer with what the engine found (the task handled, moved, someone else's…)."""
-    try:
-        operation()
-    except EngineError as exc:
-        db.session().rollback()
-        return task_answers.page(exc, task_guid, prefix)
-    db.commit()
+    done = unit_of_work.run(operation)
+    if not done:
+        return task_answers.page(done.error, task_guid, prefix)
     flash(success, "success")
     return redirect(back)
 
@@ -132,14 +129,12 @@ def bulk_assign():
         if guid not in found:  # handled (or moved away) since the inbox was shown
             return task_answers.gone(guid, "无需再指派", prefix=_nothing_assigned(guid))
     # All or nothing, checked again under the cases' locks (a task completed meanwhile refuses it all).
-    try:
-        assignment.assign_many(workflow.engine(), session, [t.task_guid for t in tasks], form.assignee.data,
-                               actor_of(current_user), priority=int(form.priority.data), department=department)
-    except EngineError as exc:
-        session.rollback()
-        guid = getattr(exc, "task_guid", None)
-        return task_answers.page(exc, guid, _nothing_assigned(guid))
-    db.commit()
+    done = unit_of_work.run(lambda: assignment.assign_many(
+        workflow.engine(), session, [t.task_guid for t in tasks], form.assignee.data, actor_of(current_user),
+        priority=int(form.priority.data), department=department))
+    if not done:
+        guid = getattr(done.error, "task_guid", None)
+        return task_answers.page(done.error, guid, _nothing_assigned(guid))
     flash(f"已将 {len(tasks)} 项任务指派给 {form.assignee.data}。", "success")
     return redirect(url_for("inbox.index"))
 

@@ -5,13 +5,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from engine import EngineError
 from forms.credit import CreditRepairApplicationForm
 from forms.reconsideration import ReconsiderationApplicationForm
 from forms.register import RegisterWellForm
 from rules.timezone import today_in_china
 
-from . import credit, db, directory, problems, reconsideration, spreadsheets, workflow
+from . import credit, db, directory, problems, reconsideration, spreadsheets, unit_of_work, workflow
 from .attachments import storage as attachments
 from .case_export import workbook as case_export_workbook
 from .cases_service import RegistrationRefused, actor_of, register_case
@@ -101,19 +100,17 @@ def new():
         form.town.choices = directory.choices(TOWN)
     if form.validate_on_submit():
         session = db.session()
-        try:
-            case = register_case(session, workflow.engine(), form.user_data(), form.well_data(), current_user)
-        except RegistrationRefused as exc:
-            session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
-        except IntegrityError:  # registered by someone else between our check and our insert
-            session.rollback()
+        done = unit_of_work.run(lambda: register_case(
+            session, workflow.engine(), form.user_data(), form.well_data(), current_user),
+            RegistrationRefused, IntegrityError)
+        if isinstance(done.error, RegistrationRefused):
+            getattr(form, done.error.field).errors.append(done.error.message)
+        elif isinstance(done.error, IntegrityError):  # registered by someone else between our check and our insert
             form.well_no.errors.append("这口井或这个用水户刚刚已被他人登记，请刷新后核对。")
-        except EngineError as exc:
-            session.rollback()
-            flash(str(exc), "danger")
+        elif not done:
+            flash(str(done.error), "danger")
         else:
-            db.commit()
+            case = done.value
             flash(f"已登记自备井 {case.well.well_no}，案件 {case.number} 已启动。", "success")
             return redirect(url_for("cases.show", case_id=case.id))
     status = 422 if form.errors else 200

@@ -10,11 +10,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import EngineError
 from engine.store import Instance
 from forms.coverage import CoverageForm
 
-from . import db, directory, workflow
+from . import db, directory, unit_of_work, workflow
 from .cases_service import actor_of
 from .departments import TOWN
 from .models import Case, Well
@@ -55,17 +54,18 @@ def announce():
             payload = {"towns": form.towns.data, "villages": form.village_list(),
                        "effective_on": form.effective_on.data.isoformat(), "document_no": form.document_no.data}
             engine, actor = workflow.engine(), actor_of(current_user)
-            try:
+
+            def announce_to_cases():
                 for case in cases:
                     engine.correlate(session, case.instance_id, MESSAGE, payload, actor=actor)
                 engine.record(session, "coverage_announced", actor=actor, title=form.document_no.data,
                               data={**payload, "reason": form.reason.data, "cases": [c.id for c in cases]})
-            except EngineError as exc:
-                session.rollback()
-                flash(f"发布未完成，没有任何案件被改变：{exc}", "danger")
+
+            done = unit_of_work.run(announce_to_cases)
+            if not done:
+                flash(f"发布未完成，没有任何案件被改变：{done.error}", "danger")
                 status = 422
             else:
-                db.commit()
                 flash(f"已发布管网覆盖（{form.document_no.data}）：{len(cases)} 口已办证自备井转入关闭封井程序。",
                       "success")
                 return redirect(url_for("coverage.announce"))

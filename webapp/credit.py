@@ -6,10 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from engine import EngineError
 from forms.credit import CreditRepairApplicationForm
 
-from . import db, workflow
+from . import db, unit_of_work, workflow
 from .cases_service import actor_of
 from .feedback import flash_errors
 from .models import Case
@@ -41,14 +40,11 @@ def accept(case_id: int):
     if not waits_for_repair(case_instance(session, case)):
         flash("这个案件当前不在等待信用修复申请，未作改动。", "warning")
         return redirect(url_for("cases.show", case_id=case.id))
-    try:
-        workflow.engine().correlate(session, case.instance_id, MESSAGE, {
-            "applied_on": form.applied_on.data.isoformat(), "note": form.application_note.data or ""},
-            actor=actor_of(current_user))
-    except EngineError as exc:
-        session.rollback()
-        flash(str(exc), "danger")
+    done = unit_of_work.run(lambda: workflow.engine().correlate(session, case.instance_id, MESSAGE, {
+        "applied_on": form.applied_on.data.isoformat(), "note": form.application_note.data or ""},
+        actor=actor_of(current_user)))
+    if not done:
+        flash(str(done.error), "danger")
     else:
-        db.commit()
         flash("已受理信用修复申请，“信用修复审核”已转入市水利局待办。", "success")
     return redirect(url_for("cases.show", case_id=case.id))

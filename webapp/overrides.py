@@ -10,20 +10,20 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from engine import EngineError, StaleForm, migration, overrides, persist
+from engine import StaleForm, migration, overrides
 from engine.store import Event, Instance, OpenTask, Timer
 from forms.base import field_specs, spec_label
 from forms.overrides import CorrectCaseForm, DeadlineForm, MigrationForm, OverrideForm, ResetForm, SkipReasonForm
 from forms.registry import form_for
 
-from . import db, directory, workflow
+from . import db, directory, step_service, unit_of_work, workflow
 from .cases_service import RegistrationRefused, actor_of, correct_case
 from .departments import TOWN
 from .documents.catalogue import issued_by
 from .models import Case
 from .permissions import is_supervisor, require
 from .queries import case_instance, case_tasks, case_timers, override_list
-from .steps import CaseInfo, after_step
+from .steps import CaseInfo
 from .supervise.forms import DayRangeForm
 from .supervise.search import day_bounds
 
@@ -53,10 +53,6 @@ def _reset_choices(case: Case) -> list[tuple[str, str]]:
     return choices
 
 
-# Steps whose data the web layer itself writes down after the step (problem list, credit messages).
-_AFTER_STEP_KEYS = {"rectification_notice", "recheck", "credit_review", "credit_repair"}
-
-
 def skip_rule(form_key: str) -> SimpleNamespace:
     """Whether skipping a step needs the step's own form, and why (the rule of docs/architecture.md).
 
@@ -72,7 +68,8 @@ def skip_rule(form_key: str) -> SimpleNamespace:
         why.append("后续环节要依据本环节填写的" + "、".join(f"“{label}”" for label in labels) + "判断去向或计算期限")
     if documents:
         why.append("本环节出具" + "、".join(f"《{d}》" for d in documents) + "，跳过时按代填的内容出具")
-    if form_key in _AFTER_STEP_KEYS and not why:
+    hook = step_service.STEP_HOOKS.get(form_key)
+    if hook is not None and hook.records and not why:
         why.append("本环节的结果要记入问题清单或信用记录")
     return SimpleNamespace(needs_form=bool(why), why="；".join(why))
 
@@ -122,13 +119,10 @@ def _run(case: Case, key: tuple, form, operation):
     """Validate, run the override in the request's transaction, commit once; or show why not."""
     if not form.validate_on_submit():
         return _page(case, {key: form}, 422)
-    try:
-        operation(form)
-    except EngineError as exc:
-        db.session().rollback()
-        flash(str(exc), "warning")
+    done = unit_of_work.run(lambda: operation(form))
+    if not done:
+        flash(str(done.error), "warning")
         return _page(case, {key: form}, 409)
-    db.commit()
     flash(f"已{overrides.TYPES[key[0]]}，已记入审计记录。", "success")
     return redirect(url_for("overrides.case_page", case_id=case.id))
 
@@ -214,26 +208,22 @@ def skip_filled(case_id: int, task_guid: str):
     if form.is_submitted():
         valid = form.validate_on_submit()
         if reason.validate_on_submit() and valid:
-            data = form.task_data()
-            try:
-                overrides.skip(workflow.engine(), session, task_guid, actor_of(current_user), reason.reason.data,
-                               expected_version=form.instance_version.data, data=data)
-                issued = after_step(session, workflow.engine(), case, task.form_key, task_guid, data, current_user,
-                                    form.uploads())
-            except StaleForm as exc:
-                session.rollback()
-                flash(str(exc), "warning")
+            data, engine = form.task_data(), workflow.engine()
+            done = unit_of_work.run(lambda: step_service.skip_step(
+                session, engine, case, task.form_key, task_guid, data, current_user, form.uploads(),
+                reason=reason.reason.data, expected_version=form.instance_version.data))
+            if isinstance(done.error, StaleForm):
+                flash(str(done.error), "warning")
                 form.instance_version.data = case_instance(session, case).version
                 status = 409
-            except EngineError as exc:
-                session.rollback()
-                flash(str(exc), "warning")
+            elif not done:
+                flash(str(done.error), "warning")
                 return redirect(url_for("overrides.case_page", case_id=case.id))
             else:
-                db.commit()
                 flash(f"已跳过“{task.title}”并代填办理结果，已记入审计记录。", "success")
-                if issued:
-                    flash("已按代填的内容生成文书：" + "、".join(d.file_name for d in issued) + "，可在案件页下载。", "info")
+                if done.value:
+                    flash("已按代填的内容生成文书：" + "、".join(d.file_name for d in done.value) + "，可在案件页下载。",
+                          "info")
                 return redirect(url_for("overrides.case_page", case_id=case.id))
         else:
             status = 422
@@ -276,21 +266,12 @@ def migrations():
     form = MigrationForm()
     if form.validate_on_submit():
         ids = {int(i) for i in request.form.getlist("instance") if i.isdigit()}
-        moved, refused, warned = [], [], []
         numbers = _case_numbers(session, ids)
-        persist.lock_all(session, ids)
-        for instance_id in sorted(ids):
-            savepoint = session.begin_nested()  # one case's refusal leaves the others moved
-            try:
-                check = migration.migrate(engine, session, instance_id, actor_of(current_user), form.reason.data)
-            except EngineError as exc:
-                savepoint.rollback()
-                refused.append(f"{numbers.get(instance_id, '案件')}：{exc}")
-            else:
-                savepoint.commit()
-                moved.append(check.case_id)
-                warned += [f"{numbers.get(instance_id, '案件')}：{w}" for w in check.warnings]
-        db.commit()
+        result = migration.migrate_many(engine, session, ids, actor_of(current_user), form.reason.data)
+        db.commit()  # what moved stays moved; each refusal was rolled back to its own savepoint
+        moved = [check.case_id for _, check in result.moved]
+        refused = [f"{numbers.get(instance_id, '案件')}：{exc}" for instance_id, exc in result.refused]
+        warned = [f"{numbers.get(instance_id, '案件')}：{w}" for instance_id, check in result.moved for w in check.warnings]
         if moved:
             flash(f"已迁移 {len(moved)} 个案件到最新版流程图。", "success")
         for message in refused + warned:
@@ -343,19 +324,16 @@ def correct(case_id: int):
         data={**CorrectCaseForm.data_of(case.well.owner, case.well), "instance_version": instance.version})
     form.town.choices = directory.choices(TOWN)
     if form.validate_on_submit():
-        try:
-            changes = correct_case(session, workflow.engine(), case, form.user_data(), form.well_data(),
-                                   form.reason.data, actor_of(current_user), form.instance_version.data)
-        except RegistrationRefused as exc:
-            session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
-        except EngineError as exc:
-            session.rollback()
-            flash(str(exc), "warning")
+        done = unit_of_work.run(lambda: correct_case(
+            session, workflow.engine(), case, form.user_data(), form.well_data(), form.reason.data,
+            actor_of(current_user), form.instance_version.data), RegistrationRefused)
+        if isinstance(done.error, RegistrationRefused):
+            getattr(form, done.error.field).errors.append(done.error.message)
+        elif not done:
+            flash(str(done.error), "warning")
             return render_template("overrides/correct.html", case=case, form=form), 409
         else:
-            db.commit()
-            flash(f"已更正 {len(changes)} 项案件信息，已记入审计记录。", "success")
+            flash(f"已更正 {len(done.value)} 项案件信息，已记入审计记录。", "success")
             return redirect(url_for("cases.show", case_id=case.id))
     status = 422 if form.errors else 200
     return render_template("overrides/correct.html", case=case, form=form), status

@@ -1,6 +1,6 @@
 """The problem list of a case's rectification: written by the notice step, closed out by the recheck.
 
-Both run in the step's transaction (see ``steps.after_step``), so the list and the workflow never
+Both run in the step's transaction (see ``step_service``), so the list and the workflow never
 disagree: a refused step writes neither.
 """
 from __future__ import annotations

@@ -8,10 +8,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from engine import EngineError
 from forms.reconsideration import KINDS, ReconsiderationApplicationForm
 
-from . import db, workflow
+from . import db, unit_of_work, workflow
 from .cases_service import actor_of
 from .feedback import flash_errors
 from .models import Case
@@ -37,15 +36,12 @@ def register(case_id: int):
         return redirect(url_for("cases.show", case_id=case.id, _anchor="reconsideration"))
     data = form.task_data()
     well = case.well
-    try:
-        workflow.engine().start(session, PROCESS, case.id,
-                                context={"town": case.town, "well_no": well.well_no, "party_name": well.owner.name},
-                                data=data, actor=actor_of(current_user))
-    except EngineError as exc:
-        session.rollback()
-        flash(str(exc), "danger")
+    done = unit_of_work.run(lambda: workflow.engine().start(
+        session, PROCESS, case.id, context={"town": case.town, "well_no": well.well_no, "party_name": well.owner.name},
+        data=data, actor=actor_of(current_user)))
+    if not done:
+        flash(str(done.error), "danger")
     else:
-        db.commit()
         late = "（申请已超过法定期限，由复议机关或法院决定是否受理）" if data["applied_late"] else ""
         flash(f"已登记{dict(KINDS)[data['review_kind']]}，“办理复议/应诉”已转入市司法局待办；"
               f"原决定不停止执行{late}。", "success")

@@ -1,8 +1,6 @@
-"""What a step needs from its case before the form, and what it writes besides the workflow after.
+"""What a step needs from its case before the form: ``CaseInfo``, what ``TaskForm.for_case`` may start from.
 
-``CaseInfo`` is what ``TaskForm.for_case`` may start from; ``after_step`` runs in the step's transaction
-right after ``Engine.complete``: the problem list, then the step's documents (which read it), then the
-photos and evidence files uploaded with the form.
+What the step writes after the workflow is ``step_service``'s.
 """
 from __future__ import annotations
 
@@ -12,18 +10,14 @@ from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.datastructures import FileStorage
 
-from engine import Engine
 from engine.store import Event, Instance
 from forms.penalty_execution import payment_due
 from forms.problems import derive
 from forms.validators import format_date_zh
 
-from . import outbox, problems
-from .attachments import storage as attachments
-from .documents import service as documents
-from .models import Case, Document, User, Well
+from . import problems
+from .models import Case, Well
 
 
 def _on(day: str | None, prefix: str = "") -> str:
@@ -139,24 +133,3 @@ class CaseInfo:
         """The well's abstraction permit expiry from the ledger (the non-renewal row's deadline)."""
         return self.case.well.permit_valid_to
 
-
-def after_step(session: Session, engine: Engine, case: Case, form_key: str, task_guid: str, data: dict,
-               user: User, uploads: dict[str, list[FileStorage]] | None = None) -> list[Document]:
-    """Write what the completed step adds to the case; returns the documents it issued.
-
-    Files come last: a step refused for its document has written nothing to disk. Files written before
-    a later failure are deleted when the transaction ends without a commit (see ``attachments.storage``).
-    """
-    if form_key == "rectification_notice":
-        problems.record_notice(session, case, task_guid, data)
-    elif form_key == "recheck":
-        problems.record_recheck(session, case, data, user)
-    elif form_key in ("credit_review", "credit_repair"):
-        outbox.after_credit_step(session, case, form_key, task_guid, data)
-    elif form_key == "inspection" and data.get("hidden_well") and not case.well.hidden_well:
-        # Established on site: the well is flagged in the ledgers and exports as a hidden one from now on.
-        case.well.hidden_well = True
-    session.flush()
-    issued = documents.issue_for_step(session, engine, case, form_key, task_guid, data, user)
-    attachments.store(session, engine, case, form_key, task_guid, uploads or {}, user)
-    return issued

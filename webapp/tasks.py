@@ -5,15 +5,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import EngineError, InstanceNotRunning, StaleForm, TaskAlreadyHandled, TaskNotFound, TaskTaken, task_fate
-from engine.errors import TaskMoved
+from engine import InstanceNotRunning, StaleForm, TaskAlreadyHandled, TaskNotFound, TaskTaken, task_fate
 from engine.store import Event, OpenTask
 from forms.assignment import ActionForm, AssignForm
 from forms.registry import form_for
 
-from . import db, directory, task_answers, workflow
+from . import db, directory, step_service, task_answers, unit_of_work, workflow
 from .assignments import assignee_choices
-from .cases_service import actor_of
 from .models import Case
 from .permissions import (
     can_act_on,
@@ -26,7 +24,7 @@ from .permissions import (
     require,
 )
 from .queries import case_instance
-from .steps import CaseInfo, after_step
+from .steps import CaseInfo
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -57,55 +55,39 @@ def show(task_guid: str):
         for f in form:
             f.errors = [] if isinstance(f.errors, list) else f.errors
     elif form.validate_on_submit():
-        data = form.task_data()
-        try:
-            workflow.engine().complete(session, task_guid, data, actor_of(current_user),
-                                       expected_version=form.instance_version.data,
-                                       departments=tuple(current_user.inboxes),
-                                       may_take_over=is_head_of(current_user, task.department))
-            # The step's problem list, documents and files are written in the step's transaction: all or nothing.
-            issued = after_step(session, workflow.engine(), case, task.form_key, task_guid, data, current_user,
-                                form.uploads())
-        except TaskTaken as exc:
+        data, engine = form.task_data(), workflow.engine()
+        done = unit_of_work.run(lambda: step_service.complete_step(
+            session, engine, case, task.form_key, task_guid, data, current_user, form.uploads(),
+            expected_version=form.instance_version.data, may_take_over=is_head_of(current_user, task.department)))
+        if done:
+            flash(f"“{task.title}”已提交，案件已转入下一环节。", "success")
+            if done.value:
+                flash("已生成文书：" + "、".join(d.file_name for d in done.value) + "，可在案件页下载。", "info")
+            return redirect(url_for("inbox.index"))
+        exc = done.error
+        if isinstance(exc, TaskTaken):
             # Claimed by or assigned to a colleague a moment ago: the task page as it is now, the
             # clerk's answers kept, with who has the task and since when.
-            session.rollback()
             task = session.scalar(select(OpenTask).where(OpenTask.task_guid == task_guid))
             if task is None:
                 return task_answers.gone(task_guid)
             flash(str(exc), "warning")
             return render_template("tasks/show.html", task=task, case=case, form=form, **_panel(task)), 409
-        except TaskMoved as exc:
-            session.rollback()
-            return render_template("tasks/gone.html", message=str(_moved(task_guid, exc.department))), 409
-        except TaskAlreadyHandled as exc:
-            # Handled by a colleague, skipped or reset by the office: the same answer as a task found gone
-            # before the lock (which is where SQLite's whole-request lock makes every loser end up).
-            session.rollback()
-            return render_template("tasks/gone.html", message=str(exc)), 410
-        except (InstanceNotRunning, TaskNotFound) as exc:
-            # Suspended or cancelled by the office meanwhile: the task row is gone, nothing to show but why.
-            session.rollback()
-            return render_template("tasks/gone.html", message=str(exc)), \
-                409 if isinstance(exc, InstanceNotRunning) else 404
-        except StaleForm as exc:
+        if isinstance(exc, (TaskAlreadyHandled, InstanceNotRunning, TaskNotFound)):
+            # Moved (409), handled by a colleague, skipped or reset by the office (410: the same answer as
+            # a task found gone before the lock, where SQLite's whole-request lock makes every loser end
+            # up), suspended or cancelled meanwhile (409), unknown (404): nothing to show but why.
+            return task_answers.page(exc, task_guid)
+        if isinstance(exc, StaleForm):
             # Show the form again on the current version: the clerk reviews the case and resubmits.
-            session.rollback()
             flash(str(exc), "warning")
             form.instance_version.data = case_instance(session, case).version
             status = 409
-        except EngineError as exc:
-            session.rollback()
-            if session.scalar(select(OpenTask.id).where(OpenTask.task_guid == task_guid)) is None:
-                return task_answers.gone(task_guid)  # the override that won removed the task
+        elif session.scalar(select(OpenTask.id).where(OpenTask.task_guid == task_guid)) is None:
+            return task_answers.gone(task_guid)  # the override that won removed the task
+        else:
             flash(str(exc), "danger")
             status = 422
-        else:
-            db.commit()
-            flash(f"“{task.title}”已提交，案件已转入下一环节。", "success")
-            if issued:
-                flash("已生成文书：" + "、".join(d.file_name for d in issued) + "，可在案件页下载。", "info")
-            return redirect(url_for("inbox.index"))
     elif form.is_submitted():
         status = 422
     else:

@@ -9,7 +9,7 @@ import time_machine
 from sqlalchemy import select
 
 from engine import Actor, Engine, specs
-from engine.migration import MigrationRefused, dry_run, migrate
+from engine.migration import MigrationRefused, dry_run, migrate, migrate_many
 from engine.store import Event, Instance, OpenTask
 
 WATER = Actor("water.clerk", "water")
@@ -215,3 +215,17 @@ def test_a_moved_case_gets_the_data_the_new_gateways_read(wf, session_factory, l
     with session_factory() as s:
         assert s.scalar(select(OpenTask.task_spec).where(OpenTask.instance_id == at_report)) == \
             "penalty_seal_acceptance"
+
+
+def test_migrate_many_moves_each_case_on_its_own(wf, session_factory, loaded_specs):
+    at_notice = start(wf, session_factory, 1, [("commitment", {}), ("inspect", INSPECTION)])
+    newer = Engine(new_version(loaded_specs), audit_key=wf.audit_key)
+    already_new = start(newer, session_factory, 2, [])
+    with session_factory() as s, s.begin():
+        result = migrate_many(newer, s, [already_new, at_notice, at_notice], SUPERVISOR, reason="通知书环节改名")
+    assert [(i, c.case_id) for i, c in result.moved] == [(at_notice, 1)]
+    ((refused_id, refusal),) = result.refused
+    assert refused_id == already_new and isinstance(refusal, MigrationRefused) and "最新版" in str(refusal)
+    with session_factory() as s:  # the refusal rolled back only its own savepoint
+        assert s.get(Instance, at_notice).spec_version == newer.current.version
+        assert s.scalar(select(Event.id).where(Event.kind == "override")) is not None

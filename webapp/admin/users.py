@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from .. import db, directory, workflow
+from .. import db, directory, unit_of_work, workflow
 from ..auth import lock_end_text
 from ..cases_service import actor_of
 from ..login_limits import LimiterUnavailable, limits
@@ -36,16 +36,14 @@ def new_user():
     form = CreateUserForm()
     form.load_choices()
     if form.validate_on_submit():
-        try:
-            user = service.create_user(
-                db.session(), workflow.engine(), actor_of(current_user), username=form.username.data,
-                display_name=form.display_name.data, department=form.department_row, role=form.role.data,
-                task_force_member=bool(form.task_force_member.data), password=form.password.data)
-        except service.AdminError as exc:
-            db.session().rollback()
-            form[exc.field].errors.append(str(exc))
+        done = unit_of_work.run(lambda: service.create_user(
+            db.session(), workflow.engine(), actor_of(current_user), username=form.username.data,
+            display_name=form.display_name.data, department=form.department_row, role=form.role.data,
+            task_force_member=bool(form.task_force_member.data), password=form.password.data), service.AdminError)
+        if not done:
+            form[done.error.field].errors.append(str(done.error))
             return render_template("admin/user_new.html", form=form), 422
-        db.commit()
+        user = done.value
         flash(f"已建立用户 {user.display_name}（{user.username}），请将初始密码当面或电话告知本人。", "success")
         return redirect(url_for(".edit_user", user_id=user.id))
     return render_template("admin/user_new.html", form=form), 422 if form.is_submitted() else 200
@@ -79,16 +77,15 @@ def edit_user(user_id: int):
     form.user, form.editor = user, current_user
     if not form.validate_on_submit():
         return _edit_page(user, form=form, status=422)
-    try:
-        change = service.update_user(db.session(), workflow.engine(), actor_of(current_user), user.id, form.values())
-    except service.AdminError as exc:
-        db.session().rollback()
-        form[exc.field].errors.append(str(exc))
+    done = unit_of_work.run(lambda: service.update_user(
+        db.session(), workflow.engine(), actor_of(current_user), user.id, form.values()), service.AdminError)
+    if not done:
+        form[done.error.field].errors.append(str(done.error))
         return _edit_page(_user(user_id), form=form, status=409)
-    if not change:
+    change = done.value
+    if not change:  # update_user wrote nothing: the commit kept nothing
         flash("没有改动，未保存。", "info")
         return redirect(url_for(".edit_user", user_id=user.id))
-    db.commit()
     flash(f"已保存 {user.display_name}（{user.username}）的修改，已记入审计记录。", "success")
     after = change["after"]
     if ("department" in after or after.get("active") is False) and (claimed := claimed_tasks(db.session(), user.username)):

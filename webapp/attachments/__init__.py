@@ -1,5 +1,5 @@
 """Photos and evidence files (附件) of a case: stored with the steps (``storage.store``, called by
-``steps.after_step``), listed on the case page, downloaded or viewed here by whoever may see the case.
+``step_service``), listed on the case page, downloaded or viewed here by whoever may see the case.
 
 Every download and view is on the audit trail (``file_downloaded``), like the documents'. Only photos
 are shown in the browser (查看); they are served with the type found in their content and ``nosniff``,

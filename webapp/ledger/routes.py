@@ -11,11 +11,10 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields import SubmitField
 
-from engine import EngineError
 from engine.store import utcnow
 from forms.base import ZhForm
 
-from .. import db, directory, workflow
+from .. import db, directory, unit_of_work, workflow
 from ..cases_service import RegistrationRefused, actor_of, register_case
 from ..departments import TOWN
 from . import bp, checks, report, template
@@ -75,19 +74,20 @@ def upload():
         form.file.errors.append(str(exc))
         return render_template("ledger/import.html", form=form), 422
     if not result.problems:
-        try:
+        def register_all():
             for _number, row in result.new:
                 register_case(session, workflow.engine(), row.user_data(), row.well_data(), current_user)
-        except (RegistrationRefused, IntegrityError, EngineError) as exc:
+            workflow.engine().record(session, "ledger_imported", actor=actor_of(current_user), data={
+                "file": filename, "rows": result.rows, "registered": len(result.new), "skipped": len(result.skipped)})
+
+        done = unit_of_work.run(register_all, RegistrationRefused, IntegrityError)
+        if not done:
             # Someone registered one of these wells meanwhile: nothing of this file is kept.
-            session.rollback()
+            exc = done.error
             message = (exc.message if isinstance(exc, RegistrationRefused)
                        else "其中有机井或用水户刚刚已被他人登记" if isinstance(exc, IntegrityError) else str(exc))
             flash(f"导入未完成，没有登记任何机井：{message}。请稍后重新导入。", "danger")
             return redirect(url_for(".upload"))
-        workflow.engine().record(session, "ledger_imported", actor=actor_of(current_user), data={
-            "file": filename, "rows": result.rows, "registered": len(result.new), "skipped": len(result.skipped)})
-        db.commit()
         flash(f"已导入台账“{filename}”：新登记自备井 {len(result.new)} 口并启动案件，"
               f"已导入过而跳过 {len(result.skipped)} 口。", "success")
         return redirect(url_for(".upload"))
