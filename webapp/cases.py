@@ -14,7 +14,7 @@ from rules.timezone import today_in_china
 from . import credit, db, directory, problems, reconsideration, spreadsheets, workflow
 from .attachments import storage as attachments
 from .case_export import workbook as case_export_workbook
-from .cases_service import RegistrationRefused, actor_of, register_case
+from .cases_service import RETRY, RegistrationRefused, actor_of, is_duplicate_registration, register_case
 from .departments import TOWN
 from .documents import RegenerateForm, may_regenerate
 from .documents import service as documents
@@ -106,8 +106,12 @@ def new():
         except RegistrationRefused as exc:
             session.rollback()
             getattr(form, exc.field).errors.append(exc.message)
-        except IntegrityError:  # registered by someone else between our check and our insert
+        except IntegrityError as exc:
             session.rollback()
+            if not is_duplicate_registration(exc):  # not the well: a conflict a second try gets past
+                flash(f"{RETRY}。", "danger")
+                return render_template("cases/new.html", form=form), 409
+            # registered by someone else between our check and our insert
             form.well_no.errors.append("这口井或这个用水户刚刚已被他人登记，请刷新后核对。")
         except EngineError as exc:
             session.rollback()
