@@ -95,3 +95,28 @@ def test_documents_filled_at_once_in_several_threads_are_all_whole():
     for t in threads:
         t.join()
     assert len(results) == 20 and all(parts == expected for parts in results)
+
+
+def test_a_step_that_issues_a_document_reads_the_department_names_once(app, login):
+    from sqlalchemy import event
+    from web_support import REGISTRATION, instance_version, submit, task_guid_in
+
+    from webapp import db
+
+    town = login("xiacun.clerk")
+    assert town.post("/cases/new", data=REGISTRATION).status_code == 302
+    guid = task_guid_in(town.get("/inbox/").get_data(as_text=True), "commitment")
+    version = instance_version(app)
+    with app.app_context():
+        bind = db.session().get_bind()
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+    event.listen(bind, "before_cursor_execute", count)
+    try:
+        assert submit(town, guid, {"signed_on": "2026-03-02", "signatory": "甲"}, version).status_code == 302
+    finally:
+        event.remove(bind, "before_cursor_execute", count)
+    assert any("INSERT INTO case_document" in s for s in statements)  # the letter was issued
+    assert sum("FROM department" in s for s in statements) == 1
