@@ -16,11 +16,12 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from .store import Instance, OpenTask, Timer, UTCDateTime
+from .store import Instance, OpenTask, SpecVersion, Timer, UTCDateTime
 
 _instance = Instance.__table__
 _open_task = OpenTask.__table__
 _timer = Timer.__table__
+_spec_version = SpecVersion.__table__
 
 # The open-task columns the engine derives from the workflow (the rest are set once at insert).
 DERIVED = ("title", "form_key", "lane", "department", "town", "well_no", "party_name", "due_at", "due_provisional")
@@ -280,3 +281,22 @@ def _pg_write_params(changes: Changes, now: datetime) -> dict:
         "update_timers": _json([{"task_guid": guid, "due_at": due, "provisional": provisional}
                                 for guid, due, provisional in changes.update_timers]),
     }
+
+
+def remember_spec_version(session: Session, version: str, files: dict, now: datetime) -> None:
+    """Store a diagram version unless it is stored: ``INSERT … ON CONFLICT DO NOTHING`` on both databases.
+
+    Idempotent under concurrency: on PostgreSQL a second transaction inserting the same version waits
+    for the first and then does nothing (or inserts, if the first rolled back); SQLite writes one
+    transaction at a time. A check-then-insert instead failed the later of two simultaneous
+    registrations on the unique version."""
+    conn = session.connection()
+    # Checked first: the files are large and every registration passes here once the version is stored.
+    if conn.execute(select(_spec_version.c.id).where(_spec_version.c.version == version)).first() is not None:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    conn.execute(dialect_insert(_spec_version).values(version=version, files=files, created_at=now)
+                 .on_conflict_do_nothing(index_elements=["version"]))

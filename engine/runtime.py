@@ -179,10 +179,9 @@ class Engine:
         return specs.load(stored.files)
 
     def _remember_version(self, session: Session) -> None:
-        exists = session.scalar(select(SpecVersion.id).where(SpecVersion.version == self.current.version))
-        if exists is None:
-            session.add(SpecVersion(version=self.current.version, files=self.current.files))
-            session.flush()
+        """Keep the current diagrams, once: the first registrations after a new version race to store it,
+        and a check-then-insert let the loser fail on the unique version (``persist.remember_spec_version``)."""
+        persist.remember_spec_version(session, self.current.version, self.current.files, utcnow())
 
     def _save(self, session: Session, instance: InstanceRow, workflow: BpmnWorkflow, actor: Actor,
               open_rows: dict[str, dict], before: "_Scan", events: list[dict],

@@ -13,7 +13,7 @@ from rules.timezone import today_in_china
 from . import credit, db, directory, problems, reconsideration, spreadsheets, unit_of_work, workflow
 from .attachments import storage as attachments
 from .case_export import workbook as case_export_workbook
-from .cases_service import RegistrationRefused, actor_of, register_case
+from .cases_service import RETRY, RegistrationRefused, actor_of, is_duplicate_registration, register_case
 from .departments import TOWN
 from .documents import RegenerateForm, may_regenerate
 from .documents import service as documents
@@ -105,6 +105,9 @@ def new():
             RegistrationRefused, IntegrityError)
         if isinstance(done.error, RegistrationRefused):
             getattr(form, done.error.field).errors.append(done.error.message)
+        elif isinstance(done.error, IntegrityError) and not is_duplicate_registration(done.error):
+            flash(f"{RETRY}。", "danger")  # not the well: a conflict a second try gets past
+            return render_template("cases/new.html", form=form), 409
         elif isinstance(done.error, IntegrityError):  # registered by someone else between our check and our insert
             form.well_no.errors.append("这口井或这个用水户刚刚已被他人登记，请刷新后核对。")
         elif not done:

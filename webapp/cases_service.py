@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import Actor, Engine
@@ -23,6 +24,18 @@ class RegistrationRefused(Exception):
         self.field = field
         self.message = message
 
+
+# The unique keys two simultaneous registrations of one well or one water user collide on: PostgreSQL names
+# the constraint, SQLite the column.
+_DUPLICATE_KEYS = ("uq_well_well_no", "uq_water_user_party_id", "uq_well_case_well_id",
+                   "well.well_no", "water_user.party_id", "well_case.well_id")
+RETRY = "与同时进行的另一项登记冲突，本次未保存，请重新提交"
+
+
+def is_duplicate_registration(exc: IntegrityError) -> bool:
+    """Whether a registration failed because someone registered the same well or water user meanwhile;
+    any other conflict must not be reported to the clerk as that."""
+    return any(key in str(exc.orig) for key in _DUPLICATE_KEYS)
 
 def actor_of(user: User) -> Actor:
     return Actor(user.username, user.department.code)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from engine import Actor, Engine, EngineError, InstanceNotRunning, specs
-from engine.store import Event, Instance, OpenTask, Timer
+from engine.store import Event, Instance, OpenTask, SpecVersion, Timer
 from engine.timers import claim_next_due
 
 DATA = Path(__file__).parent / "data"
@@ -135,3 +136,31 @@ def test_sweep_skips_a_case_being_completed_and_never_deadlocks_with_it(wf, sess
     with session_factory() as sweeper:
         assert claim_next_due(sweeper, later) == inst.id
         sweeper.rollback()
+
+
+def test_two_first_starts_on_new_diagrams_both_store_and_succeed(wf, session_factory):
+    """The first start on a new diagram version stores it; a second start meanwhile (the first not yet
+    committed) waits and then finds it stored, instead of failing on the unique version."""
+    first_stored, errors = threading.Event(), []
+
+    def second():
+        first_stored.wait()
+        try:
+            with session_factory() as s, s.begin():
+                wf.start(s, "well_case", 2, {"town": "xiacun", "well_no": "XC-002", "party_name": "乙"},
+                         data={"well_no": "XC-002", "patrol_days": 90}, actor=Actor("xiacun.clerk", "xiacun"))
+        except Exception as exc:  # noqa: BLE001 — the assertion below names it
+            errors.append(exc)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with session_factory() as s, s.begin():
+        wf.start(s, "well_case", 1, {"town": "xiacun", "well_no": "XC-001", "party_name": "甲"},
+                 data={"well_no": "XC-001", "patrol_days": 90}, actor=Actor("xiacun.clerk", "xiacun"))
+        first_stored.set()
+        time.sleep(0.5)  # the second start reaches the version (PostgreSQL) or the write lock (SQLite)
+    thread.join()
+    assert errors == []
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(SpecVersion)) == 1
+        assert s.scalar(select(func.count()).select_from(Instance)) == 2

@@ -8,10 +8,8 @@ prints for the party stay those of the first issue (``party_deadlines``).
 from __future__ import annotations
 
 import hashlib
-import io
 
-from docxtpl import DocxTemplate
-from jinja2 import Environment, StrictUndefined, TemplateError
+from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
@@ -21,7 +19,7 @@ from rules.timezone import today_in_china
 
 from ..cases_service import actor_of
 from ..models import Case, Document, User
-from . import content, numbering, party_deadlines
+from . import content, docx_fill, numbering, party_deadlines
 from .catalogue import KINDS, Kind, issued_by
 
 
@@ -30,16 +28,13 @@ class DocumentError(EngineError):
 
 
 def render(kind: Kind, context: dict) -> bytes:
+    """The filled template (prepared once per template file: ``docx_fill``; StrictUndefined, so that a
+    misspelt field in an edited template fails loudly instead of leaving a blank)."""
     try:
-        template = DocxTemplate(kind.template)
-        # StrictUndefined: a misspelt field in an edited template fails loudly instead of leaving a blank.
-        template.render(context, jinja_env=Environment(undefined=StrictUndefined), autoescape=True)
+        return docx_fill.fill(kind.template, context)
     except (TemplateError, OSError, ValueError, KeyError) as exc:
         raise DocumentError(f"“{kind.name}”模板（{kind.template.name}）无法填写：{exc}。"
                             "请管理员检查模板中的 {{ }} 字段，本次提交未保存。") from exc
-    out = io.BytesIO()
-    template.save(out)
-    return out.getvalue()
 
 
 def _store(session: Session, engine: Engine, case: Case, kind: Kind, year: int, serial: int, version: int,

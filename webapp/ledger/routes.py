@@ -15,7 +15,7 @@ from engine.store import utcnow
 from forms.base import ZhForm
 
 from .. import db, directory, unit_of_work, workflow
-from ..cases_service import RegistrationRefused, actor_of, register_case
+from ..cases_service import RETRY, RegistrationRefused, actor_of, is_duplicate_registration, register_case
 from ..departments import TOWN
 from . import bp, checks, report, template
 from .columns import columns
@@ -85,7 +85,8 @@ def upload():
             # Someone registered one of these wells meanwhile: nothing of this file is kept.
             exc = done.error
             message = (exc.message if isinstance(exc, RegistrationRefused)
-                       else "其中有机井或用水户刚刚已被他人登记" if isinstance(exc, IntegrityError) else str(exc))
+                       else str(exc) if not isinstance(exc, IntegrityError)
+                       else "其中有机井或用水户刚刚已被他人登记" if is_duplicate_registration(exc) else RETRY)
             flash(f"导入未完成，没有登记任何机井：{message}。请稍后重新导入。", "danger")
             return redirect(url_for(".upload"))
         flash(f"已导入台账“{filename}”：新登记自备井 {len(result.new)} 口并启动案件，"
