@@ -20,9 +20,11 @@ from engine import Engine, specs
 from engine.database import connect
 from engine.store import EngineBase
 from forms.registry import FORMS
+from rules import calendar
 from webapp.cli import alembic_config
 from webapp.departments import CODES
 from webapp.models import Base
+from webapp.working_calendar import service as calendar_service
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("WELLS_TEST_DATABASE_URL")
@@ -88,3 +90,14 @@ def session_factory(sa_engine):
 def wf(loaded_specs):
     """The workflow engine over the real diagrams."""
     return Engine(loaded_specs, audit_key=AUDIT_KEY)
+
+
+@pytest.fixture(autouse=True)
+def no_office_calendar():
+    """Every test starts and ends with no office-entered years installed in this process: the calendar is the
+    package's and the rule year's until a test enters a year (the web app reloads it from the database)."""
+    calendar.install_office_years([])
+    calendar_service.forget()
+    yield
+    calendar.install_office_years([])
+    calendar_service.forget()

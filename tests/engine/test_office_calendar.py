@@ -28,12 +28,6 @@ def clock():
         yield traveller
 
 
-@pytest.fixture(autouse=True)
-def no_office_years():
-    calendar.install_office_years([])
-    yield
-    calendar.install_office_years([])
-
 
 def enter(wf, factory, year: OfficeYear):
     """What the 工作日历 page does in its transaction (without the web layer): recompute, then install."""

@@ -16,12 +16,6 @@ CHECKED = sorted(y for y in calendar.PACKAGE_YEARS if y >= 2008)
 ONE_OFF = {date(2015, 9, 3), date(2015, 9, 4)}  # 中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日
 
 
-@pytest.fixture(autouse=True)
-def no_office_years():
-    calendar.install_office_years([])
-    yield
-    calendar.install_office_years([])
-
 
 def _days(year):
     day = date(year, 1, 1)

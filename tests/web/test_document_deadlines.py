@@ -22,7 +22,6 @@ from rules import calendar
 from webapp import db
 from webapp.documents import party_deadlines
 from webapp.models import Document, Problem
-from webapp.working_calendar import service as calendar_service
 
 SUNDAY_20_DECEMBER = datetime(2026, 12, 20, 2, 0, tzinfo=timezone.utc)  # 10:00 in China
 MONDAY_28_DECEMBER = datetime(2026, 12, 28, 2, 0, tzinfo=timezone.utc)
@@ -44,14 +43,6 @@ def fixed_clock():
     with time_machine.travel(SUNDAY_20_DECEMBER, tick=False) as traveller:
         yield traveller
 
-
-@pytest.fixture(autouse=True)
-def fresh_calendar():
-    calendar.install_office_years([])
-    calendar_service.forget()
-    yield
-    calendar.install_office_years([])
-    calendar_service.forget()
 
 
 def text_of(body: bytes) -> str:

@@ -10,12 +10,11 @@ import pytest
 from sqlalchemy import select
 
 # the calendar module as test_working_calendar imports it (engine.calendar here, rules.calendar once moved)
-from test_working_calendar import FILING, NOTICE_2027, calendar, to_filing
+from test_working_calendar import FILING, NOTICE_2027, to_filing
 from web_support import NOTICE, instance_version, submit, walk_to_notice
 
 from engine.store import Timer
 from webapp import db
-from webapp.working_calendar import service
 
 DECEMBER = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)  # Monday 7 December 2026, 10:00 in China
 
@@ -23,11 +22,6 @@ DECEMBER = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)  # Monday 7 December
 @pytest.fixture
 def december(fixed_clock):
     fixed_clock.move_to(DECEMBER)
-    calendar.install_office_years([])
-    service.forget()
-    yield
-    calendar.install_office_years([])
-    service.forget()
 
 
 def banner(html: str) -> str:

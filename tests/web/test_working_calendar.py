@@ -11,9 +11,7 @@ from sqlalchemy import select
 from web_support import INSPECTION, REGISTRATION, instance_version, submit, task_guid_in
 
 from engine.store import Event, Timer
-from rules import calendar
 from webapp import db
-from webapp.working_calendar import service
 from webapp.working_calendar.store import CalendarYear
 
 DECEMBER = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)  # Monday 7 December 2026, 10:00 in China
@@ -34,14 +32,6 @@ def fixed_clock():
     with time_machine.travel(DECEMBER, tick=False) as traveller:
         yield traveller
 
-
-@pytest.fixture(autouse=True)
-def fresh_calendar():
-    calendar.install_office_years([])
-    service.forget()
-    yield
-    calendar.install_office_years([])
-    service.forget()
 
 
 def to_filing(app, login):
