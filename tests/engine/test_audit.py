@@ -305,11 +305,13 @@ def test_without_any_checkpoint_the_trail_is_not_called_complete(wf, chained, tm
 # -- checkpoints ----------------------------------------------------------------------------------
 
 def test_checkpoints_are_signed_linked_and_written_only_on_change(wf, chained, tmp_path):
-    with chained() as s:
-        first = checkpoint.write(s, wf.audit_key, tmp_path)
-        assert checkpoint.write(s, wf.audit_key, tmp_path) is None  # nothing new
-    with chained() as s, s.begin():
-        wf.record(s, "login", actor=WATER)
+    # Every checkpoint at a clock the test sets: a file is named by its time, and the series is read in that order.
+    with time_machine.travel(datetime(2026, 12, 6, 2, tzinfo=timezone.utc), tick=False):
+        with chained() as s:
+            first = checkpoint.write(s, wf.audit_key, tmp_path)
+            assert checkpoint.write(s, wf.audit_key, tmp_path) is None  # nothing new
+        with chained() as s, s.begin():
+            wf.record(s, "login", actor=WATER)
     with time_machine.travel(datetime(2026, 12, 6, 3, tzinfo=timezone.utc), tick=False):
         with chained() as s:
             second = checkpoint.write(s, wf.audit_key, tmp_path)
