@@ -190,6 +190,28 @@ def test_a_broken_template_refuses_the_step_and_takes_no_number(app, login, tmp_
     assert documents(app)[2] == ("rectification_notice", "乳水责改〔2026〕1号", 1)
 
 
+def test_a_template_broken_since_the_first_issue_refuses_the_regeneration_and_writes_nothing(
+        app, login, tmp_path, monkeypatch):
+    water = serve_notice(app, login)
+    with app.app_context():
+        doc_id = db.session().scalar(select(Document.id).where(Document.kind == "rectification_notice"))
+    broken = tmp_path / "templates"
+    broken.mkdir()
+    for kind in catalogue.KINDS.values():
+        doc = Docx(kind.template)
+        if kind.code == "rectification_notice":
+            doc.add_paragraph("{{ no_such_field }}")
+        doc.save(broken / kind.template.name)
+    monkeypatch.setattr(catalogue, "TEMPLATES", broken)
+    before = documents(app)
+    response = water.post(f"/documents/{doc_id}/regenerate", data={"reason": "更正送达地址"}, follow_redirects=True)
+    assert "模板（rectification_notice.docx）无法填写" in response.get_data(as_text=True)
+    assert documents(app) == before
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(Event).where(
+            Event.kind == "document_regenerated")) == 0
+
+
 def test_party_names_with_markup_characters_are_written_as_text(app, login):
     town = login("xiacun.clerk")
     assert town.post("/cases/new", data={**REGISTRATION, "user_name": "乳山甲&乙<食品>有限公司"}).status_code == 302

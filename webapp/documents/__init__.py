@@ -16,7 +16,7 @@ from engine.store import Event
 from forms.base import ZhForm
 from forms.common import long_text
 
-from .. import db, workflow
+from .. import db, unit_of_work, workflow
 from ..cases_service import actor_of
 from ..feedback import flash_errors
 from ..models import Case, Document
@@ -69,12 +69,10 @@ def regenerate_document(document_id: int):
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for("cases.show", case_id=case.id, _anchor="documents"))
-    try:
-        new = regenerate(db.session(), workflow.engine(), doc, current_user, form.reason.data)
-    except DocumentError as exc:
-        db.session().rollback()
-        flash(str(exc), "danger")
+    done = unit_of_work.run(lambda: regenerate(db.session(), workflow.engine(), doc, current_user, form.reason.data),
+                            DocumentError)
+    if done:
+        flash(f"已重新生成“{done.value.file_name}”，原版本仍保留。", "success")
     else:
-        db.commit()
-        flash(f"已重新生成“{new.file_name}”，原版本仍保留。", "success")
+        flash(str(done.error), "danger")
     return redirect(url_for("cases.show", case_id=case.id, _anchor="documents"))
