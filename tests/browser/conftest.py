@@ -79,3 +79,4 @@ def browser():
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         yield launched
         launched.close()
+

@@ -6,8 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 import time_machine
-
-from webapp.departments import DEMO_PASSWORD
+from browser_support import logged_in, serve_notice
 
 pytestmark = pytest.mark.browser
 
@@ -20,18 +19,8 @@ def spring():
 
 def test_the_problem_list_reads_on_a_phone(serve_case, browser):
     base = serve_case(["commitment", "inspect"])
-    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", "water.clerk")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(f"{base}/inbox/")
-    page.click('[data-testid="task-notice"]')
-    page.wait_for_selector("form.card")
-    page.fill("#notice_served_on", "2026-03-02")  # today on the travelled clock
-    page.select_option("#service_method", "direct")
-    page.click("#submit")
-    page.wait_for_url(f"{base}/inbox/")
+    page = logged_in(browser, base, "water.clerk", 390, 844)
+    serve_notice(page, base, "2026-03-02")  # today on the travelled clock
     page.goto(f"{base}/cases/1")
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     line = page.eval_on_selector('[data-testid="problems"]', "t => parseFloat(getComputedStyle(t).lineHeight)")

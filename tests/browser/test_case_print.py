@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 import pytest
 import time_machine
+from browser_support import logged_in, serve_notice
 
 from rules.timezone import today_in_china
-from webapp.departments import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -24,18 +24,8 @@ def spring():
 def case_page(serve_case, browser, tmp_path):
     """The water bureau's view of a case after its notice (problem list, documents, timeline)."""
     base = serve_case(["commitment", "inspect"])
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", "water.clerk")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(f"{base}/inbox/")
-    page.click('[data-testid="task-notice"]')
-    page.wait_for_selector("form.card")
-    page.fill("#notice_served_on", today_in_china().isoformat())
-    page.select_option("#service_method", "direct")
-    page.click("#submit")
-    page.wait_for_url(f"{base}/inbox/")
+    page = logged_in(browser, base, "water.clerk", 1280, 900)
+    serve_notice(page, base, today_in_china().isoformat())
     page.goto(f"{base}/cases/1")
     return page
 

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 import time_machine
+from browser_support import logged_in
 
 from engine import Actor
-from webapp.departments import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 FORCE = Actor("task_force.clerk", "task_force")
@@ -30,12 +30,7 @@ def test_the_90_day_limit_fits_the_inbox_row_on_a_phone(serve_case, browser, tmp
                            "filed_on": today, "case_source": "inspection", "violation_summary": "未经批准擅自取用地下水",
                            "handling_officers": "甲（执法证号0001）、乙（执法证号0002）",
                            "filing_opinion": "同意立案调查。"}, WATER)])
-    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", "water.clerk")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(f"{base}/inbox/")
+    page = logged_in(browser, base, "water.clerk", 390, 844)
     span = page.locator('[data-testid="span-deadline"]')
     assert "立案满90日未作决定" in span.inner_text() and "暂定" in span.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

@@ -167,8 +167,8 @@ def test_who_may_download_and_regenerate(app, login):
         assert downloads == 1
 
 
-def test_a_broken_template_refuses_the_step_and_takes_no_number(app, login, tmp_path, monkeypatch):
-    water, guid = walk_to_notice(app, login)
+def break_notice_template(tmp_path, monkeypatch) -> None:
+    """Serve every template from a copy in which the notice's names a field the context does not have."""
     broken = tmp_path / "templates"
     broken.mkdir()
     for kind in catalogue.KINDS.values():
@@ -177,6 +177,11 @@ def test_a_broken_template_refuses_the_step_and_takes_no_number(app, login, tmp_
             doc.add_paragraph("{{ no_such_field }}")
         doc.save(broken / kind.template.name)
     monkeypatch.setattr(catalogue, "TEMPLATES", broken)
+
+
+def test_a_broken_template_refuses_the_step_and_takes_no_number(app, login, tmp_path, monkeypatch):
+    water, guid = walk_to_notice(app, login)
+    break_notice_template(tmp_path, monkeypatch)
     response = submit(water, guid, NOTICE, instance_version(app))
     assert response.status_code == 422
     assert "模板（rectification_notice.docx）无法填写" in response.get_data(as_text=True)
@@ -195,14 +200,7 @@ def test_a_template_broken_since_the_first_issue_refuses_the_regeneration_and_wr
     water = serve_notice(app, login)
     with app.app_context():
         doc_id = db.session().scalar(select(Document.id).where(Document.kind == "rectification_notice"))
-    broken = tmp_path / "templates"
-    broken.mkdir()
-    for kind in catalogue.KINDS.values():
-        doc = Docx(kind.template)
-        if kind.code == "rectification_notice":
-            doc.add_paragraph("{{ no_such_field }}")
-        doc.save(broken / kind.template.name)
-    monkeypatch.setattr(catalogue, "TEMPLATES", broken)
+    break_notice_template(tmp_path, monkeypatch)
     before = documents(app)
     response = water.post(f"/documents/{doc_id}/regenerate", data={"reason": "更正送达地址"}, follow_redirects=True)
     assert "模板（rectification_notice.docx）无法填写" in response.get_data(as_text=True)
