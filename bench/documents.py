@@ -54,7 +54,7 @@ def worker(tree: Path, backend: str, n: int, warmup: int, pg_url: str) -> dict:
     from alembic import command
     from sqlalchemy import create_engine, func, make_url, select
 
-    from engine.store import Instance, OpenTask
+    from engine.tables import Instance, OpenTask
     from webapp import create_app, db
     from webapp.cli import alembic_config, seed_departments_and_accounts
     from webapp.departments import DEMO_PASSWORD

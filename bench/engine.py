@@ -52,7 +52,7 @@ from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from engine import Actor, Engine, specs, state  # noqa: E402
 from engine.database import connect  # noqa: E402
-from engine.store import Instance, OpenTask  # noqa: E402
+from engine.tables import Instance, OpenTask  # noqa: E402
 from webapp.cli import alembic_config  # noqa: E402
 
 PROCESS = "well_case"

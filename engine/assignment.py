@@ -24,7 +24,7 @@ from . import audit, form_version, persist, task_fate
 from .errors import EngineError
 from .persist import InstanceRow
 from .runtime import Actor, Engine
-from .store import Instance, OpenTask, utcnow
+from .tables import Instance, OpenTask, utcnow
 
 _open_task = OpenTask.__table__
 _instance = Instance.__table__

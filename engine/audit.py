@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from rules.timezone import CHINA
 
-from .store import AuditAlarm, AuditHead, Event, utcnow
+from .tables import AuditAlarm, AuditHead, Event, utcnow
 
 log = logging.getLogger("wells.audit")
 

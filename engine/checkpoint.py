@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from rules.timezone import CHINA
 
 from . import audit
-from .store import AuditHead, Event, utcnow
+from .tables import AuditHead, Event, utcnow
 
 PREFIX = "audit-checkpoint-"
 FORMAT = 1

@@ -27,7 +27,7 @@ from rules.timezone import CHINA
 from . import audit, persist
 from .runtime import Actor, Engine, _Scan, _timer_of
 from .services import OFFICE_DEADLINE
-from .store import Event, Instance, Timer
+from .tables import Event, Instance, Timer
 
 KIND = "deadline_recomputed"
 

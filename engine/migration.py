@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from . import audit, persist, state
 from .errors import EngineError
 from .runtime import Actor, Engine, _Scan
-from .store import Event, Instance, OpenTask, Timer
+from .tables import Event, Instance, OpenTask, Timer
 
 # What a case did (or does now): the states that stand for history, not prediction.
 _DID = TaskState.COMPLETED | TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR

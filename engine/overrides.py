@@ -24,7 +24,7 @@ from rules.timezone import CHINA
 from . import audit, form_version, persist, specs, task_fate
 from .errors import EngineError, StaleForm
 from .runtime import Actor, Engine, _Scan, _timer_of
-from .store import OpenTask, Timer, utcnow
+from .tables import OpenTask, Timer, utcnow
 
 TYPES = {
     "deadline": "调整期限",

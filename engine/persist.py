@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from .store import Instance, OpenTask, SpecVersion, Timer, UTCDateTime
+from .tables import Instance, OpenTask, SpecVersion, Timer, UTCDateTime
 
 _instance = Instance.__table__
 _open_task = OpenTask.__table__

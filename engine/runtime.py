@@ -37,7 +37,7 @@ from .errors import (
 )
 from .persist import InstanceRow
 from .services import OFFICE_DEADLINE, SERVICES
-from .store import SpecVersion, utcnow
+from .tables import SpecVersion, utcnow
 
 
 @dataclass(frozen=True)

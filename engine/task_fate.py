@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from rules.timezone import CHINA
 
 from .errors import EngineError, InstanceNotRunning, TaskAlreadyHandled, TaskMoved, TaskNotFound, TaskTaken
-from .store import Event, Instance
+from .tables import Event, Instance
 
 SUPERVISOR_FILLED = "（督办代填）"  # the title suffix of a step a supervisor skipped with its form filled in
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .runtime import Engine
-from .store import Instance, Timer, utcnow
+from .tables import Instance, Timer, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import os
 from alembic import context
 
 from engine.database import connect
-from engine.store import EngineBase
+from engine.tables import EngineBase
 from webapp.config import SETTINGS
 from webapp.models import Base
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import sessionmaker
 
 from engine import Engine, specs
 from engine.database import connect
-from engine.store import EngineBase
+from engine.tables import EngineBase
 from forms.registry import FORMS
 from rules import calendar
 from webapp.cli import alembic_config

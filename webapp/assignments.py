@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine import assignment
-from engine.store import Event, OpenTask
+from engine.tables import Event, OpenTask
 from forms.assignment import ActionForm, AssignForm, MoveForm
 
 from . import db, directory, task_answers, unit_of_work, workflow

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from engine import audit, checkpoint
-from engine.store import AuditAlarm, utcnow
+from engine.tables import AuditAlarm, utcnow
 from engine.timers import run_once
 from rules.timezone import CHINA
 

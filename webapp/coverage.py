@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine.store import Instance
+from engine.tables import Instance
 from forms.coverage import CoverageForm
 
 from . import db, directory, unit_of_work, workflow

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from engine.overrides import spanning_timers
-from engine.store import utcnow
+from engine.tables import utcnow
 from forms.assignment import AssignForm
 
 from . import db, directory, workflow

@@ -1,6 +1,6 @@
 """The web application's domain: departments, users, water users, wells and cases.
 
-Workflow state lives in the engine's tables (``engine.store``); a case points at its instance by id.
+Workflow state lives in the engine's tables (``engine.tables``); a case points at its instance by id.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine.store import NAMING_CONVENTION, UTCDateTime, utcnow
+from engine.tables import NAMING_CONVENTION, UTCDateTime, utcnow
 from forms.choices import PROBLEM_KINDS, REQUIRED_ACTS
 from rules.timezone import CHINA
 
@@ -306,8 +306,8 @@ class LoginThrottle(Base):
 
 # Tables of feature packages, declared on this Base in their own modules: imported here so that every
 # user of Base.metadata (the migrations' environment, the tests' truncation, the app) knows them.
-from .dashboard.store import CampaignReport  # noqa: E402,F401
+from .dashboard.tables import CampaignReport  # noqa: E402,F401
 from .outbox import OutboxMessage  # noqa: E402,F401
 from .refusals import SecurityLogEntry  # noqa: E402,F401
 from .villages import Village  # noqa: E402,F401
-from .working_calendar.store import CalendarDay, CalendarYear  # noqa: E402,F401
+from .working_calendar.tables import CalendarDay, CalendarYear  # noqa: E402,F401

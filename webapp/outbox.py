@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine.store import UTCDateTime, utcnow
+from engine.tables import UTCDateTime, utcnow
 
 from .models import Base, Case
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from engine import StaleForm, migration, overrides
-from engine.store import Event, Instance, OpenTask, Timer
+from engine.tables import Event, Instance, OpenTask, Timer
 from forms.base import field_specs, spec_label
 from forms.overrides import CorrectCaseForm, DeadlineForm, MigrationForm, OverrideForm, ResetForm, SkipReasonForm
 from forms.registry import form_for

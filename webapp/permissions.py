@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import abort, request
 from flask_login import current_user
 
-from engine.store import OpenTask
+from engine.tables import OpenTask
 
 from . import db
 from .models import Case, User

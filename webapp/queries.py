@@ -8,7 +8,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import audit
-from engine.store import Event, Instance, OpenTask, Timer
+from engine.tables import Event, Instance, OpenTask, Timer
 
 from .models import TASK_FORCE, Case, Department, User, WaterUser, Well
 from .paging import window

@@ -14,7 +14,7 @@ from sqlalchemy import Integer, String, UniqueConstraint, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine.store import UTCDateTime, utcnow
+from engine.tables import UTCDateTime, utcnow
 
 from .models import Base
 from .paging import window

@@ -25,7 +25,7 @@ def download(data: bytes, stem: str):
     a copy of personal data stays in no proxy or browser cache."""
     from flask import current_app, send_file
 
-    from engine.store import utcnow
+    from engine.tables import utcnow
 
     day = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
     response = send_file(io.BytesIO(data), as_attachment=True, download_name=f"{stem}-{day}.xlsx", max_age=0,

@@ -11,7 +11,7 @@ from functools import cached_property
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.store import Event, Instance
+from engine.tables import Event, Instance
 from forms.penalty_execution import payment_due
 from forms.problems import derive
 from forms.validators import format_date_zh

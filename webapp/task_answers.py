@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine import EngineError, TaskAlreadyHandled, TaskNotFound, TaskTaken, task_fate
 from engine.errors import TaskMoved
-from engine.store import Event
+from engine.tables import Event
 
 from . import db, directory
 from .models import Case

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine import InstanceNotRunning, StaleForm, TaskAlreadyHandled, TaskNotFound, TaskTaken, task_fate
-from engine.store import Event, OpenTask
+from engine.tables import Event, OpenTask
 from forms.assignment import ActionForm, AssignForm
 from forms.registry import form_for
 

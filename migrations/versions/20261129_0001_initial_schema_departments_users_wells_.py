@@ -7,7 +7,7 @@ Create Date: 2026-11-29 11:53:14.970631
 import sqlalchemy as sa
 from alembic import op
 
-import engine.store
+import engine.tables
 
 revision = '0001'
 down_revision = None
@@ -41,7 +41,7 @@ def upgrade():
     sa.Column('title', sa.String(length=128), nullable=True),
     sa.Column('form_key', sa.String(length=64), nullable=True),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_event')),
     sa.UniqueConstraint('chain_no', name=op.f('uq_wf_event_chain_no'))
     )
@@ -61,9 +61,9 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('context', sa.JSON(), nullable=False),
     sa.Column('state', sa.Text(), nullable=False),
-    sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', engine.store.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('completed_at', engine.store.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', engine.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('outcome', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_instance'))
     )
@@ -75,7 +75,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.String(length=64), nullable=False),
     sa.Column('files', sa.JSON(), nullable=False),
-    sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_spec_version')),
     sa.UniqueConstraint('version', name=op.f('uq_wf_spec_version_version'))
     )
@@ -92,10 +92,10 @@ def upgrade():
     sa.Column('town', sa.String(length=32), nullable=False),
     sa.Column('well_no', sa.String(length=64), nullable=False),
     sa.Column('party_name', sa.String(length=128), nullable=False),
-    sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('due_at', engine.store.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', engine.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('assignee', sa.String(length=64), nullable=True),
-    sa.Column('assigned_at', engine.store.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('assigned_at', engine.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('priority', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['wf_instance.id'], name=op.f('fk_wf_open_task_instance_id_wf_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_open_task')),
@@ -115,7 +115,7 @@ def upgrade():
     sa.Column('instance_id', sa.Integer(), nullable=False),
     sa.Column('task_guid', sa.String(length=36), nullable=False),
     sa.Column('task_spec', sa.String(length=64), nullable=False),
-    sa.Column('due_at', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['wf_instance.id'], name=op.f('fk_wf_timer_instance_id_wf_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_timer')),
     sa.UniqueConstraint('instance_id', 'task_guid', name=op.f('uq_wf_timer_instance_id'))
@@ -142,7 +142,7 @@ def upgrade():
     sa.Column('phone', sa.String(length=32), nullable=False),
     sa.Column('industry', sa.String(length=64), nullable=True),
     sa.Column('town', sa.String(length=32), nullable=False),
-    sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_water_user')),
     sa.UniqueConstraint('party_id', name=op.f('uq_water_user_party_id'))
     )
@@ -159,7 +159,7 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=256), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('task_force_member', sa.Boolean(), server_default='0', nullable=False),
-    sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_user_account_department_id_department')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('username', name=op.f('uq_user_account_username'))
@@ -190,7 +190,7 @@ def upgrade():
     sa.Column('has_meter', sa.Boolean(), nullable=False),
     sa.Column('meter_serial', sa.String(length=64), nullable=True),
     sa.Column('hidden_well', sa.Boolean(), nullable=False),
-    sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['water_user.id'], name=op.f('fk_well_owner_id_water_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_well')),
     sa.UniqueConstraint('well_no', name=op.f('uq_well_well_no'))
@@ -206,7 +206,7 @@ def upgrade():
     sa.Column('instance_id', sa.Integer(), nullable=True),
     sa.Column('registered_by', sa.String(length=64), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
-    sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['well_id'], ['well.id'], name=op.f('fk_well_case_well_id_well')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_well_case')),
     sa.UniqueConstraint('instance_id', name=op.f('uq_well_case_instance_id')),

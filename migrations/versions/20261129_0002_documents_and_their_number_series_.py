@@ -7,7 +7,7 @@ Create Date: 2026-11-29 13:12:53.375353
 import sqlalchemy as sa
 from alembic import op
 
-import engine.store
+import engine.tables
 
 revision = '0002'
 down_revision = '0001'
@@ -35,7 +35,7 @@ def upgrade():
     sa.Column('content', sa.LargeBinary(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
-    sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['well_case.id'], name=op.f('fk_case_document_case_id_well_case')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_document')),
     sa.UniqueConstraint('kind', 'year', 'serial', 'version', name=op.f('uq_case_document_kind'))

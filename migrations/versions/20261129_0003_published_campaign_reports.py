@@ -7,7 +7,7 @@ Create Date: 2026-11-29 14:00:00
 import sqlalchemy as sa
 from alembic import op
 
-import engine.store
+import engine.tables
 
 revision = '0003'
 down_revision = '0002'
@@ -31,7 +31,7 @@ def upgrade():
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('published_by', sa.String(length=64), nullable=False),
     sa.Column('published_by_department', sa.String(length=32), nullable=False),
-    sa.Column('published_at', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_report')),
     sa.UniqueConstraint('kind', 'issue_no', 'version', name='uq_campaign_report_issue_version'),
     sa.UniqueConstraint('kind', 'period_start', 'period_end', 'version', name='uq_campaign_report_period_version')

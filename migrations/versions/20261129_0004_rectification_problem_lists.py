@@ -7,7 +7,7 @@ Create Date: 2026-11-29 13:24:49.899347
 import sqlalchemy as sa
 from alembic import op
 
-import engine.store
+import engine.tables
 
 revision = '0004'
 down_revision = '0003'
@@ -32,7 +32,7 @@ def upgrade():
     sa.Column('closed_on', sa.Date(), nullable=True),
     sa.Column('evidence', sa.String(length=300), nullable=False),
     sa.Column('checked_by', sa.String(length=64), nullable=True),
-    sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['well_case.id'], name=op.f('fk_rectification_problem_case_id_well_case')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rectification_problem'))
     )

@@ -7,7 +7,7 @@ Create Date: 2026-11-29 13:43:30.193422
 import sqlalchemy as sa
 from alembic import op
 
-import engine.store
+import engine.tables
 
 revision = '0005'
 down_revision = '0004'

@@ -7,7 +7,7 @@ Create Date: 2026-11-29 14:06:26.071064
 import sqlalchemy as sa
 from alembic import op
 
-import engine.store
+import engine.tables
 
 revision = '0006'
 down_revision = '0005'
@@ -28,7 +28,7 @@ def upgrade():
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('stored_path', sa.String(length=255), nullable=False),
     sa.Column('uploaded_by', sa.String(length=64), nullable=False),
-    sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['well_case.id'], name=op.f('fk_case_attachment_case_id_well_case')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_attachment')),
     sa.UniqueConstraint('stored_path', name=op.f('uq_case_attachment_stored_path'))

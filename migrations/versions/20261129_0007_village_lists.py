@@ -7,7 +7,7 @@ Create Date: 2026-11-29 14:09:19.372145
 import sqlalchemy as sa
 from alembic import op
 
-import engine.store
+import engine.tables
 
 revision = '0007'
 down_revision = '0006'

@@ -7,7 +7,7 @@ Create Date: 2026-11-29 14:36:18.760226
 import sqlalchemy as sa
 from alembic import op
 
-import engine.store
+import engine.tables
 
 revision = '0008'
 down_revision = '0007'
@@ -22,8 +22,8 @@ def upgrade():
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', engine.store.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', engine.store.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', engine.tables.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['well_case.id'], name=op.f('fk_outbox_case_id_well_case')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
     )

@@ -7,7 +7,7 @@ Create Date: 2026-12-06 01:30:00
 import sqlalchemy as sa
 from alembic import op
 
-import engine.store
+import engine.tables
 
 revision = '20261206_0009'
 down_revision = '0008'
@@ -21,7 +21,7 @@ def upgrade():
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('source_text', sa.Text(), nullable=False),
     sa.Column('entered_by', sa.String(length=64), nullable=False),
-    sa.Column('entered_at', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('entered_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_office_calendar_year')),
     sa.UniqueConstraint('year', name=op.f('uq_office_calendar_year_year'))

@@ -21,7 +21,7 @@ import hmac
 import sqlalchemy as sa
 from alembic import context, op
 
-import engine.store
+import engine.tables
 
 revision = '20261206_0010'
 down_revision = '20261206_0009'
@@ -90,8 +90,8 @@ def upgrade():
     sa.Column('chain', sa.SmallInteger(), nullable=False),
     sa.Column('head_no', sa.BigInteger(), nullable=False),
     sa.Column('skipped_to', sa.BigInteger(), nullable=False),
-    sa.Column('found_at', engine.store.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('resolved_at', engine.store.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('found_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', engine.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('resolved_by', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_audit_alarm'))
     )
@@ -103,12 +103,12 @@ def upgrade():
     sa.Column('actor_department', sa.String(length=32), nullable=True),
     sa.Column('method', sa.String(length=8), nullable=False),
     sa.Column('path', sa.String(length=255), nullable=False),
-    sa.Column('hour', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('hour', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('ip', sa.String(length=64), nullable=True),
     sa.Column('count', sa.Integer(), nullable=False),
-    sa.Column('first_at', engine.store.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_at', engine.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_at', engine.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_security_log')),
     sa.UniqueConstraint('kind', 'actor', 'method', 'path', 'hour', name='uq_security_log_key')
     )

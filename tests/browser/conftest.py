@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from engine import Actor
-from engine.store import OpenTask
+from engine.tables import OpenTask
 from rules.timezone import today_in_china
 from webapp import create_app, db, workflow
 from webapp.cases_service import register_case

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from engine import Actor
-from engine.store import Event, Instance, OpenTask, Timer
+from engine.tables import Event, Instance, OpenTask, Timer
 from engine.timers import run_once
 
 # What registration starts a case with (webapp.cases_service.register_case).

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from test_override_races import SUPERVISOR, WATER, at_report, clock, race  # noqa: F401 - clock: autouse
 
 from engine import Actor, StaleForm, TaskAlreadyHandled, TaskTaken, assignment, overrides
-from engine.store import Event, Instance, OpenTask
+from engine.tables import Event, Instance, OpenTask
 
 COLLEAGUE = Actor("water.clerk2", "water")
 HEAD = Actor("water.head", "water")

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from engine import Actor, audit, checkpoint
-from engine.store import AuditAlarm, AuditHead, Event, OpenTask
+from engine.tables import AuditAlarm, AuditHead, Event, OpenTask
 
 WATER = Actor("water.clerk", "water")
 ROOT = Path(__file__).resolve().parents[2]

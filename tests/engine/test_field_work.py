@@ -10,7 +10,7 @@ from case_driver import INSPECTION, CaseDriver, sealing_history
 from sqlalchemy import select
 
 from engine import Actor
-from engine.store import Event
+from engine.tables import Event
 from engine.timers import run_once
 
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 2 March 2026, 10:00 in China

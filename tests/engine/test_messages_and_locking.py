@@ -12,7 +12,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from engine import Actor, Engine, EngineError, InstanceNotRunning, specs
-from engine.store import Event, Instance, OpenTask, SpecVersion, Timer
+from engine.tables import Event, Instance, OpenTask, SpecVersion, Timer
 from engine.timers import claim_next_due
 
 DATA = Path(__file__).parent / "data"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from engine import Actor, Engine, specs
 from engine.migration import MigrationRefused, dry_run, migrate, migrate_many
-from engine.store import Event, Instance, OpenTask
+from engine.tables import Event, Instance, OpenTask
 
 WATER = Actor("water.clerk", "water")
 SUPERVISOR = Actor("leading_office.supervisor", "leading_office")

@@ -13,7 +13,7 @@ from test_penalty import JUSTICE, Penalty, china
 
 from engine import Actor, overrides
 from engine.deadline_recompute import recompute
-from engine.store import Event, OpenTask, Timer
+from engine.tables import Event, OpenTask, Timer
 from rules import calendar
 from rules.calendar import OfficeYear
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from engine import Actor, EngineError, InstanceNotRunning, StaleForm, TaskAlreadyHandled, assignment, overrides
 from engine.errors import TaskMoved
-from engine.store import Event, Instance, OpenTask
+from engine.tables import Event, Instance, OpenTask
 
 SUPERVISOR = Actor("leading_office.supervisor", "leading_office")
 WATER = Actor("water.clerk", "water")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from engine import Actor, StaleForm, TaskAlreadyHandled, WorkflowFailure, overrides
 from engine.errors import StepDataMissing
 from engine.overrides import OverrideRefused
-from engine.store import Event, Instance, OpenTask, Timer
+from engine.tables import Event, Instance, OpenTask, Timer
 from engine.timers import run_once
 
 SUPERVISOR = Actor("leading_office.supervisor", "leading_office")

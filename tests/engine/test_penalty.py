@@ -12,7 +12,7 @@ import time_machine
 from sqlalchemy import select
 
 from engine import Actor
-from engine.store import Event, Instance, OpenTask, Timer
+from engine.tables import Event, Instance, OpenTask, Timer
 from engine.timers import run_once
 
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 2 March 2026, 10:00 in China

@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import select
 
 from engine import Actor, Engine, specs
-from engine.store import Instance, OpenTask
+from engine.tables import Instance, OpenTask
 from engine.timers import run_once
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ def open_task_data(case) -> dict:
     """The data the open step was reached with (what its form and the credit check read)."""
     (task,) = case.open_tasks()
     with case.factory() as s:
-        from engine.store import Instance
+        from engine.tables import Instance
         workflow = case.wf.load(s, s.get(Instance, case.instance_id))
         return next(t for t in workflow.get_tasks() if str(t.id) == task.task_guid).data
 

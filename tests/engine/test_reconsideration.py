@@ -8,7 +8,7 @@ import time_machine
 from sqlalchemy import select
 
 from engine import Actor
-from engine.store import Instance, OpenTask
+from engine.tables import Instance, OpenTask
 from engine.timers import run_once
 from forms.reconsideration import add_months
 

@@ -12,7 +12,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from engine import Actor, StaleForm, TaskAlreadyHandled, TaskTaken
-from engine.store import Event, Instance, OpenTask, SpecVersion, Timer
+from engine.tables import Event, Instance, OpenTask, SpecVersion, Timer
 from engine.timers import run_once
 
 # A Monday in March 2026, well inside the calendar data; 5 working days later is Monday 9 March.

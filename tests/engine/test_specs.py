@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import select
 
 from engine import Actor, DiagramError, specs
-from engine.store import OpenTask
+from engine.tables import OpenTask
 from forms.registry import FORMS
 from webapp.departments import CODES
 

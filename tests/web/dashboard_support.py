@@ -14,7 +14,7 @@ from sqlalchemy import select
 from web_support import REGISTRATION
 
 from engine import overrides as engine_overrides
-from engine.store import Instance, OpenTask
+from engine.tables import Instance, OpenTask
 from webapp import db, workflow
 from webapp.cases_service import actor_of
 from webapp.models import Case, User

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from web_support import REGISTRATION, refusals
 
 from engine import Actor
-from engine.store import Event, OpenTask
+from engine.tables import Event, OpenTask
 from webapp import db, workflow
 from webapp.admin import service
 from webapp.departments import DEMO_PASSWORD, NAMES

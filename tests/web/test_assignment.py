@@ -7,7 +7,7 @@ from sqlalchemy import select
 from web_support import NOTICE, REGISTRATION, add_user
 from web_support import instance_version as version
 
-from engine.store import Event, OpenTask
+from engine.tables import Event, OpenTask
 from webapp import db
 
 COMMITMENT = {"signed_on": "2026-03-02", "signatory": "法定代表人甲"}

@@ -10,7 +10,7 @@ from web_support import add_user, hold
 from web_support import instance_version as version
 
 from engine import assignment
-from engine.store import Event, OpenTask
+from engine.tables import Event, OpenTask
 from webapp import db, workflow
 from webapp.cases_service import actor_of
 from webapp.models import User

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from web_support import REGISTRATION, instance_version, task_guid_in
 
-from engine.store import Event
+from engine.tables import Event
 from rules.timezone import CHINA as CN
 from webapp import db
 from webapp.refusals import SecurityLogEntry

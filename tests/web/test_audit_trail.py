@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select, text, update
 from web_support import REGISTRATION
 
 from engine import audit
-from engine.store import AuditAlarm, AuditHead, Event
+from engine.tables import AuditAlarm, AuditHead, Event
 from webapp import db
 from webapp.cli import _periodic_checkpoint
 from webapp.departments import DEMO_PASSWORD

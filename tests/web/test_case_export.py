@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from web_support import REGISTRATION
 
-from engine.store import Event
+from engine.tables import Event
 from webapp import db
 
 

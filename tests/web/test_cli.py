@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from engine.store import OpenTask
+from engine.tables import OpenTask
 from webapp import db
 from webapp.departments import DEPARTMENTS
 from webapp.models import Department, User

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from web_support import REGISTRATION, add_user
 
-from engine.store import Event, Instance, OpenTask, SpecVersion
+from engine.tables import Event, Instance, OpenTask, SpecVersion
 from webapp import db
 from webapp.cases_service import is_duplicate_registration
 from webapp.models import Case, WaterUser

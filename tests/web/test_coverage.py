@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from web_support import REGISTRATION, complete_steps, task_guid_in
 
-from engine.store import Event, Instance
+from engine.tables import Event, Instance
 from webapp import db
 from webapp.models import Case
 

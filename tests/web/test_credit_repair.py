@@ -12,7 +12,7 @@ from web_support import (
     task_guid_in,
 )
 
-from engine.store import Instance
+from engine.tables import Instance
 from webapp import db
 from webapp.models import Case
 from webapp.outbox import OutboxMessage

@@ -11,7 +11,7 @@ from lxml import html as lxml_html
 from sqlalchemy import select
 from web_support import refusals
 
-from engine.store import Event, OpenTask
+from engine.tables import Event, OpenTask
 from rules.timezone import CHINA
 from webapp import db
 from webapp.dashboard.figures import RECTIFICATION_STEPS

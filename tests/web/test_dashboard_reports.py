@@ -10,11 +10,11 @@ from dashboard_support import build_campaign, complete, table, totals
 from docx import Document
 from sqlalchemy import func, select
 
-from engine.store import Event
+from engine.tables import Event
 from webapp import db
 from webapp.dashboard import build_template
 from webapp.dashboard.docx_render import TEMPLATE
-from webapp.dashboard.store import CampaignReport
+from webapp.dashboard.tables import CampaignReport
 from webapp.departments import DEMO_PASSWORD
 
 PERIODS = {"weekly": ("2026-03-02", "2026-03-08"), "monthly": ("2026-02-01", "2026-02-28"),

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from web_support import NOTICE, REGISTRATION, instance_version, refusals, submit, walk_to_notice
 
 from engine import Actor
-from engine.store import Instance, OpenTask
+from engine.tables import Instance, OpenTask
 from webapp import db, workflow
 from webapp.cases_service import register_case
 from webapp.departments import NAMES

@@ -17,7 +17,7 @@ from docx import Document as Docx
 from sqlalchemy import select
 from web_support import INSPECTION, REGISTRATION, instance_version, problem_rows, submit, task_guid_in
 
-from engine.store import Timer
+from engine.tables import Timer
 from rules import calendar
 from webapp import db
 from webapp.documents import party_deadlines

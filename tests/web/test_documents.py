@@ -9,7 +9,7 @@ from docx import Document as Docx
 from sqlalchemy import func, select
 from web_support import REGISTRATION, instance_version, problem_rows, submit, task_guid_in, walk_to_notice
 
-from engine.store import Event, OpenTask
+from engine.tables import Event, OpenTask
 from webapp import db
 from webapp.documents import catalogue
 from webapp.documents.numbering import next_serial

@@ -16,7 +16,7 @@ from web_support import (
     walk_to_notice,
 )
 
-from engine.store import Event, Instance, OpenTask
+from engine.tables import Event, Instance, OpenTask
 from webapp import db
 from webapp.models import Case, WaterUser, Well
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from engine.store import Event, OpenTask
+from engine.tables import Event, OpenTask
 from forms.identifiers import credit_code_check_char
 from webapp import db
 from webapp.models import Case, Well

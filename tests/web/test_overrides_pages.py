@@ -7,7 +7,7 @@ from sqlalchemy import select
 from web_support import NOTICE, REGISTRATION
 from web_support import instance_version as version
 
-from engine.store import Event, OpenTask
+from engine.tables import Event, OpenTask
 from webapp import db
 from webapp.models import Case
 
@@ -261,7 +261,7 @@ def test_the_90_day_limit_of_a_penalty_shows_and_can_be_changed(app, login):
     page = supervisor.get("/cases/1/overrides").get_data(as_text=True)
     guid = re.search(r'data-testid="override-deadline-([0-9a-f-]{36})"', page).group(1)
     with app.app_context():
-        from engine.store import Timer
+        from engine.tables import Timer
         timer = db.session().scalar(select(Timer).where(Timer.task_guid == guid))
         assert timer.task_spec == "pen_decision_timer"
     prefix = f"t{timer.id}-"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from test_problem_list import to_recheck
 from web_support import close_out, instance_version, submit, task_guid_in
 
-from engine.store import Event
+from engine.tables import Event
 from webapp import db
 from webapp.documents import catalogue, content
 from webapp.models import Case, Document

@@ -17,7 +17,7 @@ from web_support import (
     task_guid_in,
 )
 
-from engine.store import OpenTask
+from engine.tables import OpenTask
 from rules import calendar
 from webapp import db
 

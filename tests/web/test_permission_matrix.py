@@ -33,7 +33,7 @@ from web_support import NOTICE, refusals
 
 from engine import Actor, assignment, overrides
 from engine.database import connect
-from engine.store import EngineBase, Event, Instance, OpenTask
+from engine.tables import EngineBase, Event, Instance, OpenTask
 from webapp import create_app, db, workflow
 from webapp.cli import seed_departments_and_accounts
 from webapp.departments import DEMO_PASSWORD

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 from web_support import NOTICE, close_out, instance_version, problem_rows, submit, task_guid_in, walk_to_notice
 
-from engine.store import Event, Instance, OpenTask
+from engine.tables import Event, Instance, OpenTask
 from webapp import db
 from webapp.models import Case, Problem
 
@@ -136,7 +136,7 @@ def test_the_problem_list_filters_and_exports_what_it_shows(app, login, fixed_cl
     assert len(list(load_workbook(io.BytesIO(water.get("/problems/export.xlsx?q=none").data))
                     ["问题清单"].iter_rows())) == 1
     with app.app_context():
-        from engine.store import Event
+        from engine.tables import Event
 
         exported = db.session().scalars(select(Event).where(Event.kind == "problems_exported")).all()
         assert [e.data for e in exported][1] == {"rows": 2, "status": "open", "overdue": "1", "q": "XC-001"}

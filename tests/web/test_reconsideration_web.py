@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from web_support import REGISTRATION
 
-from engine.store import Event, Instance, OpenTask
+from engine.tables import Event, Instance, OpenTask
 from webapp import db
 from webapp.models import Case
 

@@ -21,7 +21,7 @@ from web_support import (
 )
 
 from engine import audit
-from engine.store import Event, OpenTask
+from engine.tables import Event, OpenTask
 from webapp import db
 from webapp.attachments import storage
 from webapp.models import Attachment

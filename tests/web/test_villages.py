@@ -5,7 +5,7 @@ from sqlalchemy import select
 from test_ledger import _problems, count, ledger, row, upload
 from web_support import REGISTRATION
 
-from engine.store import Event
+from engine.tables import Event
 from webapp import db
 from webapp.models import Well
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from test_working_calendar import FILING, NOTICE_2027, to_filing
 from web_support import NOTICE, instance_version, submit, walk_to_notice
 
-from engine.store import Timer
+from engine.tables import Timer
 from webapp import db
 
 DECEMBER = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)  # Monday 7 December 2026, 10:00 in China

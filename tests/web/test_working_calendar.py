@@ -10,9 +10,9 @@ import time_machine
 from sqlalchemy import select
 from web_support import INSPECTION, REGISTRATION, instance_version, submit, task_guid_in
 
-from engine.store import Event, Timer
+from engine.tables import Event, Timer
 from webapp import db
-from webapp.working_calendar.store import CalendarYear
+from webapp.working_calendar.tables import CalendarYear
 
 DECEMBER = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)  # Monday 7 December 2026, 10:00 in China
 OFFICERS = "甲（执法证号0001）、乙（执法证号0002）"

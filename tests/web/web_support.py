@@ -56,7 +56,7 @@ def task_guid_in(html: str, spec: str) -> str:
 
 def instance_version(app, case_id: int = 1) -> int:
     """The version of a case's process instance, as a form rendered now would carry it."""
-    from engine.store import Instance
+    from engine.tables import Instance
     from webapp.models import Case
 
     with app.app_context():
@@ -133,7 +133,7 @@ def complete_steps(app, steps, case_id: int = 1) -> None:
     ``[(task spec, username, task data), ...]`` — to bring a case to the step a test is about."""
     from sqlalchemy import select
 
-    from engine.store import OpenTask
+    from engine.tables import OpenTask
     from webapp import workflow
     from webapp.cases_service import actor_of
     from webapp.models import User

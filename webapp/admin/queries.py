@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.store import OpenTask
+from engine.tables import OpenTask
 
 from ..models import Department, User
 from ..paging import window

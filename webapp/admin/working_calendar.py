@@ -11,7 +11,7 @@ from .. import db, workflow
 from ..cases_service import actor_of
 from ..working_calendar import service
 from ..working_calendar.forms import CalendarYearForm
-from ..working_calendar.store import CalendarYear
+from ..working_calendar.tables import CalendarYear
 from . import bp
 
 

@@ -7,6 +7,6 @@ leading group office (``sees_everything``); anyone else gets a recorded 403.
 
 Modules: ``figures`` (the numbers, one function), ``charts`` (pygal), ``phases`` (settings, timeline),
 ``reports`` (heading, publication), ``docx_render`` + ``build_template`` (the DOCX), ``forms``,
-``store`` (the table), ``routes`` (the blueprint). This file imports none of them: ``webapp/models.py``
-imports ``store`` for the metadata, and that must not pull in the blueprint.
+``tables`` (the table), ``routes`` (the blueprint). This file imports none of them: ``webapp/models.py``
+imports ``tables`` for the metadata, and that must not pull in the blueprint.
 """

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import Session
 
-from engine.store import Event, Instance, OpenTask
+from engine.tables import Event, Instance, OpenTask
 
 from .. import directory
 from ..departments import TOWN

@@ -14,14 +14,14 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
-from engine.store import utcnow
+from engine.tables import utcnow
 
 from .. import workflow
 from ..cases_service import actor_of
 from ..models import User
 from . import docx_render, figures, phases
 from .forms import KINDS
-from .store import CampaignReport
+from .tables import CampaignReport
 
 ISSUER = "乳山市地下水专项整治工作领导小组办公室"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -13,7 +13,7 @@ from ..auth import login_manager
 from ..permissions import require, sees_everything
 from . import charts, phases, reports
 from .forms import KINDS, PeriodForm, PublishForm, ReportForm
-from .store import CampaignReport
+from .tables import CampaignReport
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

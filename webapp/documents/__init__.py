@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields import SubmitField
 
-from engine.store import Event
+from engine.tables import Event
 from forms.base import ZhForm
 from forms.common import long_text
 

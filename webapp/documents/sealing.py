@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.store import Event
+from engine.tables import Event
 from forms.choices import ACCEPTANCE_SIGNATORIES, DISPOSAL_TYPES
 from forms.validators import format_date_zh
 

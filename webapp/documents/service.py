@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from engine import Engine, EngineError
-from engine.store import Event
+from engine.tables import Event
 from rules.timezone import today_in_china
 
 from ..cases_service import actor_of

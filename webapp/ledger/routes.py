@@ -11,7 +11,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields import SubmitField
 
-from engine.store import utcnow
+from engine.tables import utcnow
 from forms.base import ZhForm
 
 from .. import db, directory, unit_of_work, workflow

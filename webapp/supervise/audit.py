@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from engine.store import utcnow
+from engine.tables import utcnow
 
 from .. import db, refusals, workflow
 from ..cases_service import actor_of

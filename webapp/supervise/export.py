@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from engine.store import Event
+from engine.tables import Event
 
 from .. import spreadsheets
 from ..models import Case

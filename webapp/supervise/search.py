@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
 from engine import audit
-from engine.store import Event
+from engine.tables import Event
 from forms.choices import USER_KINDS
 from forms.registry import describe, display_value
 

@@ -2,7 +2,7 @@
 notice, read into ``rules.calendar`` at start and whenever they change, and the banner that asks for
 next year's arrangement from 1 November.
 
-Routes are on the admin blueprint (``webapp/admin/working_calendar.py``); the tables in store.py.
+Routes are on the admin blueprint (``webapp/admin/working_calendar.py``); the tables in tables.py.
 """
 from __future__ import annotations
 

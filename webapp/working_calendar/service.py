@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine import Actor, Engine
 from engine.deadline_recompute import Recomputed, recompute
-from engine.store import utcnow
+from engine.tables import utcnow
 from rules import calendar
 
 from .parse import ParsedYear
-from .store import HOLIDAY, WORKDAY, CalendarDay, CalendarYear
+from .tables import HOLIDAY, WORKDAY, CalendarDay, CalendarYear
 
 SOURCE_LABELS = {"office": "已录入", "package": "程序内置", "rule": "未录入（按法定节假日暂定）"}
 

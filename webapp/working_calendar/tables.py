@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.store import UTCDateTime, utcnow
+from engine.tables import UTCDateTime, utcnow
 
 from ..models import Base
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.store import UTCDateTime, utcnow
+from engine.tables import UTCDateTime, utcnow
 
 from ..models import Base
 
