@@ -7,7 +7,7 @@ from alembic import context
 
 from engine.database import connect
 from engine.tables import EngineBase
-from webapp.config import SETTINGS
+from webapp.core.config import SETTINGS
 from webapp.models import Base
 
 config = context.config

@@ -22,7 +22,7 @@ from engine.tables import EngineBase
 from forms.registry import FORMS
 from rules import calendar
 from webapp.cli import alembic_config
-from webapp.departments import CODES
+from webapp.directory.departments import CODES
 from webapp.models import Base
 from webapp.working_calendar import service as calendar_service
 

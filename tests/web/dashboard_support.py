@@ -15,8 +15,8 @@ from web_support import REGISTRATION
 
 from engine import overrides as engine_overrides
 from engine.tables import Instance, OpenTask
-from webapp import db, workflow
-from webapp.cases_service import actor_of
+from webapp.cases.service import actor_of
+from webapp.core import db, workflow
 from webapp.models import Case, User
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

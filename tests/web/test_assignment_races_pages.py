@@ -11,8 +11,8 @@ from web_support import instance_version as version
 
 from engine import assignment
 from engine.tables import Event, OpenTask
-from webapp import db, workflow
-from webapp.cases_service import actor_of
+from webapp.cases.service import actor_of
+from webapp.core import db, workflow
 from webapp.models import User
 
 REPORT = {"reported_on": "2026-03-02", "report_summary": "已停止取水"}

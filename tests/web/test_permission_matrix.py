@@ -34,9 +34,10 @@ from web_support import NOTICE, refusals
 from engine import Actor, assignment, overrides
 from engine.database import connect
 from engine.tables import EngineBase, Event, Instance, OpenTask
-from webapp import create_app, db, workflow
+from webapp import create_app
 from webapp.cli import seed_departments_and_accounts
-from webapp.departments import DEMO_PASSWORD
+from webapp.core import db, workflow
+from webapp.directory.departments import DEMO_PASSWORD
 from webapp.models import Base, Case
 
 # Monday 2 March 2026 10:00 in China, as in tests/web/conftest.py (dates in forms are checked against it).

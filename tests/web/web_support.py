@@ -7,8 +7,8 @@ import time
 
 from sqlalchemy import select
 
-from webapp import db, workflow
-from webapp.cases_service import actor_of
+from webapp.cases.service import actor_of
+from webapp.core import db, workflow
 from webapp.models import User
 
 # A covered, unlicensed well of an enterprise in 夏村镇: the registration form as a clerk fills it.
@@ -134,8 +134,8 @@ def complete_steps(app, steps, case_id: int = 1) -> None:
     from sqlalchemy import select
 
     from engine.tables import OpenTask
-    from webapp import workflow
-    from webapp.cases_service import actor_of
+    from webapp.cases.service import actor_of
+    from webapp.core import workflow
     from webapp.models import User
 
     with app.app_context():
@@ -153,8 +153,8 @@ def refusals(app, **where) -> list:
     """Security-log rows of refused requests matching ``where`` (column=value), in the order first seen."""
     from sqlalchemy import select
 
-    from webapp import db
-    from webapp.refusals import SecurityLogEntry
+    from webapp.core import db
+    from webapp.core.refusals import SecurityLogEntry
 
     with app.app_context():
         query = select(SecurityLogEntry).filter_by(**where).order_by(SecurityLogEntry.id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import db, directory, workflow
-from ..cases_service import actor_of
+from .. import directory
+from ..cases.service import actor_of
+from ..core import db, workflow
 from ..models import Department
 from . import bp, service
 from .forms import DepartmentForm

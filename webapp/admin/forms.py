@@ -15,8 +15,9 @@ from forms.base import ZhForm
 from forms.fields import StrippedStringField, ZhRadioField, ZhSelectField
 from forms.validators import Pattern, Required
 
-from .. import db, directory
-from ..departments import TASK_FORCE, TOWN
+from .. import directory
+from ..core import db
+from ..directory.departments import TASK_FORCE, TOWN
 from ..models import ROLES, Department, User
 
 PASSWORD_MIN, PASSWORD_MAX = 10, 128  # the log-in form accepts at most 128 characters

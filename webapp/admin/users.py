@@ -5,10 +5,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from .. import db, directory, unit_of_work, workflow
-from ..auth import lock_end_text
-from ..cases_service import actor_of
-from ..login_limits import LimiterUnavailable, limits
+from .. import directory
+from ..auth.login_limits import LimiterUnavailable, limits, lock_end_text
+from ..cases.service import actor_of
+from ..core import db, unit_of_work, workflow
 from ..models import User
 from . import bp, service
 from .forms import CreateUserForm, EditUserForm, PasswordForm, UserSearchForm
@@ -122,3 +122,8 @@ def unlock(user_id: int):
     db.commit()
     flash(f"已解除 {user.display_name}（{user.username}）的登录锁定，本人现在可以重新登录。", "success")
     return redirect(url_for(".edit_user", user_id=user.id))
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for(".users"))

@@ -9,9 +9,11 @@ from wtforms.validators import Length, ValidationError
 from forms.base import ZhForm
 from forms.fields import StrippedTextAreaField
 
-from .. import db, directory, villages, workflow
-from ..cases_service import actor_of
-from ..departments import TOWN
+from .. import directory
+from ..cases.service import actor_of
+from ..core import db, workflow
+from ..directory import villages
+from ..directory.departments import TOWN
 from . import bp
 
 

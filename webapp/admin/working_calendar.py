@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from rules.timezone import today_in_china
 
-from .. import db, workflow
-from ..cases_service import actor_of
+from ..cases.service import actor_of
+from ..core import db, workflow
 from ..working_calendar import service
 from ..working_calendar.forms import CalendarYearForm
 from ..working_calendar.tables import CalendarYear

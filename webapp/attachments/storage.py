@@ -39,7 +39,7 @@ from forms.registry import FORMS
 from forms.uploads import STORED_EXTENSION, content_type, display_name
 from forms.validators import shorten_label
 
-from ..cases_service import actor_of
+from ..cases.service import actor_of
 from ..models import Attachment, Case, User
 
 log = logging.getLogger(__name__)

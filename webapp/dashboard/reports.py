@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, defer
 
 from engine.tables import utcnow
 
-from .. import workflow
-from ..cases_service import actor_of
+from ..cases.service import actor_of
+from ..core import workflow
 from ..models import User
 from . import docx_render, figures, phases
 from .forms import KINDS

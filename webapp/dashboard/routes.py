@@ -8,8 +8,8 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from .. import db
 from ..auth import login_manager
+from ..core import db
 from ..permissions import require, sees_everything
 from . import charts, phases, reports
 from .forms import KINDS, PeriodForm, PublishForm, ReportForm

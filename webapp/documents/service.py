@@ -17,7 +17,7 @@ from engine import Engine, EngineError
 from engine.tables import Event
 from rules.timezone import today_in_china
 
-from ..cases_service import actor_of
+from ..cases.service import actor_of
 from ..models import Case, Document, User
 from . import content, docx_fill, numbering, party_deadlines
 from .catalogue import KINDS, Kind, issued_by

@@ -14,9 +14,10 @@ from wtforms.fields import SubmitField
 from engine.tables import utcnow
 from forms.base import ZhForm
 
-from .. import db, directory, unit_of_work, workflow
-from ..cases_service import RETRY, RegistrationRefused, actor_of, is_duplicate_registration, register_case
-from ..departments import TOWN
+from .. import directory
+from ..cases.service import RETRY, RegistrationRefused, actor_of, is_duplicate_registration, register_case
+from ..core import db, unit_of_work, workflow
+from ..directory.departments import TOWN
 from . import bp, checks, report, template
 from .columns import columns
 

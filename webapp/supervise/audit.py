@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 
 from engine.tables import utcnow
 
-from .. import db, refusals, workflow
-from ..cases_service import actor_of
+from ..cases.service import actor_of
+from ..core import db, refusals, workflow
 from ..permissions import require
 from . import bp, can_supervise, export
 from .forms import AuditSearchForm

@@ -19,10 +19,10 @@ from forms.choices import USER_KINDS
 from forms.registry import describe, display_value
 
 from .. import directory
+from ..core.filters import EVENT_LABELS, OUTCOMES
+from ..core.paging import window
 from ..documents.catalogue import KINDS as DOCUMENT_KINDS
-from ..filters import EVENT_LABELS, OUTCOMES
 from ..models import PURPOSES, Case
-from ..paging import window
 
 # The department filter's choice for events without one (timers, log-ins of unknown user names).
 NO_DEPARTMENT = "none"
