@@ -7,7 +7,6 @@ import time
 
 from sqlalchemy import select
 
-from webapp.cases.service import actor_of
 from webapp.core import db, workflow
 from webapp.models import User
 
@@ -134,7 +133,6 @@ def complete_steps(app, steps, case_id: int = 1) -> None:
     from sqlalchemy import select
 
     from engine.tables import OpenTask
-    from webapp.cases.service import actor_of
     from webapp.core import workflow
     from webapp.models import User
 
@@ -145,7 +143,7 @@ def complete_steps(app, steps, case_id: int = 1) -> None:
                                                                    OpenTask.task_spec == spec))
             assert guid, f"case {case_id} has no open {spec} step"
             user = session.scalar(select(User).where(User.username == username))
-            workflow.engine().complete(session, guid, values, actor_of(user))
+            workflow.engine().complete(session, guid, values, user.actor)
         db.commit()
 
 
@@ -171,8 +169,8 @@ def hold(app, username: str, operation, seconds: float = 0.6):
         with app.app_context():
             try:
                 session = db.session()
-                operation(workflow.engine(), session, actor_of(session.scalar(select(User).where(
-                    User.username == username))))
+                operation(workflow.engine(), session, session.scalar(select(User).where(
+                    User.username == username)).actor)
                 holding.set()
                 time.sleep(seconds)
                 db.commit()

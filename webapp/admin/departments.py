@@ -5,7 +5,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import directory
-from ..cases.service import actor_of
 from ..core import db, workflow
 from ..models import Department
 from . import bp, service
@@ -26,7 +25,7 @@ def edit_department(department_id: int):
     form = DepartmentForm() if request.method == "POST" else DepartmentForm(formdata=None, data={"name": department.name})
     form.department = department
     if form.validate_on_submit():
-        change = service.rename_department(db.session(), workflow.engine(), actor_of(current_user),
+        change = service.rename_department(db.session(), workflow.engine(), current_user.actor,
                                            department.id, form.name.data)
         if not change:
             flash("名称没有改动，未保存。", "info")

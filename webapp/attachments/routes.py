@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import abort, render_template, send_file
 from flask_login import current_user, login_required
 
-from ..cases.service import actor_of
 from ..core import db, workflow
 from ..models import Attachment, Case
 from ..permissions import can_view_case, require
@@ -34,7 +33,7 @@ def _send(attachment_id: int, inline: bool):
     if path is None:
         return render_template("error.html", code=404, title="文件不存在",
                                text="这个附件的文件已不在服务器上，请联系管理员从备份中恢复。"), 404
-    workflow.engine().record(session, "file_downloaded", actor=actor_of(current_user), case_id=case.id,
+    workflow.engine().record(session, "file_downloaded", actor=current_user.actor, case_id=case.id,
                              task_guid=row.task_guid, title=row.file_name[:128],
                              data={"attachment": row.id, "sha256": row.sha256, "inline": inline})
     db.commit()

@@ -18,7 +18,6 @@ from ..core import db, unit_of_work, workflow
 from ..directory.departments import TOWN
 from ..models import Case, Well
 from ..permissions import can_announce_coverage, require
-from .service import actor_of
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 MESSAGE = "network_arrives"
@@ -50,7 +49,7 @@ def announce():
         if form.submit.data and form.confirmed.data == "1":
             payload = {"towns": form.towns.data, "villages": form.village_list(),
                        "effective_on": form.effective_on.data.isoformat(), "document_no": form.document_no.data}
-            engine, actor = workflow.engine(), actor_of(current_user)
+            engine, actor = workflow.engine(), current_user.actor
 
             def announce_to_cases():
                 for case in cases:

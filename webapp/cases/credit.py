@@ -13,7 +13,6 @@ from ..core.feedback import flash_errors
 from ..models import Case
 from ..permissions import can_accept_credit_repair, can_view_case, require
 from .queries import case_instance
-from .service import actor_of
 
 bp = Blueprint("credit", __name__)
 MESSAGE = "credit_repair_applied"
@@ -38,7 +37,7 @@ def accept(case_id: int):
         return redirect(url_for("cases.show", case_id=case.id))
     done = unit_of_work.run(lambda: workflow.engine().correlate(session, case.instance_id, MESSAGE, {
         "applied_on": form.applied_on.data.isoformat(), "note": form.application_note.data or ""},
-        actor=actor_of(current_user)))
+        actor=current_user.actor))
     if not done:
         flash(str(done.error), "danger")
     else:

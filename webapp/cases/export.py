@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from forms.choices import PURPOSES
 from forms.identifiers import mask_party_id
 
 from .. import directory
 from ..core import spreadsheets
 from ..core.filters import case_status
-from ..models import PURPOSES
 
 CASE_COLUMNS = [("案件编号", 16), ("井编号", 16), ("用水户", 28), ("镇区", 16), ("村（社区）", 14), ("状态", 14),
                 ("当前环节", 30), ("办理部门", 24), ("承办人", 16), ("办理期限", 18), ("登记时间", 18)]
@@ -39,7 +39,7 @@ def workbook(rows, tz: str) -> bytes:
              for case, well, owner, instance, tasks in rows)
     wells = ([well.well_no, owner.name, _party_id(owner), owner.legal_rep or "", owner.phone, directory.name(well.town),
               well.village, well.address or "", well.latitude, well.longitude, well.depth_m, well.year_drilled,
-              PURPOSES.get(well.purpose, well.purpose), well.annual_volume_m3, yes_no(well.in_coverage),
+              dict(PURPOSES).get(well.purpose, well.purpose), well.annual_volume_m3, yes_no(well.in_coverage),
               yes_no(well.in_restricted_zone), well.permit_no or "", well.permit_valid_to, yes_no(well.has_meter),
               yes_no(well.hidden_well)]
              for _case, well, owner, _instance, _tasks in rows)

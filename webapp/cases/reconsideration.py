@@ -14,7 +14,6 @@ from ..core import db, unit_of_work, workflow
 from ..core.feedback import flash_errors
 from ..models import Case
 from ..permissions import can_register_reconsideration, can_view_case, require
-from .service import actor_of
 
 bp = Blueprint("reconsideration", __name__)
 PROCESS = "reconsideration"
@@ -34,7 +33,7 @@ def register(case_id: int):
     well = case.well
     done = unit_of_work.run(lambda: workflow.engine().start(
         session, PROCESS, case.id, context={"town": case.town, "well_no": well.well_no, "party_name": well.owner.name},
-        data=data, actor=actor_of(current_user)))
+        data=data, actor=current_user.actor))
     if not done:
         flash(str(done.error), "danger")
     else:

@@ -38,10 +38,6 @@ def is_duplicate_registration(exc: IntegrityError) -> bool:
     any other conflict must not be reported to the clerk as that."""
     return any(key in str(exc.orig) for key in _DUPLICATE_KEYS)
 
-def actor_of(user: User) -> Actor:
-    return Actor(user.username, user.department.code)
-
-
 # Privacy between towns: a town clerk learns nothing about another town's water users from a refusal
 # (not the name, not the wells), only that the number is registered elsewhere and whom to ask. Units that
 # work city-wide (the water bureau, the office) see every town anyway and get the full message.
@@ -108,7 +104,7 @@ def register_case(session: Session, engine: Engine, user_data: dict, well_data: 
               "permit_valid_to": well.permit_valid_to.isoformat() if well.permit_valid_to else None,
               # The patrol period in force when the case starts: its patrol timer counts it.
               "patrol_days": current_app.config["PATROL_DAYS"]},
-        actor=actor_of(registered_by),
+        actor=registered_by.actor,
     )
     case.instance_id = instance.id
     session.flush()

@@ -9,13 +9,13 @@ from flask_login import current_user
 
 from engine.assignment import PRIORITIES
 from engine.overrides import TYPES as OVERRIDE_TYPES
+from forms.choices import PURPOSES, ROLES
 from forms.identifiers import mask_party_id
 from forms.overrides import change_label
 from forms.registry import describe
 from forms.uploads import Limits
 
 from .. import directory
-from ..models import PURPOSES, ROLES
 from ..permissions import can_register, is_supervisor
 from ..tasks.queries import badge_counts
 from . import db
@@ -133,8 +133,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_date, "d")
     app.add_template_filter(directory.name, "dept")
     app.add_template_filter(lambda kind: EVENT_LABELS.get(kind, kind), "event_label")
-    app.add_template_filter(lambda code: PURPOSES.get(code, code or ""), "purpose")
-    app.add_template_filter(lambda code: ROLES.get(code, code or ""), "role")
+    app.add_template_filter(lambda code: dict(PURPOSES).get(code, code or ""), "purpose")
+    app.add_template_filter(lambda code: dict(ROLES).get(code, code or ""), "role")
     app.add_template_filter(lambda b: "是" if b else "否", "yesno")
     app.add_template_filter(case_status, "case_status")
     app.add_template_filter(lambda end: OUTCOMES.get(end, end or ""), "outcome")

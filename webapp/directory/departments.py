@@ -47,7 +47,7 @@ TOWN_CODES = [code for code, _, kind in DEPARTMENTS if kind == TOWN]
 NAMES = {code: name for code, name, _ in DEPARTMENTS}
 
 # Demo accounts: one clerk per department, plus a head for the water bureau and the leading office's
-# supervisor, and an administrator. Role names are in models.ROLES.
+# supervisor, and an administrator. Role names are in forms/choices.py (ROLES).
 DEMO_PASSWORD = "demo12345"
 
 

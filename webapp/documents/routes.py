@@ -6,7 +6,6 @@ import io
 from flask import abort, flash, redirect, send_file, url_for
 from flask_login import current_user, login_required
 
-from ..cases.service import actor_of
 from ..core import db, unit_of_work, workflow
 from ..core.feedback import flash_errors
 from ..models import Case, Document
@@ -30,7 +29,7 @@ def _document(document_id: int) -> tuple[Document, Case]:
 @login_required
 def download(document_id: int):
     doc, case = _document(document_id)
-    workflow.engine().record(db.session(), "document_downloaded", actor=actor_of(current_user), case_id=case.id,
+    workflow.engine().record(db.session(), "document_downloaded", actor=current_user.actor, case_id=case.id,
                              title=doc.file_name, data={"number": doc.number, "version": doc.version})
     db.commit()
     return send_file(io.BytesIO(doc.content), mimetype=DOCX, as_attachment=True, download_name=doc.file_name)

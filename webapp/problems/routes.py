@@ -12,14 +12,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from forms.choices import PROBLEM_STATUS
 from rules.timezone import today_in_china
 
 from .. import directory
-from ..cases.service import actor_of
 from ..core import db, spreadsheets, workflow
 from ..core.paging import window
 from ..directory.departments import TOWN
-from ..models import PROBLEM_STATUS, Case, Problem, WaterUser, Well
+from ..models import Case, Problem, WaterUser, Well
 from ..permissions import can_register, require
 from . import bp
 
@@ -41,7 +41,7 @@ class Filters:
         own = current_user.department.code if current_user.department.is_town else None
         status = request.args.get("status", "open")
         return cls(town=own or (request.args.get("town") or None),
-                   status=status if status in PROBLEM_STATUS else None,
+                   status=status if status in dict(PROBLEM_STATUS) else None,
                    overdue=request.args.get("overdue") == "1", q=(request.args.get("q") or "").strip() or None)
 
     def args(self) -> dict:
@@ -77,7 +77,7 @@ def index():
     rows = session.execute(query.order_by(Problem.deadline, Problem.id).limit(current_app.config["PAGE_SIZE"])
                            .offset(offset)).all()
     return render_template("problems/index.html", rows=rows, total=total, page=page, pages=pages, filters=filters,
-                           towns=directory.choices(TOWN), statuses=PROBLEM_STATUS, today=today_in_china(),
+                           towns=directory.choices(TOWN), statuses=dict(PROBLEM_STATUS), today=today_in_china(),
                            own_town=current_user.department.is_town, may_export=can_register(current_user))
 
 
@@ -96,7 +96,7 @@ def export():
              "是" if p.status == "open" and p.deadline < today else "否", p.checked_on, p.closed_on, p.evidence]
             for p, case, well, owner in session.execute(query.order_by(Case.id, Problem.id))]
     data = spreadsheets.workbook([("问题清单", COLUMNS, rows)])
-    workflow.engine().record(session, "problems_exported", actor=actor_of(current_user),
+    workflow.engine().record(session, "problems_exported", actor=current_user.actor,
                              data={"rows": len(rows), **{k: v for k, v in filters.args().items() if v}})
     db.commit()
     return spreadsheets.download(data, "problems")

@@ -18,7 +18,7 @@ from forms.registry import form_for
 
 from .. import directory
 from ..cases.queries import case_instance, case_tasks, case_timers
-from ..cases.service import RegistrationRefused, actor_of, correct_case
+from ..cases.service import RegistrationRefused, correct_case
 from ..core import db, unit_of_work, workflow
 from ..directory.departments import TOWN
 from ..documents.catalogue import issued_by
@@ -134,7 +134,7 @@ def _run(case: Case, key: tuple, form, operation):
 @login_required
 def case_action(case_id: int, action: str):
     case = _case(case_id)
-    engine, session, actor = workflow.engine(), db.session(), actor_of(current_user)
+    engine, session, actor = workflow.engine(), db.session(), current_user.actor
     if action in CASE_ACTIONS:
         return _run(case, (action, None), OverrideForm(prefix=action), lambda f: CASE_ACTIONS[action](
             engine, session, case.instance_id, actor=actor, reason=f.reason.data,
@@ -163,7 +163,7 @@ def deadline(case_id: int, guid: str):
         return redirect(url_for("overrides.case_page", case_id=case.id))
     form = DeadlineForm(prefix=f"d{task.id}" if task is not None else f"t{timer.id}")
     tz = ZoneInfo(current_app.config["TIMEZONE"])
-    engine, actor = workflow.engine(), actor_of(current_user)
+    engine, actor = workflow.engine(), current_user.actor
     return _run(case, ("deadline", guid), form, lambda f: overrides.set_deadline(
         engine, session, guid, datetime.combine(f.due_on.data, time(23, 59, 59), tz) if f.due_on.data else None,
         actor=actor, reason=f.reason.data, expected_version=f.instance_version.data,
@@ -184,7 +184,7 @@ def skip(case_id: int, task_guid: str):
     if rule.needs_form:
         flash(f"“{task.title}”不能直接跳过：{rule.why}。请使用“跳过并代填”填写本环节表单。", "warning")
         return redirect(url_for("overrides.skip_filled", case_id=case.id, task_guid=task_guid))
-    engine, session, actor = workflow.engine(), db.session(), actor_of(current_user)
+    engine, session, actor = workflow.engine(), db.session(), current_user.actor
     return _run(case, ("skip", task_guid), OverrideForm(prefix=f"s{task.id}"), lambda f: overrides.skip(
         engine, session, task_guid, actor=actor, reason=f.reason.data, expected_version=f.instance_version.data))
 
@@ -270,7 +270,7 @@ def migrations():
     if form.validate_on_submit():
         ids = {int(i) for i in request.form.getlist("instance") if i.isdigit()}
         numbers = _case_numbers(session, ids)
-        result = migration.migrate_many(engine, session, ids, actor_of(current_user), form.reason.data)
+        result = migration.migrate_many(engine, session, ids, current_user.actor, form.reason.data)
         db.commit()  # what moved stays moved; each refusal was rolled back to its own savepoint
         moved = [check.case_id for _, check in result.moved]
         refused = [f"{numbers.get(instance_id, '案件')}：{exc}" for instance_id, exc in result.refused]
@@ -329,7 +329,7 @@ def correct(case_id: int):
     if form.validate_on_submit():
         done = unit_of_work.run(lambda: correct_case(
             session, workflow.engine(), case, form.user_data(), form.well_data(), form.reason.data,
-            actor_of(current_user), form.instance_version.data), RegistrationRefused)
+            current_user.actor, form.instance_version.data), RegistrationRefused)
         if isinstance(done.error, RegistrationRefused):
             getattr(form, done.error.field).errors.append(done.error.message)
         elif not done:

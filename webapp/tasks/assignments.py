@@ -14,7 +14,6 @@ from engine.tables import Event, OpenTask
 from forms.assignment import ActionForm, AssignForm, MoveForm
 
 from .. import directory
-from ..cases.service import actor_of
 from ..core import db, unit_of_work, workflow
 from ..core.feedback import flash_errors
 from ..models import Case
@@ -54,7 +53,7 @@ def claim(task_guid: str):
     require(can_act_on(current_user, task), case_id=task.case_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return _apply(lambda: assignment.claim(workflow.engine(), db.session(), task_guid, actor_of(current_user)),
+    return _apply(lambda: assignment.claim(workflow.engine(), db.session(), task_guid, current_user.actor),
                   f"已认领“{task.title}”。", url_for("tasks.show", task_guid=task_guid), task_guid)
 
 
@@ -72,7 +71,7 @@ def release(task_guid: str):
     # meanwhile); the head and the office release whoever's it is.
     mine_only = None if is_head_of(current_user, task.department) or is_supervisor(current_user) \
         else current_user.username
-    return _apply(lambda: assignment.release(workflow.engine(), db.session(), task_guid, actor_of(current_user),
+    return _apply(lambda: assignment.release(workflow.engine(), db.session(), task_guid, current_user.actor,
                                              assignee=mine_only),
                   f"已退回“{task.title}”，任务回到部门待认领列表。", url_for("inbox.index"), task_guid)
 
@@ -101,7 +100,7 @@ def assign(task_guid: str):
         return redirect(request.referrer or url_for("tasks.show", task_guid=task_guid))
     # The assignee was chosen among the task's department: the engine refuses if it moved meanwhile.
     return _apply(lambda: assignment.assign(workflow.engine(), db.session(), task_guid, form.assignee.data,
-                                            actor_of(current_user), priority=int(form.priority.data),
+                                            current_user.actor, priority=int(form.priority.data),
                                             department=task.department),
                   f"已将“{task.title}”指派给 {form.assignee.data}。",
                   request.referrer or url_for("inbox.index"), task_guid)
@@ -132,7 +131,7 @@ def bulk_assign():
             return task_answers.gone(guid, "无需再指派", prefix=_nothing_assigned(guid))
     # All or nothing, checked again under the cases' locks (a task completed meanwhile refuses it all).
     done = unit_of_work.run(lambda: assignment.assign_many(
-        workflow.engine(), session, [t.task_guid for t in tasks], form.assignee.data, actor_of(current_user),
+        workflow.engine(), session, [t.task_guid for t in tasks], form.assignee.data, current_user.actor,
         priority=int(form.priority.data), department=department))
     if not done:
         guid = getattr(done.error, "task_guid", None)
@@ -161,7 +160,7 @@ def move(task_guid: str):
     form.department.choices = directory.choices(exclude=task.department)
     if form.validate_on_submit():
         return _apply(lambda: assignment.move_to_department(
-            workflow.engine(), db.session(), task_guid, form.department.data, actor_of(current_user),
+            workflow.engine(), db.session(), task_guid, form.department.data, current_user.actor,
             reason=form.reason.data),
             f"已将“{task.title}”转办至{directory.name(form.department.data)}。", url_for("cases.show", case_id=case.id),
             task_guid)

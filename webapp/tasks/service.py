@@ -18,7 +18,6 @@ from engine import Engine, overrides
 
 from .. import outbox
 from ..attachments import storage as attachments
-from ..cases.service import actor_of
 from ..documents import service as documents
 from ..models import Case, Document, User
 from ..problems import service as problems
@@ -66,7 +65,7 @@ def complete_step(session: Session, engine: Engine, case: Case, form_key: str, t
                   user: User, uploads: dict[str, list[FileStorage]] | None = None, *,
                   expected_version: int | None, may_take_over: bool = False) -> list[Document]:
     """A clerk completes the task with the form's data; returns the documents the step issued."""
-    engine.complete(session, task_guid, data, actor_of(user), expected_version=expected_version,
+    engine.complete(session, task_guid, data, user.actor, expected_version=expected_version,
                     departments=tuple(user.inboxes), may_take_over=may_take_over)
     return _after_step(session, engine, Step(session, case, form_key, task_guid, data, user), uploads)
 
@@ -75,7 +74,7 @@ def skip_step(session: Session, engine: Engine, case: Case, form_key: str, task_
               user: User, uploads: dict[str, list[FileStorage]] | None = None, *, reason: str,
               expected_version: int | None) -> list[Document]:
     """A supervisor skips the task, filling in its form (跳过并代填); the step writes what a clerk's would."""
-    overrides.skip(engine, session, task_guid, actor_of(user), reason, expected_version=expected_version, data=data)
+    overrides.skip(engine, session, task_guid, user.actor, reason, expected_version=expected_version, data=data)
     return _after_step(session, engine, Step(session, case, form_key, task_guid, data, user), uploads)
 
 
