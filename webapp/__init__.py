@@ -33,7 +33,7 @@ def create_app(settings: dict | None = None) -> Flask:
     # Every blueprint the app serves, imported here (a package's main blueprint is declared in its
     # __init__.py, which imports none of its route modules; the route modules below add their routes
     # to it). A few pages keep a blueprint of their own: their endpoint names are used by the templates.
-    from . import admin, attachments, cases, diagram, documents, ledger, problems, supervise, tasks
+    from . import admin, attachments, cases, dashboard, diagram, documents, ledger, problems, supervise, tasks
     from .admin import departments as admin_departments  # noqa: F401  (routes of admin.bp)
     from .admin import users as admin_users  # noqa: F401
     from .admin import villages as admin_villages  # noqa: F401
@@ -42,7 +42,7 @@ def create_app(settings: dict | None = None) -> Flask:
     from .auth import routes as auth_routes  # noqa: F401
     from .cases import coverage, credit, reconsideration
     from .cases import routes as case_routes  # noqa: F401
-    from .dashboard import routes as dashboard
+    from .dashboard import routes as dashboard_routes  # noqa: F401
     from .diagram import routes as diagram_routes  # noqa: F401
     from .documents import routes as document_routes  # noqa: F401
     from .ledger import routes as ledger_routes  # noqa: F401
