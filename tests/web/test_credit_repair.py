@@ -13,7 +13,7 @@ from web_support import (
 )
 
 from engine.tables import Instance
-from webapp import db
+from webapp.core import db
 from webapp.models import Case
 from webapp.outbox import OutboxMessage
 

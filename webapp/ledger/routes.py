@@ -14,9 +14,10 @@ from wtforms.fields import SubmitField
 from engine.tables import utcnow
 from forms.base import ZhForm
 
-from .. import db, directory, unit_of_work, workflow
-from ..cases_service import RETRY, RegistrationRefused, actor_of, is_duplicate_registration, register_case
-from ..departments import TOWN
+from .. import directory
+from ..cases.service import RETRY, RegistrationRefused, is_duplicate_registration, register_case
+from ..core import db, unit_of_work, workflow
+from ..directory.departments import TOWN
 from . import bp, checks, report, template
 from .columns import columns
 
@@ -77,7 +78,7 @@ def upload():
         def register_all():
             for _number, row in result.new:
                 register_case(session, workflow.engine(), row.user_data(), row.well_data(), current_user)
-            workflow.engine().record(session, "ledger_imported", actor=actor_of(current_user), data={
+            workflow.engine().record(session, "ledger_imported", actor=current_user.actor, data={
                 "file": filename, "rows": result.rows, "registered": len(result.new), "skipped": len(result.skipped)})
 
         done = unit_of_work.run(register_all, RegistrationRefused, IntegrityError)

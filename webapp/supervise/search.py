@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session, lazyload
 
 from engine import audit
 from engine.tables import Event
-from forms.choices import USER_KINDS
+from forms.choices import PURPOSES, USER_KINDS
 from forms.registry import describe, display_value
 
 from .. import directory
+from ..core.filters import EVENT_LABELS, OUTCOMES
+from ..core.paging import window
 from ..documents.catalogue import KINDS as DOCUMENT_KINDS
-from ..filters import EVENT_LABELS, OUTCOMES
-from ..models import PURPOSES, Case
-from ..paging import window
+from ..models import Case
 
 # The department filter's choice for events without one (timers, log-ins of unknown user names).
 NO_DEPARTMENT = "none"
@@ -133,7 +133,7 @@ KEY_LABELS = {
 }
 REASONS = {"wrong_password": "密码错误", "unknown_user": "用户名不存在", "inactive": "账号已停用"}
 CALENDAR_SOURCES = {"office": "管理员录入", "package": "程序内置", "rule": "法定节假日（暂定）"}
-VALUE_LABELS = {"outcome": OUTCOMES, "reason": REASONS, "purpose": PURPOSES, "party_kind": dict(USER_KINDS),
+VALUE_LABELS = {"outcome": OUTCOMES, "reason": REASONS, "purpose": dict(PURPOSES), "party_kind": dict(USER_KINDS),
                 "source": CALENDAR_SOURCES}
 
 
