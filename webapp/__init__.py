@@ -74,6 +74,8 @@ def create_app(settings: dict | None = None) -> Flask:
     security.init_app(app)
     from . import working_calendar
     working_calendar.init_app(app)
+    from . import api
+    api.init_app(app)
 
     @app.get("/")
     def index():

@@ -36,4 +36,4 @@ def index():
     return redirect(url_for(".users"))
 
 
-from . import departments, users, villages, working_calendar  # noqa: E402,F401  (registers the routes on bp)
+from . import departments, system_accounts, users, villages, working_calendar  # noqa: E402,F401  (registers the routes on bp)
