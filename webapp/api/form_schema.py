@@ -16,7 +16,6 @@ from wtforms.fields import (
     FileField,
     FloatField,
     FormField,
-    HiddenField,
     IntegerField,
     MultipleFileField,
     SelectFieldBase,

@@ -177,6 +177,7 @@ def _assignment(task_id: str, operation, tail: str):
     done = unit_of_work.run(lambda: operation(workflow.engine(), session, task_id, actor_of(_agent(task))))
     if not done:
         raise engine_refusal(done.error, task_id)
+    session.expire_all()  # the rows as the engine's statements left them (the session keeps its copies)
     task = open_task(session, task_id)
     instance = case_instance(session, session.get(Case, task.case_id))
     return present.task(task, _case_number(session, task.case_id)), 200, {"ETag": etag(instance.version)}
