@@ -21,7 +21,7 @@ from .. import db, directory, unit_of_work, workflow
 from ..api import accounts, scopes
 from ..api.tables import ApiAccount
 from ..cases_service import actor_of
-from ..departments import TOWN
+from ..departments import TOWN, TOWN_CODES
 from . import bp
 
 MAX_VALID_DAYS = 3 * 366  # a token lives at most about three years: systems are re-certified
@@ -71,6 +71,13 @@ class SystemAccountForm(ExpiryRule, ZhForm):
         ok = super().validate(extra_validators)
         if ok and not self.granted():
             self.scopes.errors = [*self.scopes.errors, "请至少选择一项权限。"]
+            ok = False
+        towns = set(self.towns.data or [])
+        outside = [d for d in {*self.read_tasks.data, *self.complete_tasks.data} if d in TOWN_CODES and towns
+                   and d not in towns]
+        if ok and outside:
+            self.towns.errors = [*self.towns.errors, "限定了镇（街道）的账号不能办理其他镇的任务：请把"
+                                 + "、".join(directory.name(d) for d in outside) + "也选入限定范围，或取消其任务权限。"]
             ok = False
         return ok
 

@@ -27,6 +27,7 @@ from forms.registry import FORMS, form_for
 
 from .. import db, directory, step_service, unit_of_work, workflow
 from ..cases_service import actor_of
+from ..departments import TOWN_CODES
 from ..models import Case
 from ..queries import case_instance, case_tasks
 from ..steps import CaseInfo
@@ -131,6 +132,8 @@ def inbox(cursor, limit, department, town, step, view):
     """一个部门的待办（按任务产生的先后）"""
     if not scopes.reads_tasks_of(account(), department):
         refuse(f"该系统账号没有“tasks:read:{department}”权限。", department=department)
+    if department in TOWN_CODES:
+        require_town(department)  # a town's own inbox, like its cases, only for an account of that town
     session = db.session()
     query = select(OpenTask, Case).join(Case, Case.id == OpenTask.case_id).where(OpenTask.department == department)
     if account().towns is not None:
