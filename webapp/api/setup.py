@@ -112,16 +112,12 @@ def _docs_blueprint() -> Blueprint:
     return bp
 
 
-_rules: Map | None = None
-
-
 def _api_rules() -> Map:
     """The API's own routes (without the catch-all), to tell a wrong method from a wrong address."""
-    global _rules
     from flask import current_app
 
-    if _rules is None:
-        _rules = Map([Rule(r.rule, methods=r.methods, endpoint=r.endpoint)
-                      for r in current_app.url_map.iter_rules()
-                      if r.rule.startswith(PREFIX) and r.endpoint != "api_docs.unknown"])
-    return _rules
+    if "api_rules" not in current_app.extensions:
+        current_app.extensions["api_rules"] = Map([
+            Rule(r.rule, methods=r.methods, endpoint=r.endpoint) for r in current_app.url_map.iter_rules()
+            if r.rule.startswith(PREFIX) and r.endpoint != "api_docs.unknown"])
+    return current_app.extensions["api_rules"]
