@@ -12,7 +12,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from . import cases, documents, events, form_schema, ledger, tasks, wells
+from . import cases, documents, events, form_schema, inbound, ledger, tasks, wells
 from .base import PREFIX
 from .errors import ApiError, ApiErrorSchema, answer
 
@@ -55,7 +55,9 @@ def init_app(app) -> None:
     with app.test_request_context():  # Flask-WTF forms are built in a request context
         for key, schema in form_schema.all_schemas().items():
             api.spec.components.schema(form_schema.component_name(key), component=schema)
-    for blp in (cases.blp, wells.blp, tasks.blp, tasks.forms_blp, documents.blp, events.blp, ledger.blp):
+        for name, schema in inbound.component_schemas().items():
+            api.spec.components.schema(name, component=schema)
+    for blp in (cases.blp, wells.blp, tasks.blp, tasks.forms_blp, documents.blp, events.blp, ledger.blp, inbound.blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)
     app.register_blueprint(_docs_blueprint())

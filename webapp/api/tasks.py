@@ -223,6 +223,13 @@ def complete(task_id):
     body = request.get_json()
     if not isinstance(body, dict):
         raise ApiError(422, "请求体应为 JSON 对象（字段名 → 内容）。", errors={"_form": ["请求体应为 JSON 对象"]})
+    return complete_task(task, body, version)
+
+
+def complete_task(task: OpenTask, body: dict, version: int, record=None) -> dict:
+    """Complete ``task`` with the answers in ``body`` as the task page does (the form class, the step
+    service, one commit); ``record(session, result)`` adds a write to the same transaction (an inbound
+    event's row). Raises the page's refusals as ``ApiError``."""
     session = db.session()
     case = session.get(Case, task.case_id)
     form_class = form_for(task.form_key)
@@ -237,18 +244,32 @@ def complete(task_id):
     valid = form.validate()
     if not valid or unknown:
         raise ApiError(422, errors={**form_schema.field_errors(form), **unknown})
-    data, engine, agent = form.task_data(), workflow.engine(), _agent(task)
-    done = unit_of_work.run(lambda: step_service.complete_step(
-        session, engine, case, task.form_key, task_id, data, agent, {}, expected_version=form.instance_version.data))
+    data, engine, agent, task_id = form.task_data(), workflow.engine(), _agent(task), task.task_guid
+
+    def step():
+        issued = step_service.complete_step(session, engine, case, task.form_key, task_id, data, agent, {},
+                                            expected_version=form.instance_version.data)
+        result = {"task_id": task_id, "case_number": case.number, "documents": [d.number for d in issued]}
+        if record is not None:
+            record(session, result)
+        return result
+
+    done = unit_of_work.run(step)
     if not done:
         if not isinstance(done.error, (TaskTaken, TaskAlreadyHandled, InstanceNotRunning, TaskNotFound, StaleForm)) \
                 and open_task(session, task_id) is None:
             _gone(task_id)  # the override that won removed the task
         raise engine_refusal(done.error, task_id)
+    return {**done.value, "next_steps": next_steps(case)}
+
+
+def next_steps(case: Case) -> list[dict]:
+    """The case's open steps now, those of departments the account reads."""
+    session = db.session()
+    session.expire_all()  # as committed (the session keeps the copies it loaded before the step)
     now = utcnow()
-    visible = [t for t in case_tasks(session, case.id) if scopes.reads_tasks_of(account(), t.department)]
-    return {"task_id": task_id, "case_number": case.number, "documents": [d.number for d in done.value],
-            "next_steps": [present.task(t, case.number, now) for t in visible]}
+    return [present.task(t, case.number, now) for t in case_tasks(session, case.id)
+            if scopes.reads_tasks_of(account(), t.department)]
 
 
 # --------------------------------------------------------------------------------------------- forms
