@@ -14,7 +14,7 @@ GLOBAL_SCOPES: dict[str, str] = {
     "documents:read": "下载案件文书",
     "events:read": "读取审计事件流（数据仓库、督办系统）",
     "ledger:import": "导入台账（登记机井并启动案件）",
-    "coverage:announce": "通告公共供水管网覆盖（管网到达的机井转入封井程序）",
+    "coverage:announce": "通告公共供水管网通水（管网到达处已办证的机井转入关闭封井程序）",
 }
 TASK_SCOPES: dict[str, str] = {
     "tasks:read": "查看该部门的待办任务",
