@@ -101,7 +101,7 @@ def test_the_api_is_exempt_from_csrf_and_the_pages_are_not(make_app, login):
 
 
 def test_every_api_address_answers_in_json(app):
-    token = make_account(app)
+    token = make_account(app, scopes=["cases:read", "coverage:announce"])
     client = app.test_client()
     unknown = client.get("/api/v1/no-such-thing", headers=bearer(token))
     assert unknown.status_code == 404 and unknown.get_json()["code"] == "not_found"
@@ -109,6 +109,9 @@ def test_every_api_address_answers_in_json(app):
     assert wrong_method.status_code == 405 and "GET" in wrong_method.headers["Allow"] and wrong_method.is_json
     nul = client.get("/api/v1/cases?q=a%00b", headers=bearer(token))
     assert nul.status_code == 400 and nul.is_json
+    not_json = client.post("/api/v1/events-in/network-arrived", data=b"{", headers={**bearer(token), "Content-Type":
+                                                                                   "application/json"})
+    assert not_json.status_code == 400 and not_json.is_json  # a broken body answers in JSON, not a page
     bad_param = client.get("/api/v1/cases?limit=abc", headers=bearer(token))
     assert bad_param.status_code == 422 and bad_param.get_json()["errors"] == {"limit": ["请填写整数"]}
     assert client.get("/cases/9999", follow_redirects=False).status_code == 302  # the pages are unchanged

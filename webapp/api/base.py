@@ -32,6 +32,10 @@ def blueprint(name: str, description: str) -> Blueprint:
     blp.before_request(_authenticate)
     blp.register_error_handler(ApiError, answer)
     blp.register_error_handler(HTTPException, from_http)
+    # Flask prefers the app's handler for a status code over a blueprint's for a class: the pages' HTML
+    # error pages (400, 403, 404, 405, 413, 429, 500) would answer here too, so name the codes as well.
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        blp.register_error_handler(code, from_http)
     blp.register_error_handler(OperationalError, _unavailable)
     blp.register_error_handler(InterfaceError, _unavailable)
     blp.register_error_handler(Exception, unexpected)
