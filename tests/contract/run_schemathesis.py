@@ -83,7 +83,7 @@ def main() -> int:
                 "--header", f"Authorization: Bearer {token}", "--checks", CHECKS, "--max-examples", MAX_EXAMPLES,
                 "--phases", "examples,coverage,fuzzing", "--seed", os.environ.get("WELLS_API_SEED", "1"),
                 "--workers", "1", "--request-timeout", "30", "--suppress-health-check", "all",
-                "--warnings", "off"])
+                "--warnings", "off"], cwd=folder)  # its cache of past failures stays out of the work tree
         finally:
             server.shutdown()
 
