@@ -35,6 +35,7 @@ def create_app(settings: dict | None = None) -> Flask:
     # to it). A few pages keep a blueprint of their own: their endpoint names are used by the templates.
     from . import admin, attachments, cases, dashboard, diagram, documents, ledger, problems, supervise, tasks
     from .admin import departments as admin_departments  # noqa: F401  (routes of admin.bp)
+    from .admin import system_accounts as admin_system_accounts  # noqa: F401
     from .admin import users as admin_users  # noqa: F401
     from .admin import villages as admin_villages  # noqa: F401
     from .admin import working_calendar as admin_working_calendar  # noqa: F401
@@ -63,6 +64,8 @@ def create_app(settings: dict | None = None) -> Flask:
     security.init_app(app)
     from . import working_calendar
     working_calendar.init_app(app)
+    from . import api
+    api.init_app(app)
 
     @app.get("/")
     def index():

@@ -22,4 +22,3 @@ def _only_admins():
         return login_manager.unauthorized()
     require(is_admin(current_user))
     return None
-

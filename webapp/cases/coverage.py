@@ -8,32 +8,20 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from engine.tables import Instance
 from forms.coverage import CoverageForm
 
 from .. import directory
 from ..core import db, unit_of_work, workflow
 from ..directory.departments import TOWN
-from ..models import Case, Well
 from ..permissions import can_announce_coverage, require
+from .queries import NETWORK_ARRIVES, waiting_cases
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
-MESSAGE = "network_arrives"
 
 
 def init_app(app) -> None:
     app.add_template_global(can_announce_coverage, "may_announce_coverage")
-
-
-def waiting_cases(session, towns: list[str], villages: list[str]) -> list[Case]:
-    """Cases whose process waits for the network, in the towns (and villages, if named)."""
-    query = (select(Case).join(Instance, Instance.id == Case.instance_id).join(Well, Well.id == Case.well_id)
-             .where(Instance.status == "running", Instance.waiting_for == MESSAGE, Case.town.in_(towns)))
-    if villages:
-        query = query.where(Well.village.in_(villages))
-    return list(session.scalars(query.order_by(Case.id)))
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -53,7 +41,7 @@ def announce():
 
             def announce_to_cases():
                 for case in cases:
-                    engine.correlate(session, case.instance_id, MESSAGE, payload, actor=actor)
+                    engine.correlate(session, case.instance_id, NETWORK_ARRIVES, payload, actor=actor)
                 engine.record(session, "coverage_announced", actor=actor, title=form.document_no.data,
                               data={**payload, "reason": form.reason.data, "cases": [c.id for c in cases]})
 

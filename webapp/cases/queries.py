@@ -10,6 +10,9 @@ from engine.tables import Event, Instance, OpenTask, Timer
 from ..core.paging import window
 from ..models import Case, WaterUser, Well
 
+#: The message a permitted well's case waits for when the public network reaches it (/coverage/, the API).
+NETWORK_ARRIVES = "network_arrives"
+
 
 def case_tasks(session: Session, case_id: int) -> list[OpenTask]:
     return list(session.scalars(select(OpenTask).where(OpenTask.case_id == case_id).order_by(OpenTask.id)))
@@ -74,3 +77,12 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
     page, pages, offset = window(total, page, size)
     rows = session.execute(query.order_by(Case.id.desc()).limit(size).offset(offset)).all()
     return rows, total, page, pages
+
+
+def waiting_cases(session, towns: list[str], villages: list[str]) -> list[Case]:
+    """Cases whose process waits for the network, in the towns (and villages, if named)."""
+    query = (select(Case).join(Instance, Instance.id == Case.instance_id).join(Well, Well.id == Case.well_id)
+             .where(Instance.status == "running", Instance.waiting_for == NETWORK_ARRIVES, Case.town.in_(towns)))
+    if villages:
+        query = query.where(Well.village.in_(villages))
+    return list(session.scalars(query.order_by(Case.id)))

@@ -121,7 +121,7 @@ KEY_LABELS = {
     "outcome": "结果", "due": "期限", "message": "消息", "payload": "消息内容", "well_no": "井编号",
     "town": "镇区", "purpose": "用途", "in_coverage": "管网覆盖", "has_permit": "取水许可",
     "hidden_well": "隐瞒不报",
-    # the case's starting data (webapp/cases_service.py)
+    # the case's starting data (webapp/cases/service.py)
     "party_kind": "用水户类型", "obstructed": "拒绝或阻挠检查", "seal_obstructed": "阻挠封井",
     "permit_valid_to": "取水许可有效期至", "patrol_days": "巡查周期（日）",
     # a document issued (webapp/documents)
