@@ -16,10 +16,11 @@ from werkzeug.datastructures import FileStorage
 
 from engine import Engine, overrides
 
-from . import outbox, problems
+from . import problems
 from .attachments import storage as attachments
 from .cases_service import actor_of
 from .documents import service as documents
+from .integrations import outbox
 from .models import Case, Document, User
 
 

@@ -15,7 +15,7 @@ from web_support import (
 from engine.tables import Instance
 from webapp import db
 from webapp.models import Case
-from webapp.outbox import OutboxMessage
+from webapp.integrations.outbox import OutboxMessage
 
 
 def to_review(app, login):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.tables import UTCDateTime, utcnow
 
-from .models import Base, Case
+from ..models import Base, Case
 
 CREDIT_REPORT, CREDIT_REPAIR = "credit_report", "credit_repair"
 KINDS = {CREDIT_REPORT: "报送省信用平台：失信记录", CREDIT_REPAIR: "报送省信用平台：信用修复"}
