@@ -42,6 +42,7 @@ def create_app(settings: dict | None = None) -> Flask:
         documents,
         filters,
         inbox,
+        integrations,
         ledger,
         overrides,
         problem_list,
@@ -70,6 +71,7 @@ def create_app(settings: dict | None = None) -> Flask:
     coverage.init_app(app)
     app.register_blueprint(dashboard.bp)
     cli.init_app(app)
+    integrations.init_app(app)
     filters.init_app(app)
     security.init_app(app)
     from . import working_calendar

@@ -307,7 +307,7 @@ class LoginThrottle(Base):
 # Tables of feature packages, declared on this Base in their own modules: imported here so that every
 # user of Base.metadata (the migrations' environment, the tests' truncation, the app) knows them.
 from .dashboard.tables import CampaignReport  # noqa: E402,F401
-from .integrations.outbox import OutboxMessage  # noqa: E402,F401
+from .integrations.tables import Endpoint, OutboxAttempt, OutboxMessage  # noqa: E402,F401
 from .refusals import SecurityLogEntry  # noqa: E402,F401
 from .villages import Village  # noqa: E402,F401
 from .working_calendar.tables import CalendarDay, CalendarYear  # noqa: E402,F401

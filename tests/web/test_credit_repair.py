@@ -14,8 +14,8 @@ from web_support import (
 
 from engine.tables import Instance
 from webapp import db
-from webapp.models import Case
 from webapp.integrations.outbox import OutboxMessage
+from webapp.models import Case
 
 
 def to_review(app, login):

@@ -1,46 +1,93 @@
-"""The outbox: what other systems must be told, written in the same transaction as the step that decided
-it, and sent after the commit by the integration (the provincial credit platform is its first reader).
+"""The outbox: what other systems and people must be told, written in the same transaction as the work that
+decided it, and delivered after the commit by the relay (``relay.py``, ``flask outbox relay``), never inside
+a request. The provincial credit platform is its first reader; the notifications of the clerk's day
+(e-mail, 企业微信/钉钉 group robots, SMS) are rows here too: one delivery mechanism.
 
-A row is ``pending`` until the sender marks it ``sent``; nothing here talks to the network.
+A row names its ``destination`` (``credit_platform``, ``email``, ``sms`` or ``robot:<department code>``) and,
+for people, its ``recipient`` (an address or a mobile number); the office configures where a destination is
+delivered (``endpoints.py``). Its life: ``pending`` → (claimed by a relay) ``sending`` → ``sent``; a failed
+attempt puts it back to ``pending`` with a later ``next_attempt_at`` (exponential backoff), and after
+WELLS_OUTBOX_MAX_ATTEMPTS failures (or a refusal that no retry can mend) it is ``failed`` until the office
+resends it. Its ``idempotency_key`` is fixed when it is written and sent with every attempt, so a receiver
+that saw an attempt whose answer was lost (a relay killed mid-send) can recognise the repeat.
 """
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
-from engine.tables import UTCDateTime, utcnow
+from engine.tables import utcnow
 
-from ..models import Base, Case
+from ..models import Case
+from .tables import (  # noqa: F401  (the outbox's vocabulary, for its users)
+    CREDIT_PLATFORM,
+    CREDIT_REPAIR,
+    CREDIT_REPORT,
+    EMAIL,
+    KINDS,
+    NOTICE,
+    ROBOT,
+    SMS,
+    STATUSES,
+    TEST,
+    OutboxAttempt,
+    OutboxMessage,
+)
 
-CREDIT_REPORT, CREDIT_REPAIR = "credit_report", "credit_repair"
-KINDS = {CREDIT_REPORT: "报送省信用平台：失信记录", CREDIT_REPAIR: "报送省信用平台：信用修复"}
+
+def destination_label(destination: str, departments: dict[str, str] | None = None) -> str:
+    """The destination in words: 省信用平台, 电子邮件, 短信, or the department's group robot."""
+    if destination.startswith(ROBOT):
+        code = destination[len(ROBOT):]
+        return f"{(departments or {}).get(code, code)}工作群机器人"
+    return {CREDIT_PLATFORM: "省公共信用信息平台", EMAIL: "电子邮件", SMS: "短信"}.get(destination, destination)
 
 
-class OutboxMessage(Base):
-    __tablename__ = "outbox"
+def robot(department_code: str) -> str:
+    return ROBOT + department_code
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("well_case.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[dict] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | sent
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+def enqueue(session: Session, kind: str, destination: str, payload: dict, *, case_id: int | None = None,
+            recipient: str | None = None, key: str | None = None) -> bool:
+    """Write one message in the caller's transaction; the relay sends it after the commit.
+
+    ``key``: the idempotency key. A caller that may write the same message twice (a notification sweep run
+    again) gives a key of its own (e.g. ``due:<task guid>:<user id>``): the second write is then dropped
+    (``INSERT … ON CONFLICT DO NOTHING``) and False is returned. Without one a random key is taken.
+    """
+    values = {"kind": kind, "destination": destination, "recipient": recipient, "payload": payload,
+              "case_id": case_id, "idempotency_key": key or str(uuid.uuid4()), "status": "pending",
+              "attempts": 0, "next_attempt_at": utcnow(), "created_at": utcnow()}
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    result = session.execute(dialect.insert(OutboxMessage).values(**values)
+                             .on_conflict_do_nothing(index_elements=["idempotency_key"]))
+    return bool(result.rowcount)
+
+
+def notify(session: Session, destination: str, subject: str, text: str, *, recipient: str | None = None,
+           case_id: int | None = None, mentions: list[str] | None = None, key: str | None = None) -> bool:
+    """A message for people (a reminder, a digest): to an e-mail address or a mobile number (``recipient``
+    with destination ``email`` / ``sms``) or to a department's group robot (``robot(code)``, ``mentions``:
+    mobile numbers to @). The channel configured for the destination decides the wire format."""
+    payload = {"subject": subject, "text": text}
+    if mentions:
+        payload["mentions"] = list(mentions)
+    return enqueue(session, NOTICE, destination, payload, case_id=case_id, recipient=recipient, key=key)
 
 
 def after_credit_step(session: Session, case: Case, form_key: str, task_guid: str, data: dict) -> None:
     """Queue the credit platform's messages a credit step decided (confirmed record, approved repair)."""
-    owner = case.well.owner
-    party = {"name": owner.name, "party_id": owner.party_id, "kind": owner.kind}
+    from . import credit_messages
+
     if form_key == "credit_review" and data.get("credit_confirmed"):
-        session.add(OutboxMessage(case_id=case.id, kind=CREDIT_REPORT, payload={
-            "case": case.number, "party": party, "task": task_guid, "review_opinion": data.get("review_opinion")}))
+        enqueue(session, CREDIT_REPORT, CREDIT_PLATFORM, credit_messages.report(session, case, task_guid, data),
+                case_id=case.id)
     elif form_key == "credit_repair" and data.get("repair_approved"):
-        session.add(OutboxMessage(case_id=case.id, kind=CREDIT_REPAIR, payload={
-            "case": case.number, "party": party, "task": task_guid, "applied_on": data.get("applied_on"),
-            "commitment_signed_on": data.get("commitment_signed_on")}))
+        enqueue(session, CREDIT_REPAIR, CREDIT_PLATFORM, credit_messages.repair(session, case, task_guid, data),
+                case_id=case.id)
 
 
 def for_case(session: Session, case_id: int) -> list[OutboxMessage]:
