@@ -22,6 +22,7 @@ SCHEMA = "wells.credit/1"
 MEASURE = {"code": "integrity_file", "name": "记入用水户诚信档案并报送省公共信用信息平台",
            "basis": "《地下水管理条例》第五十三条"}
 REPAIR_BASIS = "《山东省社会信用条例》第四十一条"
+CITY = "乳山市"
 ISSUER = "water"  # the water bureau records the act, decides the penalty and grants the repair
 
 
@@ -39,8 +40,10 @@ def _document(session: Session, case_id: int, kind: str) -> Document | None:
 
 
 def _unit(session: Session, code: str) -> dict:
+    """A unit as the platform files it: its full name (市水利局 → 乳山市水利局) and its code here."""
     name = session.scalar(select(Department.name).where(Department.code == code)) or NAMES.get(code, code)
-    return {"code": code, "name": name}
+    full = name if name.startswith(CITY) else CITY[:2] + name if name.startswith("市") else CITY + name
+    return {"code": code, "name": full}
 
 
 def party(case: Case) -> dict:

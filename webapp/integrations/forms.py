@@ -47,9 +47,10 @@ class EndpointForm(ZhForm):
     stored one (``has_url`` / ``has_secret`` say whether there is one)."""
 
     channel = ZhSelectField("发送方式")  # choices: the destination's channels
-    url = StrippedStringField("接收地址", [Optional(), Length(max=1000)],
+    # No Optional(): it would stop the chain before validate_url / validate_secret see a blank box.
+    url = StrippedStringField("接收地址", [Length(max=1000)],
                               description="保存后不再显示完整地址（群机器人地址含访问令牌）；修改时重新填写，不改则留空")
-    secret = PasswordField("签名密钥", [Optional(), Length(min=16, max=200)],
+    secret = PasswordField("签名密钥", [Length(max=200)],
                            description="HTTPS 接口和短信网关必填（至少16个字符，与对方约定）；钉钉机器人“加签”时填写 SEC 开头的密钥。"
                                        "保存后不再显示；不改则留空")
     clear_secret = BooleanField("清除已保存的密钥（钉钉机器人改用关键词安全设置时）")
@@ -74,6 +75,8 @@ class EndpointForm(ZhForm):
             raise ValidationError(problem)
 
     def validate_secret(self, field) -> None:
+        if field.data and len(field.data) < 16:
+            raise ValidationError("签名密钥至少16个字符")
         keeps = self.has_secret and not self.clear_secret.data
         if self.channel.data in ("webhook", "sms") and not field.data and not keeps:
             raise ValidationError("HTTPS 接口和短信网关须设置签名密钥，对方据此核验消息确由本系统发出")

@@ -62,9 +62,10 @@ def enqueue(session: Session, kind: str, destination: str, payload: dict, *, cas
               "case_id": case_id, "idempotency_key": key or str(uuid.uuid4()), "status": "pending",
               "attempts": 0, "next_attempt_at": utcnow(), "created_at": utcnow()}
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    result = session.execute(dialect.insert(OutboxMessage).values(**values)
-                             .on_conflict_do_nothing(index_elements=["idempotency_key"]))
-    return bool(result.rowcount)
+    table = OutboxMessage.__table__
+    inserted = session.execute(dialect.insert(table).values(**values)
+                               .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id))
+    return inserted.first() is not None
 
 
 def notify(session: Session, destination: str, subject: str, text: str, *, recipient: str | None = None,
