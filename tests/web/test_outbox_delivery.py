@@ -191,3 +191,52 @@ def test_the_relay_command_sends_and_reports(relay_app, httpserver):
     result = runner.invoke(args=["outbox", "relay", "--once"])
     assert result.exit_code == 0 and "已送达 1 条" in result.output
     assert "已送达 1 条" in runner.invoke(args=["outbox", "status"]).output
+
+
+DECISION = {"decided_on": "2026-03-02", "decision_kind": "penalty", "decision_facts": "未经批准擅自取用地下水",
+            "decision_legal_basis": "water_law_69", "fine_amount": 50_000, "rectify_order": "立即停止取水，自行封闭自备井。",
+            "statement_handling": "当事人在规定期限内未提出陈述、申辩。", "no_penalty_grounds": None,
+            "payment_channel": "持本决定书到指定代收银行缴纳"}
+
+
+def test_the_report_names_the_penalty_decision_and_the_repair_ends_the_measure(relay_app, login):
+    from web_support import PENALTY_TO_DECISION, TO_FAILED_RECHECK, complete_steps
+
+    from webapp import workflow
+    from webapp.documents import service as documents
+    from webapp.models import Case, User
+
+    app = relay_app
+    assert login("xiacun.clerk", on=app).post("/cases/new", data=REGISTRATION).status_code == 302
+    complete_steps(app, [*TO_FAILED_RECHECK, *PENALTY_TO_DECISION[:-1], ("pen_decision", "water.clerk", DECISION)])
+    with app.app_context():  # the decision's 处罚决定书, as its step issues it
+        session = db.session()
+        clerk = session.scalar(select(User).where(User.username == "water.clerk"))
+        documents.issue_for_step(session, workflow.engine(), session.get(Case, 1), "penalty_decision", None, DECISION,
+                                 clerk)
+        db.commit()
+    complete_steps(app, [
+        ("pen_service", "water.clerk", {"decision_served_on": "2026-03-02"}),
+        ("pen_payment", "water.clerk", {"paid_on": "2026-03-02", "paid_amount": 50_000.0}),
+        ("pen_seal_check", "water.clerk", {"well_sealed": True, "seal_checked_on": "2026-03-02"}),
+        ("credit_record", "water.clerk", {"credit_fact": "拒不封闭自备井", "recorded_on": "2026-03-02",
+                                          "notified_on": "2026-03-02"}),
+        ("cr_window", "water.clerk", {"objection_received": False})])
+    confirm_review(app, lambda name: login(name, on=app))
+    water = login("water.clerk", on=app)
+    assert water.post("/cases/1/credit-repair", data={"applied_on": "2026-03-02"}).status_code == 302
+    guid = task_guid_in(water.get("/inbox/").get_data(as_text=True), "cr_repair")
+    assert submit(water, guid, {"applied_on": "2026-03-02", "commitment_signed_on": "2026-03-02",
+                                "repair_approved": "yes", "review_opinion": "已整改、已缴款，准予修复"},
+                  instance_version(app)).status_code == 302
+
+    report, repair = (m.payload for m in rows(app))
+    assert report["decision"] == {
+        "kind": "penalty_decision", "name": "行政处罚决定书", "number": "乳水罚决〔2026〕1号", "date": "2026-03-02",
+        "facts": "未经批准擅自取用地下水", "legal_basis": ["《中华人民共和国水法》第六十九条第（一）项"],
+        "fine_amount": 50_000, "order": "立即停止取水，自行封闭自备井。"}
+    assert report["act"] == {"description": "拒不封闭自备井", "recorded_on": "2026-03-02", "notified_on": "2026-03-02"}
+    assert report["measure"]["ends_on"] is None and report["measure"]["ends"] == "信用修复之日"
+    assert repair["type"] == "credit_repair" and repair["decision"] == report["decision"]
+    assert repair["measure"]["ends_on"] == "2026-03-02" and repair["repair"]["commitment_signed_on"] == "2026-03-02"
+    assert repair["repair"]["fine_paid"] is True and repair["issuing_unit"]["name"] == "乳山市水利局"
