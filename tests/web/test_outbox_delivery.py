@@ -240,3 +240,17 @@ def test_the_report_names_the_penalty_decision_and_the_repair_ends_the_measure(r
     assert repair["type"] == "credit_repair" and repair["decision"] == report["decision"]
     assert repair["measure"]["ends_on"] == "2026-03-02" and repair["repair"]["commitment_signed_on"] == "2026-03-02"
     assert repair["repair"]["fine_paid"] is True and repair["issuing_unit"]["name"] == "乳山市水利局"
+
+
+def test_the_admin_sends_a_test_message_through_the_relay(relay_app, login, httpserver):
+    httpserver.expect_request("/sms").respond_with_json({})
+    configure(relay_app, outbox.SMS, "sms", httpserver.url_for("/sms"))
+    admin = login("admin", on=relay_app)
+    refused = admin.post("/integrations/endpoints/sms/test", data={"recipient": ""}, follow_redirects=True)
+    assert "短信网关的测试须填写收件手机号" in refused.get_data(as_text=True) and rows(relay_app) == []
+    done = admin.post("/integrations/endpoints/sms/test", data={"recipient": "13800000009"}, follow_redirects=True)
+    assert "测试消息已排入发送队列" in done.get_data(as_text=True)
+    assert posted(httpserver, "/sms") == [] and sweep(relay_app).sent == 1
+    [message] = rows(relay_app)
+    assert (message.kind, message.recipient, message.status) == ("test", "13800000009", "sent")
+    assert json.loads(posted(httpserver, "/sms")[0].get_data())["to"] == "13800000009"

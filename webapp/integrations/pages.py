@@ -96,8 +96,8 @@ def messages():
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     settings = current_app.config["OUTBOX"]
     ready = set(relay.deliverable(session, settings))
-    waiting = sorted({r.destination for r in session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == "pending")).all()} - ready)
+    waiting = sorted(set(session.scalars(select(OutboxMessage.destination).distinct()
+                                         .where(OutboxMessage.status == "pending"))) - ready)
     return render_template("integrations/messages.html", form=form, rows=rows, counts=counts, total=total,
                            page=page, pages=pages, args=args, statuses=STATUSES, waiting=waiting,
                            cases=_case_numbers(session, rows))
