@@ -33,7 +33,19 @@ def create_app(settings: dict | None = None) -> Flask:
     # Every blueprint the app serves, imported here (a package's main blueprint is declared in its
     # __init__.py, which imports none of its route modules; the route modules below add their routes
     # to it). A few pages keep a blueprint of their own: their endpoint names are used by the templates.
-    from . import admin, attachments, cases, dashboard, diagram, documents, ledger, problems, supervise, tasks
+    from . import (
+        admin,
+        attachments,
+        cases,
+        dashboard,
+        diagram,
+        documents,
+        integrations,
+        ledger,
+        problems,
+        supervise,
+        tasks,
+    )
     from .admin import departments as admin_departments  # noqa: F401  (routes of admin.bp)
     from .admin import system_accounts as admin_system_accounts  # noqa: F401
     from .admin import users as admin_users  # noqa: F401
@@ -46,6 +58,7 @@ def create_app(settings: dict | None = None) -> Flask:
     from .dashboard import routes as dashboard_routes  # noqa: F401
     from .diagram import routes as diagram_routes  # noqa: F401
     from .documents import routes as document_routes  # noqa: F401
+    from .integrations import pages as integration_pages
     from .ledger import routes as ledger_routes  # noqa: F401
     from .problems import routes as problem_routes  # noqa: F401
     from .supervise import audit as supervise_routes  # noqa: F401
@@ -54,12 +67,13 @@ def create_app(settings: dict | None = None) -> Flask:
     from .tasks import routes as task_routes  # noqa: F401
     for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, supervise.bp, assignments.bp, overrides.bp,
                       admin.bp, diagram.bp, ledger.bp, documents.bp, attachments.bp, problems.bp,
-                      coverage.bp, credit.bp, reconsideration.bp, dashboard.bp):
+                      coverage.bp, credit.bp, reconsideration.bp, dashboard.bp, integration_pages.bp):
         app.register_blueprint(blueprint)
     coverage.init_app(app)
     from . import cli
     from .core import filters, security
     cli.init_app(app)
+    integrations.init_app(app)
     filters.init_app(app)
     security.init_app(app)
     from . import working_calendar

@@ -11,12 +11,12 @@ from .api.tables import ApiAccount, InboundEvent
 from .core.refusals import SecurityLogEntry
 from .dashboard.tables import CampaignReport
 from .directory.villages import Village
+from .integrations.tables import Endpoint, OutboxAttempt, OutboxMessage
 from .models import Base
-from .outbox import OutboxMessage
 from .working_calendar.tables import CalendarDay, CalendarYear
 
 #: Both metadata sets, in the order the migrations' environment gives them to Alembic.
 METADATA = (EngineBase.metadata, Base.metadata)
 
 #: The feature tables declared outside models.py (named so the imports above are used, and listed).
-FEATURE_TABLES = (ApiAccount, InboundEvent, SecurityLogEntry, CampaignReport, Village, OutboxMessage, CalendarDay, CalendarYear)
+FEATURE_TABLES = (ApiAccount, InboundEvent, SecurityLogEntry, CampaignReport, Village, Endpoint, OutboxAttempt, OutboxMessage, CalendarDay, CalendarYear)

@@ -1,7 +1,7 @@
 """system accounts of the REST API and the events other systems sent in
 
 Revision ID: 20261206_0017
-Revises: 20261206_0015
+Revises: 20261206_0016
 Create Date: 2026-12-06 04:00:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import engine.tables
 
 revision = '20261206_0017'
-down_revision = '20261206_0015'
+down_revision = '20261206_0016'
 branch_labels = None
 depends_on = None
 

@@ -15,6 +15,8 @@ from .errors import ApiError
 from .lookup import require_scope, require_town
 
 blp = blueprint("api_documents", "文书下载。须 documents:read。")
+#: Versions are counted from 1 in an INTEGER column; a larger number cannot exist.
+MAX_VERSION = 2**31 - 1
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -24,6 +26,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def download(number, version):
     """下载一份文书的某个版本（版本见案件详情的 documents）"""
     require_scope("documents:read")
+    if version > MAX_VERSION:  # a number no database column holds: no such version, not a server error
+        raise ApiError(404, f"找不到文书“{number}”的第 {version} 版。")
     session = db.session()
     doc = session.scalar(select(Document).where(Document.number == number, Document.version == version))
     if doc is None:

@@ -59,6 +59,7 @@ EVENT_LABELS = {
     "report_downloaded": "下载调度简报",
     "calendar_entered": "录入工作日历",
     "deadline_recomputed": "按工作日历重算期限",
+    "outbox_resent": "重发外发消息", "outbox_endpoint_saved": "修改接收端配置", "outbox_test_queued": "发送测试消息",
 }
 OUTCOMES = {
     "end_done": "整治完成",

@@ -16,9 +16,9 @@ from werkzeug.datastructures import FileStorage
 
 from engine import Engine, overrides
 
-from .. import outbox
 from ..attachments import storage as attachments
 from ..documents import service as documents
+from ..integrations import outbox
 from ..models import Case, Document, User
 from ..problems import service as problems
 
