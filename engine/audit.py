@@ -74,7 +74,7 @@ _UPDATE_HEAD = (update(_head).where(_head.c.id == bindparam("chain"))
 def event(kind: str, *, instance=None, case_id: int | None = None, actor=None, task_guid: str | None = None,
           task_spec: str | None = None, title: str | None = None, form_key: str | None = None,
           data: dict | None = None) -> dict:
-    """One event's values (not yet chained). ``actor`` is an ``engine.runtime.Actor`` (None: the system)."""
+    """One event's values (not yet chained). ``actor`` is an ``engine.actors.Actor`` (None: the system)."""
     return {
         "instance_id": instance.id if instance is not None else None,
         "case_id": case_id if case_id is not None else (instance.case_id if instance is not None else None),
