@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rules.calendar import add_working_days
+from rules.deadlines import add_working_days
 from rules.timezone import CHINA
 
 from . import audit, persist, specs, task_fate
