@@ -37,9 +37,11 @@ def test_registration_errors_are_tied_to_their_fields_and_linked_from_the_summar
     assert {c.get("name") for c in invalid} >= {"party_id", "well_no", "latitude"}
     linked = {a.get("href") for a in links}
     assert {"#party_id", "#well_no", "#latitude", "#in_coverage-0"} <= linked  # choices: their first option
-    # The link reads as the field's label and its error.
+    # The link reads as the error, with the field's label first where the error does not name it.
     text = {a.get("href"): a.text_content() for a in links}
-    assert text["#well_no"] == "机井编号：请填写机井编号"
+    assert text["#well_no"] == "请填写机井编号"
+    assert text["#latitude"].startswith("纬度应在"), text["#latitude"]
+    assert text["#party_id"].startswith("统一社会信用代码/身份证号："), text["#party_id"]  # the error does not name it
     # Help text without an error is tied too.
     doc = lxml_html.fromstring(page)
     helped = [c for c in doc.xpath("//input[@aria-describedby]") if c.get("aria-invalid") is None]
@@ -55,5 +57,5 @@ def test_a_task_forms_row_and_choice_errors_link_to_the_row_field_and_the_first_
     assert response.status_code == 422
     _invalid, links = _check_ties(page)
     text = {a.get("href"): a.text_content() for a in links}
-    assert "#problems-0-description" in text and "第1项" in text["#problems-0-description"]
-    assert text["#service_method"] == "送达方式：请选择送达方式"
+    assert text["#problems-0-description"] == "第1项 · 请填写问题描述"
+    assert text["#service_method"] == "请选择送达方式"
