@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from rules.timezone import today_in_china
 
-from ..config import PREFIX, ConfigError
+from ..core.config import PREFIX, ConfigError
 
 
 @dataclass(frozen=True)
