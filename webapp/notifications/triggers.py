@@ -57,7 +57,8 @@ def after_assignment(session: Session, actor_username: str) -> int:
         if task is None or assignee == actor_username:
             continue
         people = list(session.scalars(select(User).where(User.username == assignee)))
-        urgent = "【紧急】" if task.priority else ""
+        # From the event: the ORM row loaded before the engine's Core update may still hold the old priority.
+        urgent = "【紧急】" if event["data"].get("priority") else ""
         # The key carries the assignment's time: assigned again later, the person is told again.
         when = event["created_at"].strftime("%Y%m%d%H%M%S")
         reminder = Reminder(key=f"asg:{task.task_guid}:{when}", subject=f"{urgent}指派给您的任务：{task.title}",
