@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from rules import calendar
 
 from . import audit, form_version, persist, specs, state, task_fate
+from . import stage as stages
 from .errors import (
     EngineError,
     InstanceNotRunning,
@@ -228,6 +229,7 @@ class Engine:
             instance.outcome = _end_event(workflow)
             events.append(audit.event("process_completed", instance=instance, actor=actor,
                                       data={"outcome": instance.outcome}))
+        instance.stage = stages.derive(workflow, instance.status, instance.outcome, instance.stage)
         persist.write(session, changes, now)
         audit.append(session, self.audit_key, events)  # chained and written when the transaction commits
 
