@@ -78,3 +78,21 @@ def test_a_suspended_case_keeps_its_stage_and_says_it_is_paused(app, login):
         db.commit()
     html = water.get("/cases/").get_data(as_text=True)
     assert _stages(html) == ["inspection"] and "待检查（已暂停）" in html
+
+
+def test_the_dashboard_breaks_the_cases_down_by_stage(app, login, fixed_clock):
+    from dashboard_support import build_campaign, table
+
+    build_campaign(app, login, fixed_clock)
+    page = login("leading_office.supervisor").get("/dashboard/", query_string={"start": "2026-02-01",
+                                                                               "end": "2026-03-10"})
+    stages = {code: row["case-stage-count"] for code, row in
+              table(page.get_data(as_text=True), "table-case-stages", "stage").items()}
+    # The scenario of build_campaign: patrolled, waiting for the network, exempt; three rectifying (the
+    # overdue one, the licensed one at its notice, the refused permit at its recheck); two only registered;
+    # one cancelled.
+    assert stages == {"inspection": "2", "rectifying": "3", "sealed": "1", "permitted": "1", "exempt": "1",
+                      "penalty": "0", "credit": "0", "closed": "0", "cancelled": "1"}
+    # Each stage links to the case list filtered by it, which shows as many.
+    water = login("water.clerk")
+    assert len(_stages(water.get("/cases/?stage=rectifying").get_data(as_text=True))) == 3
