@@ -96,3 +96,22 @@ def test_the_dashboard_breaks_the_cases_down_by_stage(app, login, fixed_clock):
     # Each stage links to the case list filtered by it, which shows as many.
     water = login("water.clerk")
     assert len(_stages(water.get("/cases/?stage=rectifying").get_data(as_text=True))) == 3
+
+
+def test_the_api_gives_the_stage_and_filters_by_it(app, login):
+    from api_support import bearer, make_account
+
+    water = login("water.clerk")
+    for n in (1, 2):
+        _register(water, n)
+    complete_steps(app, TO_FAILED_RECHECK[:2], case_id=2)
+    client, headers = app.test_client(), bearer(make_account(app))
+    items = client.get("/api/v1/cases", headers=headers).get_json()["items"]
+    assert [(c["well_no"], c["stage"], c["stage_label"]) for c in items] == [
+        ("W-002", "rectifying", "整改中"), ("W-001", "inspection", "待检查")]
+    only = client.get("/api/v1/cases?stage=inspection", headers=headers).get_json()["items"]
+    assert [c["well_no"] for c in only] == ["W-001"]
+    detail = client.get(f"/api/v1/cases/{items[0]['number']}", headers=headers).get_json()
+    assert (detail["stage"], detail["stage_label"]) == ("rectifying", "整改中")
+    wrong = client.get("/api/v1/cases?stage=sealed_forever", headers=headers)
+    assert wrong.status_code == 422 and wrong.get_json()["errors"]["stage"] == ["没有这个案件阶段"]
