@@ -30,7 +30,7 @@ def visible_towns(town: str | None) -> list[str] | None:
 
 
 @blp.route("/cases")
-@blp.arguments(schemas.CaseQuery, location="query", as_kwargs=True)
+@blp.arguments(schemas.CaseListQuery, location="query", as_kwargs=True)
 @blp.response(200, schemas.CasePage)
 @refusals(blp, 403, 422)
 def case_list(cursor, limit, town, q, stage):

@@ -35,6 +35,9 @@ class CaseQuery(Paging):
                     metadata={"description": "镇（街道）代码，如 xiacun（限于账号可见的镇）"})
     q = f.String(load_default=None, validate=ma.validate.Length(max=64, error="关键词不能超过64个字"),
                  metadata={"description": "井编号或用水户名称中的关键词"})
+
+
+class CaseListQuery(CaseQuery):
     stage = f.String(load_default=None, validate=ma.validate.OneOf(list(STAGES), error="没有这个案件阶段"),
                      metadata={"description": "案件阶段代码：" + "、".join(f"{c}（{n}）" for c, n in STAGES.items())})
 
