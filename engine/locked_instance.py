@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import audit, form_version, persist, state
+from . import stage as stages
 from .actors import SYSTEM, Actor
 from .errors import InstanceNotRunning, StaleForm, workflow_failure
 from .persist import InstanceRow
@@ -151,5 +152,6 @@ class LockedInstance:
             instance.outcome = end_event(workflow)
             events.append(audit.event("process_completed", instance=instance, actor=actor,
                                       data={"outcome": instance.outcome}))
+        instance.stage = stages.derive(workflow, instance.status, instance.outcome, instance.stage)
         persist.write(self.session, changes, now)
         audit.append(self.session, engine.audit_key, events)  # chained and written when the transaction commits

@@ -110,6 +110,9 @@ class Instance(EngineBase):
     # The message(s) the instance waits for now (comma-separated names), e.g. ``network_arrives`` for a
     # permitted well waiting for the public network: whom to deliver an announcement to.
     waiting_for: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # Where the case stands (engine/stage.py STAGES: inspection, rectifying, sealed…), derived from its
+    # active elements or end event at every save: lists filter and count by it without a workflow.
+    stage: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
 
 
 class OpenTask(EngineBase):

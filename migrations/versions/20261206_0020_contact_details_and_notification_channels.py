@@ -1,14 +1,14 @@
 """users' mobile and e-mail, the forced first password change, chosen notification channels
 
 Revision ID: 20261206_0020
-Revises: 20261206_0017
+Revises: 20261206_0019
 Create Date: 2026-12-06 03:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '20261206_0020'
-down_revision = '20261206_0017'
+down_revision = '20261206_0019'
 branch_labels = None
 depends_on = None
 

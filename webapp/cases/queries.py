@@ -44,9 +44,11 @@ def case_events(session: Session, case_id: int, audit_key: bytes) -> list[Event]
     return audit.Marker(session, audit_key).mark(list(rows))
 
 
-def _cases(town: str | None, q: str | None):
+def _cases(town: str | None, q: str | None, stage: str | None = None):
     query = select(Case, Well, WaterUser).join(Well, Case.well_id == Well.id).join(
         WaterUser, Well.owner_id == WaterUser.id)
+    if stage:
+        query = query.where(Case.instance_id.in_(select(Instance.id).where(Instance.stage == stage)))
     if town:
         query = query.where(Case.town == town)
     if q:
@@ -55,10 +57,10 @@ def _cases(town: str | None, q: str | None):
     return query
 
 
-def case_export(session: Session, town: str | None, q: str | None, limit: int):
+def case_export(session: Session, town: str | None, q: str | None, limit: int, stage: str | None = None):
     """The case list's rows for a spreadsheet — (case, well, owner, instance, open tasks) — oldest first;
     None when more than ``limit`` cases match."""
-    query = _cases(town, q)
+    query = _cases(town, q, stage)
     if session.scalar(select(func.count()).select_from(query.subquery())) > limit:
         return None
     rows = session.execute(query.add_columns(Instance).outerjoin(Instance, Instance.id == Case.instance_id)
@@ -70,13 +72,21 @@ def case_export(session: Session, town: str | None, q: str | None, limit: int):
     return [(case, well, owner, instance, tasks.get(case.id, [])) for case, well, owner, instance in rows]
 
 
-def case_list(session: Session, town: str | None, q: str | None, page: int, size: int):
+def case_list(session: Session, town: str | None, q: str | None, page: int, size: int, stage: str | None = None):
     """Cases for the case list: (case, well, owner) rows, newest first."""
-    query = _cases(town, q)
+    query = _cases(town, q, stage)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     page, pages, offset = window(total, page, size)
     rows = session.execute(query.order_by(Case.id.desc()).limit(size).offset(offset)).all()
     return rows, total, page, pages
+
+
+def stage_counts(session: Session, town: str | None, q: str | None) -> dict[str, int]:
+    """The list's cases per stage under its other filters, in one GROUP BY (the chips show what each
+    stage would give)."""
+    sub = _cases(town, q).with_only_columns(Case.instance_id).subquery()
+    return dict(session.execute(select(Instance.stage, func.count()).join(sub, sub.c.instance_id == Instance.id)
+                                .group_by(Instance.stage)).all())
 
 
 def waiting_cases(session, towns: list[str], villages: list[str]) -> list[Case]:

@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from engine.stage import STAGES
 from forms.credit import CreditRepairApplicationForm
 from forms.reconsideration import ReconsiderationApplicationForm
 from forms.register import RegisterWellForm
@@ -36,6 +37,7 @@ from .queries import (
     case_tasks,
     case_timers,
     instances_by_id,
+    stage_counts,
 )
 from .service import RETRY, RegistrationRefused, is_duplicate_registration, register_case
 
@@ -46,12 +48,20 @@ def index():
     own_town = current_user.department.code if current_user.department.is_town else None
     town = own_town or (request.args.get("town") or None)
     q = (request.args.get("q") or "").strip() or None
+    stage = _stage_arg()
     rows, total, page, pages = case_list(db.session(), town, q, request.args.get("page", 1, type=int),
-                                         current_app.config["PAGE_SIZE"])
+                                         current_app.config["PAGE_SIZE"], stage=stage)
     instances = instances_by_id(db.session(), [c.instance_id for c, _, _ in rows])
     towns = directory.choices(TOWN)
     return render_template("cases/index.html", rows=rows, total=total, page=page, pages=pages, q=q,
-                           town=town, towns=towns, own_town=own_town, instances=instances)
+                           town=town, towns=towns, own_town=own_town, instances=instances, stage=stage,
+                           stage_counts=stage_counts(db.session(), town, q))
+
+
+def _stage_arg() -> str | None:
+    """The 阶段 filter: a stage code (engine/stage.py); anything else shows every stage."""
+    stage = request.args.get("stage") or None
+    return stage if stage in STAGES else None
 
 
 EXPORT_LIMIT = 20_000
@@ -70,14 +80,15 @@ def export():
     town = own_town or (request.args.get("town") or None)
     q = (request.args.get("q") or "").strip() or None
     session = db.session()
-    rows = case_export(session, town, q, EXPORT_LIMIT)
+    stage = _stage_arg()
+    rows = case_export(session, town, q, EXPORT_LIMIT, stage=stage)
     if rows is None:
         flash(f"符合条件的案件超过 {EXPORT_LIMIT:,} 个，请按镇区或关键词缩小范围后再导出。", "warning")
-        return redirect(url_for("cases.index", town=town, q=q))
+        return redirect(url_for("cases.index", town=town, q=q, stage=stage))
     data = case_export_workbook(rows, current_app.config["TIMEZONE"])
     # Personal data leaving the system: on the record, with the filters used.
     workflow.engine().record(session, "cases_exported", actor=current_user.actor,
-                             data={"rows": len(rows), "town": town, "q": q})
+                             data={"rows": len(rows), "town": town, "q": q, "stage": stage})
     db.commit()
     return spreadsheets.download(data, "cases")
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.tables import OpenTask, Timer
+from engine.tables import Instance, OpenTask, Timer
 
 from ..core.paging import window
 from ..models import TASK_FORCE, Department, User
@@ -25,6 +25,7 @@ class InboxFilters:
     q: str | None = None
     view: str = "all"  # all | pool (unassigned) | mine (assigned to me)
     sort: str = "default"
+    stage: str | None = None  # the case's stage (engine/stage.py)
 
 
 @dataclass
@@ -55,6 +56,8 @@ def inbox(session: Session, department: str, username: str, filters: InboxFilter
         base = base.where(OpenTask.assignee.is_(None))
     if filters.town:
         base = base.where(OpenTask.town == filters.town)
+    if filters.stage:
+        base = base.where(OpenTask.instance_id.in_(select(Instance.id).where(Instance.stage == filters.stage)))
     if filters.q:
         like = f"%{filters.q.strip()}%"
         base = base.where(or_(OpenTask.well_no.like(like), OpenTask.party_name.like(like)))
