@@ -127,6 +127,13 @@ class TaskForm(ZhForm):
             form.process(data=data)
         return form
 
+    def show_known(self, facts: dict[str, str]) -> None:
+        """Put what the register already holds beside the questions (``{field name: "登记：是"}``): the
+        page shows it under the field, so the clerk sees what is confirmed and what differs."""
+        for name, text in facts.items():
+            if text and name in self._fields:
+                self._fields[name].known = text
+
     def business_fields(self) -> list:
         """The bound fields that hold task data, in display order (for templates)."""
         return [f for f in self if f.name not in self.NON_DATA_FIELDS and not _is_file(f)]

@@ -60,6 +60,18 @@ class SealingRecordForm(TaskForm):
     sealing_notes = long_text("备注（选填）", required=False, max_len=1000)
     sealing_photos = evidence_field("封井照片（选填）", description="封井前后、封条、井口封填情况；受阻的，现场情况")
 
+    locate = True  # the page offers "use my location" (static/locate.js) beside the coordinates
+
+    @classmethod
+    def for_case(cls, case_info) -> "SealingRecordForm":
+        # The sealing team confirms the registered position or replaces it with the phone's own.
+        well = case_info.case.well if case_info is not None else None
+        if well is None or well.latitude is None or well.longitude is None:
+            return cls()
+        form = cls.prefilled(lambda: {"latitude": well.latitude, "longitude": well.longitude})
+        form.show_known({"latitude": f"登记位置：{well.latitude}, {well.longitude}"})
+        return form
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         # A drop-down cannot carry RequiredWhen (its own check runs first): asked here instead.

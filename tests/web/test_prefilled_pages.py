@@ -1,0 +1,72 @@
+"""Task pages that start from what the register holds (issue 10): the commitment letter, the inspection
+with the registered facts beside its questions, the sealing with the well's position and "use my location"."""
+from __future__ import annotations
+
+import re
+
+from web_support import REGISTRATION, TO_FAILED_RECHECK, complete_steps, task_guid_in
+
+
+def _value(html: str, name: str) -> str | None:
+    match = re.search(r'<input[^>]*name="%s"[^>]*>' % name, html)
+    assert match, f"no {name} field"
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else None
+
+
+def _checked(html: str, name: str) -> str | None:
+    match = re.search(r'<input[^>]*checked[^>]*name="%s"[^>]*value="([^"]*)"|<input[^>]*name="%s"[^>]*value='
+                      r'"([^"]*)"[^>]*checked' % (name, name), html)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _task_page(login, username, spec):
+    client = login(username)
+    guid = task_guid_in(client.get("/inbox/").get_data(as_text=True), spec)
+    return client.get(f"/tasks/{guid}").get_data(as_text=True)
+
+
+def test_the_commitment_letter_starts_from_the_legal_representative_and_today(app, login):
+    town = login("xiacun.clerk")
+    assert town.post("/cases/new", data=REGISTRATION).status_code == 302
+    page = _task_page(login, "xiacun.clerk", "commitment")
+    assert _value(page, "signatory") == "法定代表人甲"
+    assert _value(page, "signed_on")  # today, China time (the app's clock)
+
+
+def test_the_inspection_shows_the_registered_facts_and_starts_from_them(app, login):
+    town = login("xiacun.clerk")
+    assert town.post("/cases/new", data={**REGISTRATION, "has_meter": "yes", "meter_serial": "M-778"}).status_code == 302
+    complete_steps(app, [TO_FAILED_RECHECK[0]])
+    page = _task_page(login, "task_force.clerk", "inspect")
+    assert 'data-testid="known-in_coverage">登记：在管网覆盖范围内（水务集团名录）' in page
+    assert 'data-testid="known-has_meter">登记：已安装计量设施（表号 M-778）' in page
+    assert 'data-testid="known-has_permit">登记：未办理取水许可' in page
+    assert (_checked(page, "in_coverage"), _checked(page, "has_permit"), _checked(page, "has_meter")) == (
+        "yes", "no", "yes")
+    assert _checked(page, "urban_village") is None  # the register cannot know it: asked afresh
+
+
+def test_the_sealing_starts_from_the_wells_position_and_offers_the_phones(app, login):
+    town = login("xiacun.clerk")
+    assert town.post("/cases/new", data=REGISTRATION).status_code == 302
+    complete_steps(app, TO_FAILED_RECHECK[:5])
+    response = login("enforcement.clerk").get("/inbox/")
+    guid = task_guid_in(response.get_data(as_text=True), "seal_well")
+    client = login("enforcement.clerk")
+    response = client.get(f"/tasks/{guid}")
+    page = response.get_data(as_text=True)
+    assert (_value(page, "latitude"), _value(page, "longitude")) == ("36.92", "121.52")
+    assert "登记位置：36.92, 121.52" in page
+    # The button is hidden until the self-hosted script finds the browser can locate (works without it).
+    assert re.search(r'<div[^>]*data-locate[^>]*hidden', page)
+    assert '<script src="/static/locate.js' in page
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert client.get("/static/locate.js").status_code == 200
+
+
+def test_a_town_clerks_town_is_chosen_on_registration(app, login):
+    page = login("xiacun.clerk").get("/cases/new").get_data(as_text=True)
+    assert re.search(r'<option selected value="xiacun">|<option value="xiacun" selected>', page)
+    page = login("water.clerk").get("/cases/new").get_data(as_text=True)
+    assert not re.search(r'<option selected value="xiacun">|<option value="xiacun" selected>', page)
