@@ -82,6 +82,9 @@ class TaskForm(ZhForm):
     title: ClassVar[str] = ""
     # Shorter labels for the case timeline where the form label carries a long hint.
     timeline_labels: ClassVar[dict[str, str]] = {}
+    # Self-hosted scripts (webapp/static) the task page loads for this form: enhancements only, the form
+    # works without them (the CSP allows scripts from the app itself only).
+    scripts: ClassVar[tuple[str, ...]] = ()
     # Task-data keys the form derives (not fields) that the case timeline leaves out.
     hidden_in_timeline: ClassVar[frozenset[str]] = frozenset()
     # Fields that are plumbing, not business data.

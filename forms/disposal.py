@@ -60,7 +60,8 @@ class SealingRecordForm(TaskForm):
     sealing_notes = long_text("备注（选填）", required=False, max_len=1000)
     sealing_photos = evidence_field("封井照片（选填）", description="封井前后、封条、井口封填情况；受阻的，现场情况")
 
-    locate = True  # the page offers "use my location" (static/locate.js) beside the coordinates
+    locate = True  # the page offers "use my location" beside the coordinates
+    scripts = ("locate.js",)
 
     @classmethod
     def for_case(cls, case_info) -> "SealingRecordForm":

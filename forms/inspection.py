@@ -137,6 +137,28 @@ def registered_facts(well) -> dict[str, str]:
             "hidden_well": "登记：隐瞒不报的自备井" if well.hidden_well else "登记：已申报"}
 
 
+class ExemptionApplicationForm(TaskForm):
+    """城中村暂缓封停申请: the street office (城区街道办事处) asks for an urban village's well to be left unsealed
+    for now; the leading-group office then reviews the request (ExemptionReviewForm)."""
+
+    form_key = "exemption_application"
+    title = "城中村暂缓封停申请"
+
+    applied_on = past_date("申请日期")
+    village_name = short_text("城中村名称", description="列入城中村改造计划的村（社区）名称")
+    application_reasons = long_text(
+        "申请理由", description="暂缓封停的理由：城中村改造计划、居民生活用水保障、公共供水管网接入条件等")
+    renovation_plan = long_text("改造计划及预计接通供水时间（选填）", required=False, max_len=1000)
+    applicant_contact = short_text("联系人及电话", description="街道办事处经办人姓名和电话")
+
+    @classmethod
+    def for_case(cls, case_info) -> "ExemptionApplicationForm":
+        # The village the well is registered in, and today.
+        well = case_info.case.well if case_info is not None else None
+        return cls.prefilled(lambda: {"applied_on": validators.today(),
+                                      "village_name": well.village if well is not None else None})
+
+
 class ExemptionReviewForm(TaskForm):
     """城中村暂缓封停审查: the leading-group office decides a street office's request."""
 

@@ -70,3 +70,27 @@ def test_a_town_clerks_town_is_chosen_on_registration(app, login):
     assert re.search(r'<option selected value="xiacun">|<option value="xiacun" selected>', page)
     page = login("water.clerk").get("/cases/new").get_data(as_text=True)
     assert not re.search(r'<option selected value="xiacun">|<option value="xiacun" selected>', page)
+
+
+def test_the_notices_problem_rows_are_a_table_that_rows_can_be_added_to(app, login):
+    from web_support import NOTICE, instance_version, problem_rows, submit, walk_to_notice
+
+    from forms.problems import SPARE_ROWS
+
+    water, guid = walk_to_notice(app, login)
+    page = water.get(f"/tasks/{guid}").get_data(as_text=True)
+    assert re.search(r'<fieldset[^>]*data-testid="rows-problems"[^>]*data-rows data-max="20"', page)
+    assert '<table class="table table-sm rows-table mb-1">' in page
+    # One row per problem the inspection found, and the spare blank rows.
+    found = len(re.findall(r'<option selected value="[a-z_]+">[^<]*</option>', page.split("</table>")[0]))
+    assert found and page.count("data-row>") == found // 2 + SPARE_ROWS  # each row: its kind and its act
+    assert re.search(r'<button[^>]*data-add-row[^>]*hidden>添加一行</button>', page)
+    assert '<script src="/static/rows.js' in page and water.get("/static/rows.js").status_code == 200
+    # A row the script added past the spare ones (index 7) is read like any other; blank rows are ignored.
+    rows = {**problem_rows(("no_meter", "未安装取水计量设施", "install_meter", 5)),
+            **{k.replace("problems-0-", "problems-7-"): v for k, v in problem_rows(
+                ("in_coverage", "位于公共供水管网覆盖范围内", "stop_and_seal", 5)).items()}}
+    data = {**{k: v for k, v in NOTICE.items() if not k.startswith("problems-")}, **rows}
+    assert submit(water, guid, data, instance_version(app)).status_code == 302
+    page = water.get("/cases/1").get_data(as_text=True)
+    assert "未安装取水计量设施" in page and "位于公共供水管网覆盖范围内" in page
