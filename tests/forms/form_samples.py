@@ -135,9 +135,11 @@ GOOD = {
     "permit_approval": (
         {"permit_approved": "yes", "permit_no": "取水（鲁威乳）字[2022]第001号",
          "permit_valid_from": "2022-08-15", "permit_valid_to": "2027-08-14",
+         "works_accepted_on": "2022-08-12", "works_acceptance_passed": "yes", "works_accepted_by": "市水利局 验收组甲、乙",
          "approval_opinion": "经验收合格，准予取水许可。"},
         {"permit_approved": True, "permit_no": "取水（鲁威乳）字[2022]第001号",
          "permit_valid_from": "2022-08-15", "permit_valid_to": "2027-08-14",
+         "works_accepted_on": "2022-08-12", "works_acceptance_passed": True, "works_accepted_by": "市水利局 验收组甲、乙",
          "approval_opinion": "经验收合格，准予取水许可。"},
     ),
     "recheck": (

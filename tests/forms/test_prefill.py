@@ -93,3 +93,36 @@ def test_the_sealing_starts_from_the_wells_coordinates(fresh):
 def test_a_well_without_coordinates_leaves_them_to_the_team(fresh):
     form = form_for("sealing_record").for_case(info(well(latitude=None, longitude=None)))
     assert form.latitude.data is None and form.longitude.data is None
+
+
+def _approval(**over):
+    data = {"permit_approved": "yes", "permit_no": "取水（鲁威乳）字[2022]第001号", "permit_valid_from": "2022-08-15",
+            "permit_valid_to": "2027-08-14", "works_accepted_on": "2022-08-12", "works_acceptance_passed": "yes",
+            "works_accepted_by": "市水利局 验收组", "approval_opinion": "准予。", "instance_version": "1"}
+    data.update(over)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_a_permit_is_approved_only_with_the_works_accepted(bind):
+    cls = form_for("permit_approval")
+    form = bind(cls, _approval())
+    assert form.validate(), form.errors
+    data = form.task_data()
+    assert (data["works_accepted_on"], data["works_acceptance_passed"], data["works_accepted_by"]) == (
+        "2022-08-12", True, "市水利局 验收组")
+    failed = bind(cls, _approval(works_acceptance_passed="no"))
+    assert not failed.validate()
+    assert failed.works_acceptance_passed.errors == ["取水工程验收不合格的，不能批准取水许可"]
+    missing = bind(cls, _approval(works_accepted_on=None, works_acceptance_passed=None, works_accepted_by=None))
+    assert not missing.validate()
+    assert set(missing.errors) == {"works_accepted_on", "works_acceptance_passed", "works_accepted_by"}
+    later = bind(cls, _approval(works_accepted_on="2022-08-16"))  # today is 15 August 2022
+    assert not later.validate() and later.works_accepted_on.errors
+
+
+def test_a_refusal_after_failed_acceptance_records_it(bind):
+    cls = form_for("permit_approval")
+    form = bind(cls, _approval(permit_approved="no", works_acceptance_passed="no", permit_no=None,
+                               permit_valid_from=None, permit_valid_to=None))
+    assert form.validate(), form.errors
+    assert form.task_data()["works_acceptance_passed"] is False

@@ -94,3 +94,29 @@ def test_the_notices_problem_rows_are_a_table_that_rows_can_be_added_to(app, log
     assert submit(water, guid, data, instance_version(app)).status_code == 302
     page = water.get("/cases/1").get_data(as_text=True)
     assert "未安装取水计量设施" in page and "位于公共供水管网覆盖范围内" in page
+
+
+def test_the_permit_approval_records_the_works_acceptance(app, login):
+    town = login("xiacun.clerk")
+    assert town.post("/cases/new", data={**REGISTRATION, "in_coverage": "no", "coverage_source": ""}).status_code == 302
+    complete_steps(app, [
+        ("commitment", "xiacun.clerk", {"signed_on": "2026-03-02"}),
+        ("inspect", "task_force.clerk", {"in_coverage": False, "has_permit": False, "purpose": "industrial",
+                                         "urban_village": False, "obstructed": False, "hidden_well": False}),
+        ("notice", "water.clerk", {"notice_served_on": "2026-03-02", "rectify_days": 5}),
+        ("rectify_report", "water.clerk", {})])
+    from web_support import instance_version, submit
+
+    approval = login("approval.clerk")
+    guid = task_guid_in(approval.get("/inbox/").get_data(as_text=True), "permit_approval")
+    page = approval.get(f"/tasks/{guid}").get_data(as_text=True)
+    assert "取水工程验收日期" in page and "验收结论：是否合格" in page and "验收人员" in page
+    data = {"permit_approved": "yes", "permit_no": "取水（鲁威乳）字[2026]第001号", "permit_valid_from": "2026-03-02",
+            "permit_valid_to": "2031-03-01", "works_accepted_on": "2026-03-02", "works_acceptance_passed": "no",
+            "works_accepted_by": "市水利局 验收组", "approval_opinion": "准予取水许可。"}
+    response = submit(approval, guid, data, instance_version(app))
+    assert response.status_code == 422 and "取水工程验收不合格的，不能批准取水许可" in response.get_data(as_text=True)
+    response = submit(approval, guid, {**data, "works_acceptance_passed": "yes"}, instance_version(app))
+    assert response.status_code == 302
+    case_page = approval.get("/cases/1").get_data(as_text=True)
+    assert "取水工程验收合格" in case_page and "市水利局 验收组" in case_page
