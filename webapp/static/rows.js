@@ -1,5 +1,6 @@
 // 添加一行 / 删除 on a table of rows (the notice's problem list, _macros.field rows kind). Progressive
-// enhancement: without script the page has spare blank rows and a blank row is ignored by the server. A
+// enhancement: without script the page has spare blank rows and a blank row is ignored by the server; with
+// it one blank row shows and the others wait behind 添加一行. A
 // removed row is emptied and hidden (so it is posted blank and ignored); an added row is the next hidden one,
 // or a copy of the last with its fields emptied and renumbered (problems-3-kind …) up to data-max rows.
 (function () {
@@ -32,7 +33,14 @@
         refresh();
       });
     }
+    function blank(row) {
+      return Array.prototype.every.call(row.querySelectorAll("input, select, textarea"), function (el) {
+        return el.type === "checkbox" || el.type === "radio" ? !el.checked : !el.value;
+      });
+    }
     rows().forEach(wire);
+    // One blank row to fill is enough on screen; the other spare ones wait behind 添加一行.
+    rows().filter(blank).slice(1).forEach(function (row) { row.hidden = true; });
     add.addEventListener("click", function () {
       var all = rows();
       var spare = all.filter(function (r) { return r.hidden; })[0];
