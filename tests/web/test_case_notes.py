@@ -32,17 +32,22 @@ def test_a_department_that_sees_the_case_adds_a_note_on_the_timeline_and_the_tra
     assert response.status_code == 302 and response.headers["Location"].endswith("/cases/1#notes")
     page = water.get("/cases/1").get_data(as_text=True)
     assert "已添加办理意见。" in page
-    assert '<div class="small pre-line text-break" data-testid="note">用水户称下月接通自来水，请专班核实。</div>' in page
+    assert "办理意见：用水户称下月接通自来水，请专班核实。</strong>" in page  # a short note is its own title
+    long_note = "用水户称" + "情况说明" * 12
+    assert water.post("/cases/1/notes", data={"body": long_note}).status_code == 302
+    page = water.get("/cases/1").get_data(as_text=True)
+    assert f'<div class="small pre-line text-break" data-testid="note">{long_note}</div>' in page
+    assert f"办理意见：{long_note[:40]}…</strong>" in page
     with app.app_context():
-        note = db.session().scalar(select(CaseNote))
+        note = db.session().scalar(select(CaseNote).order_by(CaseNote.id))
         assert (note.case_id, note.author, note.department, note.mentions) == (1, "water.clerk", "water", [])
-        event = db.session().scalar(select(Event).where(Event.kind == "case_note"))
+        event = db.session().scalar(select(Event).where(Event.kind == "case_note").order_by(Event.id))
         assert (event.case_id, event.actor, event.actor_department) == (1, "water.clerk", "water")
         assert event.data["note"] == "用水户称下月接通自来水，请专班核实。" and event.data["mentions"] == []
     # The town of the case writes one too.
     town = login("xiacun.clerk")
     assert town.post("/cases/1/notes", data={"body": "已电话通知用水户。"}).status_code == 302
-    assert _count(app, CaseNote) == 2
+    assert _count(app, CaseNote) == 3
 
 
 def test_a_blank_or_too_long_note_is_refused_and_nothing_is_written(app, login):
