@@ -163,7 +163,7 @@ class Timer(EngineBase):
 class Event(EngineBase):
     """Append-only audit trail: who did what, when, on which task, with which data.
 
-    Hash-chained in one of ``audit.CHAINS`` chains (see ``audit.py``): ``chain`` is the chain (every
+    Hash-chained in one of ``audit.CHAINS`` chains (see ``engine/audit/``): ``chain`` is the chain (every
     event of a case in the case's chain), ``chain_no`` the position in it without gaps, ``prev_hash``
     the previous event's ``hash`` in that chain, and ``hash`` an HMAC over both and the content. ``id``
     orders all events (within a chain it follows ``chain_no``). The database refuses UPDATE, DELETE and

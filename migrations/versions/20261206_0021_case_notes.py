@@ -1,7 +1,7 @@
 """notes on a case (办理意见/备注) and the colleagues they mention
 
 Revision ID: 20261206_0021
-Revises: 20261206_0017
+Revises: 20261206_0020
 Create Date: 2026-12-06 05:00:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import engine.tables
 
 revision = '20261206_0021'
-down_revision = '20261206_0017'
+down_revision = '20261206_0020'
 branch_labels = None
 depends_on = None
 

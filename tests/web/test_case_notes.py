@@ -9,7 +9,7 @@ from engine.tables import Event
 from webapp.cases.notes.tables import CaseNote
 from webapp.core import db
 from webapp.integrations.tables import OutboxMessage
-from webapp.models import Department
+from webapp.models import Department, User
 
 
 def _registered(login):
@@ -74,20 +74,26 @@ def test_a_town_cannot_note_another_towns_case(app, login):
 def test_a_head_mentions_a_colleague_who_is_notified(app, login):
     _registered(login)
     add_user(app, "water.clerk2", "water")
+    with app.app_context():  # the colleague chose e-mail; water.clerk has no contact details
+        colleague = db.session().scalar(select(User).where(User.username == "water.clerk2"))
+        colleague.email, colleague.notify_email = "clerk2@example.cn", True
+        db.commit()
     head = login("water.head")
     page = head.get("/cases/1").get_data(as_text=True)
     assert "提醒同事" in page and 'value="water.clerk2"' in page and 'value="enforcement.clerk"' not in page
-    response = head.post("/cases/1/notes", data={"body": "请尽快送达整改通知书。", "mentions": ["water.clerk2"]})
+    response = head.post("/cases/1/notes", data={"body": "请尽快送达整改通知书。", "mentions": ["water.clerk2", "water.clerk"]})
     assert response.status_code == 302
-    assert "已添加办理意见，已提醒 1 位同事。" in head.get("/cases/1").get_data(as_text=True)
+    assert "已添加办理意见，已提醒 2 位同事。" in head.get("/cases/1").get_data(as_text=True)
     with app.app_context():
         session = db.session()
-        assert session.scalar(select(CaseNote)).mentions == ["water.clerk2"]
-        assert session.scalar(select(Event).where(Event.kind == "case_note")).data["mentions"] == ["water.clerk2"]
-        message = session.scalar(select(OutboxMessage))
-        assert message.case_id == 1 and message.status == "pending"
-        assert "请尽快送达整改通知书。" in message.payload["text"] and "@water.clerk2" in message.payload["text"]
-    assert "提醒：@water.clerk2" in head.get("/cases/1").get_data(as_text=True)
+        assert session.scalar(select(CaseNote)).mentions == ["water.clerk2", "water.clerk"]
+        assert session.scalar(select(Event).where(Event.kind == "case_note")).data["mentions"] == [
+            "water.clerk2", "市水利局经办人"]
+        (message,) = session.scalars(select(OutboxMessage))  # none for the colleague without a channel
+        assert (message.case_id, message.status, message.destination, message.recipient) == (
+            1, "pending", "email", "clerk2@example.cn")
+        assert "请尽快送达整改通知书。" in message.payload["text"] and "乳整2026-00001" in message.payload["subject"]
+    assert "提醒：@water.clerk2、@市水利局经办人" in head.get("/cases/1").get_data(as_text=True)
 
 
 def test_a_head_cannot_mention_someone_outside_the_department(app, login):

@@ -122,9 +122,16 @@ def new():
         form.town.choices = directory.choices(TOWN)
     if form.validate_on_submit():
         session = db.session()
-        done = unit_of_work.run(lambda: register_case(
-            session, workflow.engine(), form.user_data(), form.well_data(), current_user),
-            RegistrationRefused, IntegrityError)
+
+        def attempt():
+            return unit_of_work.run(lambda: register_case(
+                session, workflow.engine(), form.user_data(), form.well_data(), current_user),
+                RegistrationRefused, IntegrityError)
+        done = attempt()
+        if isinstance(done.error, IntegrityError) and is_duplicate_registration(done.error):
+            # PostgreSQL let both of a double submission past the checks; SQLite ran them one after the other.
+            # Checked again now that the winner has committed, the loser is told what SQLite tells it.
+            done = attempt()
         if isinstance(done.error, RegistrationRefused):
             getattr(form, done.error.field).errors.append(done.error.message)
         elif isinstance(done.error, IntegrityError) and not is_duplicate_registration(done.error):

@@ -1,12 +1,13 @@
 """Writing a note on a case: the row, its event on the case's audit chain (the timeline entry) and, for
-each colleague a head @-ed, a notification through the outbox, all in the caller's transaction."""
+each colleague a head @-ed, a reminder through the outbox (notifications.messages), all in the caller's
+transaction."""
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...integrations import outbox
 from ...models import Case, User
+from ...notifications import messages
 from .tables import CaseNote
 
 SUMMARY = 40  # characters of the note in the event's title (the timeline shows the whole note)
@@ -40,19 +41,11 @@ def add_note(session: Session, engine, case: Case, author: User, body: str, ment
 
 
 def _tell(session: Session, case: Case, author: User, person: User, note: CaseNote) -> None:
-    """The mentioned colleague's notification: to their e-mail or mobile where the account has one, else
-    on their department's group robot, naming them."""
+    """The mentioned colleague's reminder, by the channels they chose on their profile (e-mail, SMS, an @ on
+    the department's group robot); one without any gets none, and the mention stays on the note."""
     subject = f"{author.display_name}在案件 {case.number} 中提醒您"
-    text = f"{subject}：{note.body}"
-    key = f"case_note:{note.id}:{person.username}"
-    email, mobile = getattr(person, "email", None), getattr(person, "mobile", None)
-    if email:
-        outbox.notify(session, outbox.EMAIL, subject, text, recipient=email, case_id=case.id, key=key)
-    elif mobile:
-        outbox.notify(session, outbox.SMS, subject, text, recipient=mobile, case_id=case.id, key=key)
-    else:
-        outbox.notify(session, outbox.robot(person.department.code), subject, f"@{person.display_name} {text}",
-                      case_id=case.id, key=key)
+    messages.send(session, messages.Reminder(key=f"note:{note.id}", subject=subject, text=f"{subject}：{note.body}",
+                                             case_id=case.id), [person], person.department.code)
 
 
 def for_case(session: Session, case_id: int) -> list[CaseNote]:
