@@ -57,6 +57,7 @@ def create_app(settings: dict | None = None) -> Flask:
     from .auth import session_rules as auth_session_rules  # noqa: F401
     from .cases import coverage, credit, reconsideration
     from .cases import routes as case_routes  # noqa: F401
+    from .cases.notes import routes as note_routes  # noqa: F401  (routes of cases.bp)
     from .dashboard import routes as dashboard_routes  # noqa: F401
     from .diagram import routes as diagram_routes  # noqa: F401
     from .documents import routes as document_routes  # noqa: F401

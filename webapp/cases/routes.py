@@ -20,6 +20,7 @@ from ..documents.forms import RegenerateForm
 from ..models import Case
 from ..permissions import (
     can_accept_credit_repair,
+    can_note_case,
     can_regenerate_document,
     can_register,
     can_register_reconsideration,
@@ -29,6 +30,7 @@ from ..permissions import (
 from ..problems import service as problems
 from . import bp, credit
 from .export import workbook as case_export_workbook
+from .notes.routes import note_form
 from .queries import (
     case_events,
     case_export,
@@ -113,7 +115,9 @@ def show(case_id: int):
                            timer_titles=workflow.engine().current.timer_events,
                            review_form=ReconsiderationApplicationForm(formdata=None)
                            if can_register_reconsideration(current_user) else None,
-                           may_regenerate={g[0].number: can_regenerate_document(current_user, g[0]) for g in groups})
+                           may_regenerate={g[0].number: can_regenerate_document(current_user, g[0]) for g in groups},
+                           note_form=note_form(session, current_user, formdata=None)
+                           if can_note_case(current_user, case) else None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -123,6 +127,8 @@ def new():
     form = RegisterWellForm()
     if current_user.department.is_town:
         form.town.choices = [(current_user.department.code, current_user.department.name)]
+        if not form.is_submitted():
+            form.town.data = current_user.department.code  # their only town: chosen for them
     else:
         form.town.choices = directory.choices(TOWN)
     if form.validate_on_submit():

@@ -55,6 +55,7 @@ EVENT_LABELS = {
     "file_downloaded": "下载附件",
     "problems_exported": "导出问题清单",
     "coverage_announced": "发布管网覆盖扩展",
+    "case_note": "办理意见",
     "villages_updated": "修改村居名单",
     "report_published": "发布调度简报",
     "report_downloaded": "下载调度简报",

@@ -45,8 +45,8 @@ from . import phases as phases_module
 RECTIFICATION_STEPS = ("notice", "rectify_report", "supply_connection", "seal_well", "seal_acceptance",
                        "permit_approval", "meter_verification", "tax_registration")
 # The steps in the order of bpmn/well_case.bpmn, so tables read like the procedure.
-STEP_ORDER = ("commitment", "inspect", "exemption_review", "notice", "rectify_report", "supply_connection",
-              "seal_well", "seal_acceptance", "permit_approval", "meter_verification", "tax_registration",
+STEP_ORDER = ("commitment", "inspect", "exemption_apply", "exemption_review", "notice", "rectify_report",
+              "supply_connection", "seal_well", "seal_acceptance", "permit_approval", "meter_verification", "tax_registration",
               "recheck", "credit_record", "credit_review")
 CATEGORIES = {"covered_unlicensed": "管网覆盖区·无取水许可", "covered_licensed": "管网覆盖区·有取水许可",
               "uncovered": "管网未覆盖区", "urban_village": "城中村", "hidden": "隐瞒不报", None: "尚未分类"}
