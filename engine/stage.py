@@ -37,8 +37,8 @@ PRIORITY = ("penalty", "credit", "rectifying", "sealed", "permitted", "exempt", 
 
 _INSPECTION = ("commitment", "inspect", "police_inspect")
 _EXEMPT = (
-    # the street office's application under review, then the exemption until its review date
-    "exemption_review", "exemption_timer",
+    # the street office applies, the office reviews, then the exemption runs until its review date
+    "exemption_apply", "exemption_review", "exemption_timer",
 )
 _RECTIFYING = (
     "notice", "rectify_report", "deadline_timer", "supply_connection", "seal_well", "police_seal",
