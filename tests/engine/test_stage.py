@@ -159,6 +159,9 @@ def test_an_exempted_well_until_its_review(wf, session_factory, clock):
     case.complete("commitment")
     case.complete("inspect", {**INSPECTION, "urban_village": True, "purpose": "rural_domestic"})
     assert case.stage() == "exempt"
+    case.complete("exemption_apply", {"applied_on": "2026-03-02", "village_name": "某村",
+                                      "application_reasons": "改造计划内"})
+    assert case.stage() == "exempt"
     case.complete("exemption_review", {"exemption_approved": True, "next_review_on": "2026-09-01"})
     assert case.stage() == "exempt"
     clock.move_to(datetime(2026, 9, 1, 1, tzinfo=timezone.utc))

@@ -26,7 +26,10 @@ def make_app(database_url, tmp_path):
     def make(**overrides):
         config = {"TESTING": True, "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": False,
                   "SECURE_COOKIES": "0", "UPLOAD_DIR": str(tmp_path / "uploads"),
-                  "AUDIT_CHECKPOINT_DIR": str(tmp_path / "audit-checkpoints")}
+                  "AUDIT_CHECKPOINT_DIR": str(tmp_path / "audit-checkpoints"),
+                  # The tests move the clock by days between one clerk's requests: a session ending
+                  # after 30 idle minutes would log them out. The idle tests set the real figure.
+                  "IDLE_MINUTES": str(60 * 24 * 3650)}
         config.update(overrides)
         app = create_app(config)
         with app.app_context():

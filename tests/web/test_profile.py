@@ -96,8 +96,8 @@ def test_admin_records_mobile_and_email_with_chinese_validation(app, login):
     assert created.must_change_password and created.mobile == "13900000010"
 
 
-def test_an_idle_session_ends_on_the_server(app, login, fixed_clock):
-    clerk = login("water.clerk")
+def test_an_idle_session_ends_on_the_server(make_app, login, fixed_clock):
+    clerk = login("water.clerk", on=make_app(IDLE_MINUTES="30"))
     assert clerk.get("/inbox/").status_code == 200
     page = clerk.get("/inbox/").get_data(as_text=True)
     assert 'data-idle-minutes="30"' in page and "idle.js" in page
