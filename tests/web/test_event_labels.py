@@ -14,7 +14,7 @@ from webapp.supervise.search import KEY_LABELS
 ROOT = Path(__file__).resolve().parents[2]
 RECORDERS = {"record", "event", "_record"}
 DATA_NAMES = {"data", "change", "before", "after", "ip", "heading_data", "kept"}
-DATA_FUNCTIONS = {"snapshot", "_plain", "_shown", "_event_data"}
+DATA_FUNCTIONS = {"snapshot", "_plain", "_shown", "_event_data", "_entry"}
 
 
 def _literal_keys(node: ast.AST) -> set[str]:
@@ -53,3 +53,11 @@ def test_the_scan_sees_the_recorders():
 def test_every_written_key_has_a_chinese_label():
     missing = {key: where for key, where in written_keys().items() if key not in KEY_LABELS}
     assert missing == {}, f"audit data keys without a label in webapp/supervise/search.py KEY_LABELS: {missing}"
+
+
+def test_the_deadlines_a_document_prints_are_labelled():
+    from webapp.documents.party_deadlines import PERIODS
+
+    names = {period.name for periods in PERIODS.values() for period in periods}
+    assert names and names - set(KEY_LABELS) == set()
+    assert {"start", "days", "on"} <= set(written_keys())

@@ -129,6 +129,8 @@ KEY_LABELS = {
     "permit_valid_to": "取水许可有效期至", "patrol_days": "巡查周期（日）", "seal_accepted": "封井已验收",
     # a document issued (webapp/documents)
     "kind": "种类", "number": "文号", "version": "版本", "sha256": "文件指纹", "deadlines": "当事人期限",
+    # the party's deadlines a document printed (webapp/documents/party_deadlines.py)
+    "deadline": "限期", "reply_by": "陈述申辩期限", "start": "起算日", "days": "期间（日）", "on": "截止日",
     # the working-day calendar (webapp/working_calendar)
     "year": "年份", "before": "变更前", "after": "变更后", "source": "日历来源", "holidays": "放假日",
     "workdays": "调休上班日", "changed_days": "变化天数", "recomputed": "重算的期限数",
