@@ -63,13 +63,22 @@ def short(login: str | None) -> str:
     return name(login, with_department=False)
 
 
+_LOGIN = re.compile(r"(?<![\w.:-])(api:[\w.-]+|[a-z0-9][a-z0-9._-]*[a-z0-9])(?![\w.-])")
+
+
 def in_message(message: str, *logins: str | None) -> str:
-    """An engine message ("已由 approval.inspector 于 T 办理") with each login replaced by the person's
-    name. The engine writes a login between spaces (or before a full-width mark); only whole logins are
-    replaced, so one login that is the prefix of another is left alone."""
-    for login in sorted({x for x in logins if x}, key=len, reverse=True):
-        message = re.sub(rf"(?<![\w.:-]){re.escape(login)}(?![\w.-])", lambda _m, login=login: name(login), message)
-    return message
+    """An engine message ("已由 approval.inspector 于 T 办理") with the people it names shown by name: the
+    logins given, and any other word of the message that is an account's log-in name (a refusal does not
+    always carry who it names, e.g. the supervisor who suspended the case). Only whole words are replaced."""
+    known = set(_users()) | {x for x in logins if x}
+
+    def shown(match: re.Match) -> str:
+        word = match.group(1)
+        if word in known or (word.startswith(API_PREFIX) and word in _systems()):
+            return name(word)
+        return word
+
+    return _LOGIN.sub(shown, message)
 
 
 def explained(error: Exception) -> str:
