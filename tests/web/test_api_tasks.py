@@ -136,7 +136,8 @@ def test_a_handled_task_is_gone_and_a_colleagues_claim_wins(app, login, water):
     assert again.status_code == 410 and again.get_json()["code"] == "gone"
     assert "api:water_system" in again.get_json()["message"]
     # The clerk's page says the same: handled by the system account.
-    assert "api:water_system" in clerk.get(f"/tasks/{guid}").get_data(as_text=True)
+    shown = clerk.get(f"/tasks/{guid}").get_data(as_text=True)  # the page names the system, not its login
+    assert "系统账号：water_system 系统" in shown and "api:water_system" not in shown
 
 
 def test_the_inbox_pages_with_a_cursor(app, water):

@@ -65,14 +65,14 @@ def test_claimed_task_is_completed_only_by_its_claimant(app, login):
     assert first.post(f"/tasks/{notice}/claim").status_code == 302
     # Not a question of rights: the colleague is told who has it and since when (and nothing changes).
     late = second.post(f"/tasks/{notice}/claim")
-    assert late.status_code == 409 and "已由 water.clerk 于 2026-03-02 10:00 认领" in late.get_data(as_text=True)
+    assert late.status_code == 409 and "已由 市水利局经办人（市水利局） 于 2026-03-02 10:00 认领" in late.get_data(as_text=True)
     assert task(app, "notice").assignee == "water.clerk"
     page = second.get(f"/tasks/{notice}").get_data(as_text=True)
     assert 'data-testid="claimed-by-other"' in page and "water.clerk" in page
     form = {**NOTICE,
             "instance_version": version(app)}
     refused = second.post(f"/tasks/{notice}", data=form)
-    assert refused.status_code == 409 and "已由 water.clerk 于 2026-03-02 10:00 认领" in refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "已由 市水利局经办人（市水利局） 于 2026-03-02 10:00 认领" in refused.get_data(as_text=True)
     assert task(app, "notice") is not None  # nothing moved
     # The head may act on it (e.g. the claimant is away); here the claimant releases, the head assigns.
     assert first.post(f"/tasks/{notice}/release").status_code == 302

@@ -25,11 +25,11 @@ def events(app, kind) -> int:
 
 TAKEN = {
     "claim": ("water.clerk2", lambda g: lambda e, s, a: assignment.claim(e, s, g, a),
-              f"已由 water.clerk2 于 {AT} 认领"),
+              f"已由 water.clerk2（市水利局） 于 {AT} 认领"),
     "assign": ("water.head", lambda g: lambda e, s, a: assignment.assign(e, s, g, "water.clerk2", a),
-               f"已由 water.head 于 {AT} 指派给 water.clerk2"),
+               f"已由 市水利局科室负责人（市水利局） 于 {AT} 指派给 water.clerk2（市水利局）"),
     "assign_many": ("water.head", lambda g: lambda e, s, a: assignment.assign_many(e, s, [g], "water.clerk2", a),
-                    f"已由 water.head 于 {AT} 指派给 water.clerk2"),
+                    f"已由 市水利局科室负责人（市水利局） 于 {AT} 指派给 water.clerk2（市水利局）"),
 }
 
 
@@ -61,7 +61,7 @@ def _posts(app, guid):
         "assign": ("water.head", f"/tasks/{guid}/assign", {"assignee": "water.clerk2", "priority": "1"},
                    "task_assigned", "无需再指派"),
         "bulk_assign": ("water.head", "/inbox/assign", {"task": [guid], "assignee": "water.clerk2", "priority": "1"},
-                        "task_assigned", "没有指派任何任务。“整改情况报告”：这项任务已由 water.clerk"),
+                        "task_assigned", "没有指派任何任务。“整改情况报告”：这项任务已由 "),
     }
 
 
@@ -83,7 +83,7 @@ def test_a_claim_or_assignment_of_a_task_just_completed_is_told_who_handled_it(a
     assert errors == []
     text = response.get_data(as_text=True)
     assert response.status_code == 410, (response.status_code, text[-3000:])
-    assert f"已由 water.clerk 于 {AT} 办理" in text and message in text, text[-3000:]
+    assert f"已由 市水利局经办人（市水利局） 于 {AT} 办理" in text and message in text, text[-3000:]
     assert events(app, kind_of_event) == before
     with app.app_context():
         assert db.session().scalar(select(OpenTask).where(OpenTask.task_guid == report.task_guid)) is None
@@ -99,7 +99,7 @@ def test_a_clerk_whose_claim_the_head_gave_to_a_colleague_is_told_so_when_releas
                      data={"assignee": "water.clerk2", "priority": "0"}).status_code == 302
     response = water.post(f"/tasks/{report.task_guid}/release")
     assert response.status_code == 409
-    assert f"已由 water.head 于 {AT} 指派给 water.clerk2" in response.get_data(as_text=True)
+    assert f"已由 市水利局科室负责人（市水利局） 于 {AT} 指派给 water.clerk2（市水利局）" in response.get_data(as_text=True)
     assert open_task(app, "rectify_report").assignee == "water.clerk2"
     # Someone else's claim that was never theirs: a question of rights, as before.
     assert login("water.clerk2").post(f"/tasks/{report.task_guid}/release").status_code == 302

@@ -132,7 +132,7 @@ def test_without_filters_everything_newest_first(trail):
     row = html[html.index('data-id="%d"' % next(e.id for e in events if e.kind == "task_completed")):]
     row = row[:row.index("</div>\n  </div>")]
     assert "办理：签订承诺书" in row and "2026-03-02 10:00:00" in row
-    assert "xiacun.clerk · 夏村镇" in row and '<a href="/cases/1">案件 乳整2026-00001</a>' in row
+    assert "夏村镇经办人 · 夏村镇" in row and '<a href="/cases/1">案件 乳整2026-00001</a>' in row
     assert "签字人：</span>法定代表人甲" in row
 
 
@@ -267,14 +267,14 @@ def test_csv_export(trail):
     assert [r[0] for r in table[1:]] == [str(n) for n in range(1, len(case1) + 1)]
     done = next(r for r in table[1:] if r[2] == "办理")
     event = next(e for e in events if e.kind == "task_completed")
-    assert done[1:8] == ["2026-03-02 10:00:00", "办理", "xiacun.clerk", "夏村镇", "乳整2026-00001", "签订承诺书",
+    assert done[1:8] == ["2026-03-02 10:00:00", "办理", "夏村镇经办人", "夏村镇", "乳整2026-00001", "签订承诺书",
                          "签订日期：2026年3月2日；签字人：法定代表人甲；见证单位：未填写；备注：未填写"]
     assert done[10:] == [event.prev_hash, event.hash]
     # Without filters: every event, the refused access with its path.
     everything = read_csv(supervisor.get("/supervise/audit.csv"))
     assert len(everything) == len(events) + 2  # header, the events, and the first export itself
     exported = everything[1]  # newest first: taking a copy is on the trail
-    assert exported[2:4] == ["导出审计记录", "leading_office.supervisor"] and "csv" in exported[7]
+    assert exported[2:4] == ["导出审计记录", "领导小组办公室督办员"] and "格式：CSV" in exported[7]
     assert not [r for r in everything if r[2] == "越权访问被拒绝"]  # refusals: the security log
 
 
@@ -291,7 +291,7 @@ def test_xlsx_export(trail):
     assert len(table) - 1 == len(logins) == 5
     assert [(r[8], r[9]) for r in table[1:]] == [(e.chain, e.chain_no) for e in logins]
     last = table[1]  # newest first: task_force.clerk at 23:30 China time
-    assert last[1] == datetime(2026, 3, 2, 23, 30) and last[2:5] == ["登录", "task_force.clerk", "整治专班"]
+    assert last[1] == datetime(2026, 3, 2, 23, 30) and last[2:5] == ["登录", "整治专班经办人", "整治专班"]
     assert last[11] == logins[0].hash
 
 

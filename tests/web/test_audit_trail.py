@@ -105,7 +105,7 @@ def test_refusals_are_counted_in_the_security_log_not_on_the_case(app, login):
     timeline = supervisor.get("/cases/1").get_data(as_text=True)
     assert "越权访问被拒绝" not in timeline
     page = supervisor.get("/supervise/security").get_data(as_text=True)
-    assert "dagushan.clerk" in page and ">300<" in page and "/cases/1" in page
+    assert "大孤山镇经办人" in page and ">300<" in page and "/cases/1" in page
     assert 'href="/supervise/security"' in supervisor.get("/supervise/audit").get_data(as_text=True)
     assert "dagushan.clerk" not in supervisor.get("/supervise/security?person=water").get_data(as_text=True)
 

@@ -106,7 +106,7 @@ def test_case_moves_from_town_to_task_force_to_water(app, login):
     # The timeline shows who did what with the submitted values, labelled in Chinese.
     timeline = case_page[case_page.index('data-testid="timeline"'):]
     assert "现场检查" in timeline and "未办理取水许可，未安装计量设施。" in timeline
-    assert "task_force.clerk" in timeline and "整治专班" in timeline
+    assert "整治专班经办人" in timeline and "task_force.clerk" not in timeline
 
 
 def test_another_departments_task_is_forbidden(app, login):
@@ -157,7 +157,7 @@ def test_completed_task_says_who_handled_it(app, login):
     assert submit(town, guid, {"signed_on": "2026-03-02", "signatory": "甲"}, version).status_code == 302
     again = submit(town, guid, {"signed_on": "2026-03-02", "signatory": "甲"}, version)
     assert again.status_code == 410
-    assert "已由 xiacun.clerk 于 2026-03-02 10:00 办理" in again.get_data(as_text=True)
+    assert "已由 夏村镇经办人（夏村镇） 于 2026-03-02 10:00 办理" in again.get_data(as_text=True)
     assert town.get(f"/tasks/{guid}").status_code == 410
     assert town.get("/tasks/00000000-0000-0000-0000-000000000000").status_code == 404
 

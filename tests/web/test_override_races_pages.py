@@ -23,11 +23,11 @@ def notice_guid(app):
 
 CASES = {
     "suspend": (lambda app, t, v: lambda e, s, a: overrides.suspend(e, s, 1, a, "等待裁定", expected_version=v),
-                409, "已由督办人员 leading_office.supervisor 于 2026-03-02 10:00 暂停（理由：等待裁定）"),
+                409, "已由督办人员 领导小组办公室督办员（领导小组办公室） 于 2026-03-02 10:00 暂停（理由：等待裁定）"),
     "cancel": (lambda app, t, v: lambda e, s, a: overrides.cancel(e, s, 1, a, "重复登记", expected_version=v),
                409, "于 2026-03-02 10:00 撤销（理由：重复登记）"),
     "skip": (lambda app, t, v: lambda e, s, a: overrides.skip(e, s, t, a, "已口头报告", expected_version=v),
-             410, "已由督办人员 leading_office.supervisor 于 2026-03-02 10:00 跳过（理由：已口头报告）"),
+             410, "已由督办人员 领导小组办公室督办员（领导小组办公室） 于 2026-03-02 10:00 跳过（理由：已口头报告）"),
     "reset": (lambda app, t, v: (lambda g: lambda e, s, a: overrides.reset(e, s, 1, g, a, "通知书有误",
                                                                          expected_version=v))(notice_guid(app)),
               410, "退回到“下达责令限期整改通知书”（理由：通知书有误），这项任务已作废"),

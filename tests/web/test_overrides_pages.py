@@ -70,7 +70,7 @@ def test_extend_deadline_from_the_page(app, login):
     assert "期限 2026-03-20 23:59" in inbox
     listing = supervisor.get("/overrides/?type=deadline").get_data(as_text=True)
     assert "调整期限" in listing and "用户申请延期" in listing
-    assert "leading_office.supervisor" in listing
+    assert "领导小组办公室督办员（领导小组办公室）" in listing and "leading_office.supervisor" not in listing
     # The clock says 2 March 10:00 in China: the override is on the 2nd, not the 1st or the 3rd.
     assert "用户申请延期" in supervisor.get("/overrides/?from=2026-03-02&to=2026-03-02").get_data(as_text=True)
     assert "用户申请延期" not in supervisor.get("/overrides/?from=2026-03-03").get_data(as_text=True)
@@ -171,7 +171,7 @@ def test_a_suspended_cases_task_says_so(app, login):
         "suspend-reason": "等待裁定", "suspend-instance_version": version(app)}).status_code == 302
     response = login("water.clerk").get(f"/tasks/{report.task_guid}")
     assert response.status_code == 409
-    assert "已由督办人员 leading_office.supervisor 于 2026-03-02 10:00 暂停（理由：等待裁定）" in response.get_data(as_text=True)
+    assert "已由督办人员 领导小组办公室督办员（领导小组办公室） 于 2026-03-02 10:00 暂停（理由：等待裁定）" in response.get_data(as_text=True)
     assert supervisor.get("/overrides/?to=9999-12-31").status_code == 422
 
 
@@ -200,7 +200,7 @@ def test_a_step_whose_results_are_needed_is_skipped_only_with_its_form(app, logi
     done = supervisor.post(f"/cases/1/overrides/skip/{guid}/fill", data={
         **NOTICE, "instance_version": version(app), "skip-reason": "执法大队已当面送达"}, follow_redirects=True)
     text = done.get_data(as_text=True)
-    assert "已跳过“下达责令限期整改通知书”并代填办理结果" in text and "已按代填的内容生成文书" in text
+    assert "已跳过“下达责令限期整改通知书”并代填办理结果" in text and "已生成文书" in text and "下一步：" in text
     assert open_task(app, "rectify_report").due_at is not None  # the deadline read the supervisor's date
     with app.app_context():
         session = db.session()

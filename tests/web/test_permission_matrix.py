@@ -524,7 +524,7 @@ def test_handled_task_is_410_for_those_who_see_the_case(world):
     handled = world.situations["inspect"].done[0]
     for username in ("xiacun.clerk", "housing.clerk", "leading_office.supervisor"):
         response = world.clients[username].get(f"/tasks/{handled}")
-        assert response.status_code == 410 and "已由 xiacun.clerk" in response.get_data(as_text=True)
+        assert response.status_code == 410 and "已由 夏村镇经办人（夏村镇）" in response.get_data(as_text=True)
 
 
 def test_head_bulk_assigning_an_unknown_guid_assigns_nothing(world):

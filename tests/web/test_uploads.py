@@ -105,7 +105,7 @@ def test_files_are_stored_with_the_step_listed_and_downloaded_unchanged(app, log
 
     case_page = login("water.clerk").get("/cases/1").get_data(as_text=True)
     assert 'data-testid="attachments"' in case_page and "现场检查 · 现场照片" in case_page
-    assert "井口.jpg" in case_page and "检查笔录.pdf" in case_page and "task_force.clerk" in case_page
+    assert "井口.jpg" in case_page and "检查笔录.pdf" in case_page and "整治专班经办人" in case_page
     assert '<a href="#attachments">3 个</a>' in case_page
 
     water = login("water.clerk")

@@ -10,6 +10,7 @@ from forms.credit import CreditRepairApplicationForm
 
 from ..core import db, unit_of_work, workflow
 from ..core.feedback import flash_errors
+from ..directory import people
 from ..models import Case
 from ..permissions import can_accept_credit_repair, can_view_case, require
 from .queries import case_instance
@@ -39,7 +40,7 @@ def accept(case_id: int):
         "applied_on": form.applied_on.data.isoformat(), "note": form.application_note.data or ""},
         actor=current_user.actor))
     if not done:
-        flash(str(done.error), "danger")
+        flash(people.explained(done.error), "danger")
     else:
         flash("已受理信用修复申请，“信用修复审核”已转入市水利局待办。", "success")
     return redirect(url_for("cases.show", case_id=case.id))

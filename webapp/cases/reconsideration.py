@@ -12,6 +12,7 @@ from forms.reconsideration import KINDS, ReconsiderationApplicationForm
 
 from ..core import db, unit_of_work, workflow
 from ..core.feedback import flash_errors
+from ..directory import people
 from ..models import Case
 from ..permissions import can_register_reconsideration, can_view_case, require
 
@@ -35,7 +36,7 @@ def register(case_id: int):
         session, PROCESS, case.id, context={"town": case.town, "well_no": well.well_no, "party_name": well.owner.name},
         data=data, actor=current_user.actor))
     if not done:
-        flash(str(done.error), "danger")
+        flash(people.explained(done.error), "danger")
     else:
         late = "（申请已超过法定期限，由复议机关或法院决定是否受理）" if data["applied_late"] else ""
         flash(f"已登记{dict(KINDS)[data['review_kind']]}，“办理复议/应诉”已转入市司法局待办；"

@@ -14,6 +14,7 @@ from rules.timezone import today_in_china
 from .. import directory
 from ..attachments import storage as attachments
 from ..core import db, spreadsheets, unit_of_work, workflow
+from ..directory import people
 from ..directory.departments import TOWN
 from ..documents import service as documents
 from ..documents.forms import RegenerateForm
@@ -151,7 +152,7 @@ def new():
         elif isinstance(done.error, IntegrityError):  # registered by someone else between our check and our insert
             form.well_no.errors.append("这口井或这个用水户刚刚已被他人登记，请刷新后核对。")
         elif not done:
-            flash(str(done.error), "danger")
+            flash(people.explained(done.error), "danger")
         else:
             case = done.value
             flash(f"已登记自备井 {case.well.well_no}，案件 {case.number} 已启动。", "success")

@@ -17,6 +17,7 @@ from forms.registry import describe
 from forms.uploads import Limits
 
 from .. import directory
+from ..directory import people
 from ..permissions import can_register, is_supervisor
 from ..tasks.queries import badge_counts
 from . import db
@@ -148,6 +149,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_dt, "dt")
     app.add_template_filter(local_date, "d")
     app.add_template_filter(directory.name, "dept")
+    app.add_template_filter(people.name, "person")  # a login as "姓名（部门）"
+    app.add_template_filter(people.short, "person_short")  # where the department is shown beside it
     app.add_template_filter(lambda kind: EVENT_LABELS.get(kind, kind), "event_label")
     app.add_template_filter(lambda code: dict(PURPOSES).get(code, code or ""), "purpose")
     app.add_template_filter(lambda code: dict(ROLES).get(code, code or ""), "role")

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ..core import db, unit_of_work, workflow
 from ..core.feedback import flash_errors
+from ..directory import people
 from ..models import Case, Document
 from ..permissions import can_regenerate_document, can_view_case, require
 from . import bp
@@ -49,5 +50,5 @@ def regenerate_document(document_id: int):
     if done:
         flash(f"已重新生成“{done.value.file_name}”，原版本仍保留。", "success")
     else:
-        flash(str(done.error), "danger")
+        flash(people.explained(done.error), "danger")
     return redirect(url_for("cases.show", case_id=case.id, _anchor="documents"))

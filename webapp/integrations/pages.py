@@ -21,6 +21,7 @@ from .. import directory
 from ..auth import login_manager
 from ..core import db, unit_of_work, workflow
 from ..core.paging import window
+from ..directory import people
 from ..models import Case
 from ..permissions import require, sees_everything
 from . import endpoints, outbox, relay
@@ -135,7 +136,7 @@ def resend(message_id: int):
     done = unit_of_work.run(lambda: relay.resend(session, workflow.engine(), current_user.actor, row.id,
                                                  form.reason.data), relay.NotResendable)
     if not done:
-        flash(str(done.error), "warning")
+        flash(people.explained(done.error), "warning")
     else:
         flash("已重新排入发送队列，发送程序将以原幂等键重新发送；重发原因已记入审计记录。", "success")
     return redirect(url_for(".message", message_id=message_id))

@@ -14,6 +14,7 @@ from engine.tables import utcnow
 from .. import directory
 from ..cases.service import RETRY, RegistrationRefused, is_duplicate_registration, register_case
 from ..core import db, unit_of_work, workflow
+from ..core.feedback import flash_links
 from ..directory.departments import TOWN
 from . import bp, checks, report, template
 from .columns import columns
@@ -21,6 +22,7 @@ from .forms import ImportForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_KEY = "ledger_report"
+LINKED_CASES = 20  # cases linked by number in the message after an import
 
 
 def _own_town() -> str | None:
@@ -64,9 +66,12 @@ def upload():
         form.file.errors.append(str(exc))
         return render_template("ledger/import.html", form=form), 422
     if not result.problems:
+        created = []
+
         def register_all():
             for _number, row in result.new:
-                register_case(session, workflow.engine(), row.user_data(), row.well_data(), current_user)
+                created.append(register_case(session, workflow.engine(), row.user_data(), row.well_data(),
+                                             current_user))
             workflow.engine().record(session, "ledger_imported", actor=current_user.actor, data={
                 "file": filename, "rows": result.rows, "registered": len(result.new), "skipped": len(result.skipped)})
 
@@ -79,8 +84,15 @@ def upload():
                        else "其中有机井或用水户刚刚已被他人登记" if is_duplicate_registration(exc) else RETRY)
             flash(f"导入未完成，没有登记任何机井：{message}。请稍后重新导入。", "danger")
             return redirect(url_for(".upload"))
-        flash(f"已导入台账“{filename}”：新登记自备井 {len(result.new)} 口并启动案件，"
-              f"已导入过而跳过 {len(result.skipped)} 口。", "success")
+        text = (f"已导入台账“{filename}”：新登记自备井 {len(result.new)} 口并启动案件，"
+                f"已导入过而跳过 {len(result.skipped)} 口。")
+        if created:
+            # The first cases by link (the message rides in the session cookie); the rest are on the case list.
+            shown = created[:LINKED_CASES]
+            text += "新建案件：" if len(created) <= LINKED_CASES else f"新建案件（前 {LINKED_CASES} 件，其余见案件列表）："
+            flash_links(text, [("case", case.id, case.number) for case in shown])
+        else:
+            flash(text, "success")
         return redirect(url_for(".upload"))
     session.rollback()
     cookie[REPORT_KEY] = report.save(current_app.config["UPLOAD_DIR"], result.headers, result.body, result.problems,

@@ -14,7 +14,7 @@ from ..core import db, refusals, workflow
 from ..permissions import require
 from . import bp, can_supervise, export
 from .forms import AuditSearchForm
-from .search import content_text, count_events, event_content, iter_events, search_events
+from .search import case_numbers, content_text, count_events, event_content, iter_events, search_events
 
 DEFAULT_EXPORT_LIMIT = 50_000
 MIMETYPES = {"csv": "text/csv",  # send_file adds "; charset=utf-8"
@@ -87,5 +87,6 @@ def security():
     person = (request.args.get("person") or "").strip()[:64] or None
     rows, total, page, pages = refusals.entries(db.session(), person, request.args.get("page", 1, type=int),
                                                 current_app.config["PAGE_SIZE"])
+    numbers = case_numbers([r.case_id for r in rows if r.case_id])
     return render_template("supervise/security.html", rows=rows, total=total, page=page, pages=pages,
-                           person=person or "", args={"person": person} if person else {})
+                           person=person or "", args={"person": person} if person else {}, numbers=numbers)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from engine.tables import Event
 
 from ..core import spreadsheets
+from ..directory import people
 from ..models import Case
 from .search import content_text, department_name, kind_label
 
@@ -29,7 +30,7 @@ def rows(events: Iterable[tuple[Event, Case | None]], tz: str) -> Iterator[list]
     """One list of cell values per event, in the column order of HEADERS (time as local naive datetime)."""
     zone = ZoneInfo(tz)
     for n, (event, case) in enumerate(events, start=1):
-        yield [n, event.created_at.astimezone(zone).replace(tzinfo=None), kind_label(event.kind), event.actor,
+        yield [n, event.created_at.astimezone(zone).replace(tzinfo=None), kind_label(event.kind), people.short(event.actor),
                department_name(event.actor_department), case.number if case else (event.case_id or ""),
                event.title or "", content_text(event), event.chain, event.chain_no, event.prev_hash, event.hash]
 

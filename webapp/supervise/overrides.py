@@ -20,10 +20,12 @@ from .. import directory
 from ..cases.queries import case_instance, case_tasks, case_timers
 from ..cases.service import RegistrationRefused, correct_case
 from ..core import db, unit_of_work, workflow
+from ..directory import people
 from ..directory.departments import TOWN
 from ..documents.catalogue import issued_by
 from ..models import Case
 from ..permissions import is_supervisor, require
+from ..tasks import next_step
 from ..tasks import service as step_service
 from ..tasks.steps import CaseInfo
 from .forms import DayRangeForm
@@ -124,7 +126,7 @@ def _run(case: Case, key: tuple, form, operation):
         return _page(case, {key: form}, 422)
     done = unit_of_work.run(lambda: operation(form))
     if not done:
-        flash(str(done.error), "warning")
+        flash(people.explained(done.error), "warning")
         return _page(case, {key: form}, 409)
     flash(f"已{overrides.TYPES[key[0]]}，已记入审计记录。", "success")
     return redirect(url_for("overrides.case_page", case_id=case.id))
@@ -216,17 +218,15 @@ def skip_filled(case_id: int, task_guid: str):
                 session, engine, case, task.form_key, task_guid, data, current_user, form.uploads(),
                 reason=reason.reason.data, expected_version=form.instance_version.data))
             if isinstance(done.error, StaleForm):
-                flash(str(done.error), "warning")
+                flash(people.explained(done.error), "warning")
                 form.instance_version.data = case_instance(session, case).version
                 status = 409
             elif not done:
-                flash(str(done.error), "warning")
+                flash(people.explained(done.error), "warning")
                 return redirect(url_for("overrides.case_page", case_id=case.id))
             else:
-                flash(f"已跳过“{task.title}”并代填办理结果，已记入审计记录。", "success")
-                if done.value:
-                    flash("已按代填的内容生成文书：" + "、".join(d.file_name for d in done.value) + "，可在案件页下载。",
-                          "info")
+                next_step.flash_submitted(session, case, task.title, done.value,
+                                          done_text=f"已跳过“{task.title}”并代填办理结果，已记入审计记录。")
                 return redirect(url_for("overrides.case_page", case_id=case.id))
         else:
             status = 422
@@ -333,7 +333,7 @@ def correct(case_id: int):
         if isinstance(done.error, RegistrationRefused):
             getattr(form, done.error.field).errors.append(done.error.message)
         elif not done:
-            flash(str(done.error), "warning")
+            flash(people.explained(done.error), "warning")
             return render_template("overrides/correct.html", case=case, form=form), 409
         else:
             flash(f"已更正 {len(done.value)} 项案件信息，已记入审计记录。", "success")

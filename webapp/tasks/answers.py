@@ -13,6 +13,7 @@ from engine.tables import Event
 
 from .. import directory
 from ..core import db
+from ..directory import people
 from ..models import Case
 from ..permissions import can_view_case, require
 
@@ -33,7 +34,7 @@ def page(error: EngineError, task_guid: str | None = None, prefix: str = ""):
         error = task_fate.moved(db.session(), task_guid, error.department, directory.name(error.department))
     back = url_for("tasks.show", task_guid=task_guid) if isinstance(error, TaskTaken) and task_guid else None
     title = "任务已归他人办理" if isinstance(error, TaskTaken) else None
-    return render_template("tasks/gone.html", message=prefix + str(error), back=back, title=title), status_of(error)
+    return render_template("tasks/gone.html", message=prefix + people.explained(error), back=back, title=title), status_of(error)
 
 
 def gone(task_guid: str, tail: str = "无需重复提交", prefix: str = ""):

@@ -5,6 +5,8 @@ lock, and a request that lost a race (the task completed, moved, claimed by or a
 meanwhile) is answered with what happened (``task_answers``: 410 or 409), having written nothing."""
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from forms.assignment import ActionForm, AssignForm, MoveForm
 from .. import directory
 from ..core import db, unit_of_work, workflow
 from ..core.feedback import flash_errors
+from ..directory import people
 from ..models import Case
 from ..notifications import triggers as notifications
 from ..permissions import can_act_on, can_assign, can_release, is_head_of, is_supervisor, require
@@ -40,7 +43,11 @@ def _apply(operation, success: str, back: str, task_guid: str | None = None, pre
 
 
 def assignee_choices(department: str) -> list[tuple[str, str]]:
-    return [(u.username, f"{u.display_name}（{u.username}）") for u in department_users(db.session(), department)]
+    users = department_users(db.session(), department)
+    shown = Counter(u.display_name for u in users)
+    # Names only; a login only tells two colleagues of the same name apart.
+    return [(u.username, u.display_name if shown[u.display_name] == 1 else f"{u.display_name}（{u.username}）")
+            for u in users]
 
 
 @bp.post("/tasks/<task_guid>/claim")
@@ -106,7 +113,7 @@ def assign(task_guid: str):
         notifications.after_assignment(db.session(), current_user.username)  # same transaction
 
     return _apply(assign_and_tell,
-                  f"已将“{task.title}”指派给 {form.assignee.data}。",
+                  f"已将“{task.title}”指派给 {people.name(form.assignee.data)}。",
                   request.referrer or url_for("inbox.index"), task_guid)
 
 
@@ -143,7 +150,7 @@ def bulk_assign():
     if not done:
         guid = getattr(done.error, "task_guid", None)
         return task_answers.page(done.error, guid, _nothing_assigned(guid))
-    flash(f"已将 {len(tasks)} 项任务指派给 {form.assignee.data}。", "success")
+    flash(f"已将 {len(tasks)} 项任务指派给 {people.name(form.assignee.data)}。", "success")
     return redirect(url_for("inbox.index"))
 
 

@@ -13,6 +13,7 @@ from forms.registry import form_for
 from .. import directory
 from ..cases.queries import case_instance
 from ..core import db, unit_of_work, workflow
+from ..directory import people
 from ..models import Case
 from ..permissions import (
     can_act_on,
@@ -25,7 +26,7 @@ from ..permissions import (
     require,
 )
 from . import answers as task_answers
-from . import bp
+from . import bp, next_step
 from . import service as step_service
 from .assignments import assignee_choices
 from .steps import CaseInfo
@@ -40,7 +41,7 @@ def show(task_guid: str):
         return task_answers.gone(task_guid)
     if not can_act_on(current_user, task) and _moved_away(task):
         # Moved by the office out of this user's department (while the form was open): say so, not 403.
-        return render_template("tasks/gone.html", message=str(_moved(task.task_guid, task.department))), 409
+        return render_template("tasks/gone.html", message=people.explained(_moved(task.task_guid, task.department))), 409
     require(can_view_task(current_user, task), case_id=task.case_id)
     case = session.get(Case, task.case_id) or abort(404)
     instance = case_instance(session, case)
@@ -49,7 +50,7 @@ def show(task_guid: str):
     if form.is_submitted():
         require(can_act_on(current_user, task), case_id=task.case_id)  # the office reads, the lane acts
     if form.is_submitted() and not can_complete(current_user, task):
-        flash(str(task_fate.taken(session, task_guid, task.assignee)), "warning")
+        flash(people.explained(task_fate.taken(session, task_guid, task.assignee)), "warning")
         return render_template("tasks/show.html", task=task, case=case, form=form, **_panel(task)), 409
     if form.is_submitted() and form.wants_preview():
         form.validate()  # only to read the values back; the page shows what they mean (form.notes)
@@ -62,9 +63,7 @@ def show(task_guid: str):
             session, engine, case, task.form_key, task_guid, data, current_user, form.uploads(),
             expected_version=form.instance_version.data, may_take_over=is_head_of(current_user, task.department)))
         if done:
-            flash(f"“{task.title}”已提交，案件已转入下一环节。", "success")
-            if done.value:
-                flash("已生成文书：" + "、".join(d.file_name for d in done.value) + "，可在案件页下载。", "info")
+            next_step.flash_submitted(session, case, task.title, done.value)
             return redirect(url_for("inbox.index"))
         exc = done.error
         if isinstance(exc, TaskTaken):
@@ -73,7 +72,7 @@ def show(task_guid: str):
             task = session.scalar(select(OpenTask).where(OpenTask.task_guid == task_guid))
             if task is None:
                 return task_answers.gone(task_guid)
-            flash(str(exc), "warning")
+            flash(people.explained(exc), "warning")
             return render_template("tasks/show.html", task=task, case=case, form=form, **_panel(task)), 409
         if isinstance(exc, (TaskAlreadyHandled, InstanceNotRunning, TaskNotFound)):
             # Moved (409), handled by a colleague, skipped or reset by the office (410: the same answer as
@@ -82,13 +81,13 @@ def show(task_guid: str):
             return task_answers.page(exc, task_guid)
         if isinstance(exc, StaleForm):
             # Show the form again on the current version: the clerk reviews the case and resubmits.
-            flash(str(exc), "warning")
+            flash(people.explained(exc), "warning")
             form.instance_version.data = case_instance(session, case).version
             status = 409
         elif session.scalar(select(OpenTask.id).where(OpenTask.task_guid == task_guid)) is None:
             return task_answers.gone(task_guid)  # the override that won removed the task
         else:
-            flash(str(exc), "danger")
+            flash(people.explained(exc), "danger")
             status = 422
     elif form.is_submitted():
         status = 422

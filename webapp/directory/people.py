@@ -1,0 +1,86 @@
+"""People by name: the audit trail, the open-task index and the engine's messages know users by their
+log-in name (``approval.inspector``) and systems as ``api:<name>``; pages show "姓名（部门）".
+
+One query per request for the user accounts (a city's few hundred rows, kept on ``flask.g`` like the
+departments), and one more only when a page names a system account.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from ..core import db
+from ..models import Department, User
+
+SYSTEM = "system"
+API_PREFIX = "api:"
+
+
+def _users() -> dict[str, tuple[str, str]]:
+    """login → (display name, department code)."""
+    if not has_request_context():
+        return {}
+    if "people" not in g:
+        g.people = {login: (shown, dept) for login, shown, dept in db.session().execute(
+            select(User.username, User.display_name, Department.code).join(User.department))}
+    return g.people
+
+
+def _systems() -> dict[str, str]:
+    """api:<name> → the system account's display name."""
+    if not has_request_context():
+        return {}
+    if "api_people" not in g:
+        from ..api.tables import ApiAccount  # only pages that name a system account need the table
+        g.api_people = {f"{API_PREFIX}{n}": shown for n, shown in db.session().execute(
+            select(ApiAccount.name, ApiAccount.display_name))}
+    return g.api_people
+
+
+def name(login: str | None, with_department: bool = True) -> str:
+    """"姓名（部门）" for a log-in name; "系统" for the engine; a system account's display name
+    ("系统账号：…"); an unknown login is shown as it is (an account renamed outside the app)."""
+    from . import name as department_name
+
+    if not login:
+        return ""
+    if login == SYSTEM:
+        return "系统"
+    if login.startswith(API_PREFIX):
+        shown = _systems().get(login)
+        return f"系统账号：{shown}" if shown else f"系统账号：{login[len(API_PREFIX):]}"
+    person = _users().get(login)
+    if person is None:
+        return login
+    shown, dept = person
+    return f"{shown}（{department_name(dept)}）" if with_department else shown
+
+
+def short(login: str | None) -> str:
+    """The name alone, where the department is shown beside it already."""
+    return name(login, with_department=False)
+
+
+_LOGIN = re.compile(r"(?<![\w.:-])(api:[\w.-]+|[a-z0-9][a-z0-9._-]*[a-z0-9])(?![\w.-])")
+
+
+def in_message(message: str, *logins: str | None) -> str:
+    """An engine message ("已由 approval.inspector 于 T 办理") with the people it names shown by name: the
+    logins given, and any other word of the message that is an account's log-in name (a refusal does not
+    always carry who it names, e.g. the supervisor who suspended the case). Only whole words are replaced."""
+    known = set(_users()) | {x for x in logins if x}
+
+    def shown(match: re.Match) -> str:
+        word = match.group(1)
+        if word in known or (word.startswith(API_PREFIX) and word in _systems()):
+            return name(word)
+        return word
+
+    return _LOGIN.sub(shown, message)
+
+
+def explained(error: Exception) -> str:
+    """``str(error)`` of an engine refusal with the people it names shown by name."""
+    return in_message(str(error), getattr(error, "actor", None), getattr(error, "assignee", None))
