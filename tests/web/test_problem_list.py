@@ -48,7 +48,7 @@ def test_the_notice_form_starts_from_what_the_inspection_found(app, login):
     assert 'value="位于公共供水管网覆盖范围内，仍取用地下水"' in html
     assert 'value="未安装取水计量设施"' in html and 'value="未登记缴纳水资源税和污水处理费"' in html
     assert 'name="problems-4-kind"' in html and 'name="problems-5-kind"' not in html
-    assert html.count('class="border rounded p-2 mb-2 row-entry"') == 5
+    assert html.count('<tr class="row-entry" data-row>') == 5  # the notice's rows are a table
 
 
 def test_a_notice_without_problems_is_refused_and_writes_nothing(app, login):
