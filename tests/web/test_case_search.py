@@ -136,6 +136,7 @@ def test_the_case_list_and_the_inbox_remember_the_last_view(three_cases, login):
     assert town.get("/inbox/?overdue=1").status_code == 200
     back = town.get("/inbox/")
     assert back.status_code == 302 and back.headers["Location"].endswith("/inbox/?overdue=1")
+    assert 'data-testid="clear-search"' in town.get(back.headers["Location"]).get_data(as_text=True)
     assert town.get("/inbox/?clear=1").headers["Location"].endswith("/inbox/")
     assert town.get("/inbox/").status_code == 200
     # One person's view is theirs: a colleague's session has none.
