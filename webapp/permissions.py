@@ -89,6 +89,11 @@ def can_mention(user: User) -> bool:
     return user.role == "head"
 
 
+def can_share_filter(user: User) -> bool:
+    """Share a saved case-list search with the own department: a department head."""
+    return user.role == "head"
+
+
 def can_accept_credit_repair(user: User) -> bool:
     """受理信用修复申请 on the case page: the water bureau, or the office's supervisors."""
     return "water" in user.inboxes or is_supervisor(user)

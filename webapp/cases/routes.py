@@ -1,11 +1,13 @@
 """Cases: the list, one case's page (data, where it stands, timeline) and registering a new well."""
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from engine.stage import STAGES
+from engine.tables import utcnow
 from forms.credit import CreditRepairApplicationForm
 from forms.reconsideration import ReconsiderationApplicationForm
 from forms.register import RegisterWellForm
@@ -13,7 +15,7 @@ from rules.timezone import today_in_china
 
 from .. import directory
 from ..attachments import storage as attachments
-from ..core import db, spreadsheets, unit_of_work, workflow
+from ..core import db, last_view, spreadsheets, unit_of_work, workflow
 from ..directory import people
 from ..directory.departments import TOWN
 from ..documents import service as documents
@@ -42,29 +44,54 @@ from .queries import (
     instances_by_id,
     stage_counts,
 )
+from .saved import service as saved_filters
+from .saved.routes import save_form
+from .search import PARAMS, CaseFilters, CaseSearchForm, query_string, search_form, step_titles
 from .service import RETRY, RegistrationRefused, is_duplicate_registration, register_case
 
 
 @bp.get("/")
 @login_required
 def index():
-    own_town = current_user.department.code if current_user.department.is_town else None
-    town = own_town or (request.args.get("town") or None)
-    q = (request.args.get("q") or "").strip() or None
-    stage = _stage_arg()
-    rows, total, page, pages = case_list(db.session(), town, q, request.args.get("page", 1, type=int),
-                                         current_app.config["PAGE_SIZE"], stage=stage)
-    instances = instances_by_id(db.session(), [c.instance_id for c, _, _ in rows])
-    towns = directory.choices(TOWN)
-    return render_template("cases/index.html", rows=rows, total=total, page=page, pages=pages, q=q,
-                           town=town, towns=towns, own_town=own_town, instances=instances, stage=stage,
-                           stage_counts=stage_counts(db.session(), town, q))
+    back = last_view.recall(LAST_VIEW, PARAMS)
+    if back is not None:
+        return back
+    session = db.session()
+    form, filters = _search()
+    status = 200 if filters is not None else 422
+    if filters is None:  # bad input: said on the form; the list as without the search
+        filters = CaseFilters(town=_own_town())
+    else:
+        last_view.remember(LAST_VIEW, PARAMS)
+    now = utcnow()
+    rows, total, page, pages = case_list(session, filters.town, filters.q, request.args.get("page", 1, type=int),
+                                         current_app.config["PAGE_SIZE"], stage=filters.stage, filters=filters,
+                                         now=now)
+    instances = instances_by_id(session, [c.instance_id for c, _, _ in rows])
+    keep = dict(parse_qsl(query_string(request.args))) if status == 200 else {}
+    if _own_town():
+        keep.pop("town", None)
+    return render_template("cases/index.html", rows=rows, total=total, page=page, pages=pages, form=form,
+                           filters=filters, keep=keep, own_town=_own_town(), instances=instances,
+                           stage=filters.stage, stage_counts=stage_counts(session, filters.town, filters.q,
+                                                                          filters, now),
+                           saved=saved_filters.visible(session, current_user),
+                           save_form=save_form(current_user, formdata=None, data={"query": urlencode(keep)}),
+                           searching=bool(keep)), status
 
 
-def _stage_arg() -> str | None:
-    """The 阶段 filter: a stage code (engine/stage.py); anything else shows every stage."""
-    stage = request.args.get("stage") or None
-    return stage if stage in STAGES else None
+#: The session key of the case list's last view.
+LAST_VIEW = "cases_view"
+
+
+def _own_town() -> str | None:
+    return current_user.department.code if current_user.department.is_town else None
+
+
+def _search() -> tuple[CaseSearchForm, CaseFilters | None]:
+    """The search form over the request's arguments, and its filters (None: the arguments are wrong)."""
+    form = search_form(request.args, step_titles(workflow.engine()))
+    return form, (form.filters(_own_town()) if form.validate() else None)
 
 
 EXPORT_LIMIT = 20_000
@@ -79,19 +106,22 @@ def export():
     bureaus see cases one at a time but do not take copies of every user's data.
     """
     require(can_register(current_user))
-    own_town = current_user.department.code if current_user.department.is_town else None
-    town = own_town or (request.args.get("town") or None)
-    q = (request.args.get("q") or "").strip() or None
     session = db.session()
-    stage = _stage_arg()
-    rows = case_export(session, town, q, EXPORT_LIMIT, stage=stage)
+    form, filters = _search()
+    if filters is None:
+        flash("查询条件有误，未导出：" + "；".join(m for ms in form.errors.values() for m in ms), "danger")
+        return redirect(url_for("cases.index"))
+    rows = case_export(session, filters.town, filters.q, EXPORT_LIMIT, stage=filters.stage, filters=filters,
+                       now=utcnow())
+    query = query_string(request.args)
     if rows is None:
-        flash(f"符合条件的案件超过 {EXPORT_LIMIT:,} 个，请按镇区或关键词缩小范围后再导出。", "warning")
-        return redirect(url_for("cases.index", town=town, q=q, stage=stage))
+        flash(f"符合条件的案件超过 {EXPORT_LIMIT:,} 个，请按镇区或其他条件缩小范围后再导出。", "warning")
+        return redirect(url_for("cases.index") + (f"?{query}" if query else ""))
     data = case_export_workbook(rows, current_app.config["TIMEZONE"])
     # Personal data leaving the system: on the record, with the filters used.
     workflow.engine().record(session, "cases_exported", actor=current_user.actor,
-                             data={"rows": len(rows), "town": town, "q": q, "stage": stage})
+                             data={"rows": len(rows), "town": filters.town, "q": filters.q, "stage": filters.stage,
+                                   "query": query})
     db.commit()
     return spreadsheets.download(data, "cases")
 

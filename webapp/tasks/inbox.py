@@ -11,18 +11,25 @@ from forms.assignment import AssignForm
 
 from .. import directory
 from ..cases.queries import instances_by_id
-from ..core import db, workflow
+from ..core import db, last_view, workflow
 from ..directory.departments import TOWN
 from ..permissions import is_head_of, is_supervisor
 from .assignments import assignee_choices
 from .queries import SORTS, VIEWS, InboxFilters, inbox
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+#: The inbox's filters, remembered as the last view (core/last_view.py) under LAST_VIEW in the session.
+PARAMS = ("dept", "view", "step", "town", "overdue", "q", "sort", "stage")
+LAST_VIEW = "inbox_view"
 
 
 @bp.get("/")
 @login_required
 def index():
+    back = last_view.recall(LAST_VIEW, PARAMS)
+    if back is not None:
+        return back
+    last_view.remember(LAST_VIEW, PARAMS)
     filters = InboxFilters(
         town=request.args.get("town") or None,
         step=request.args.get("step") or None,
