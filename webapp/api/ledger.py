@@ -4,15 +4,14 @@ template's columns fed row by row to ``RegisterWellForm``, duplicates, other tow
 from __future__ import annotations
 
 from flask import jsonify
-from sqlalchemy.exc import IntegrityError
 
 from .. import directory
-from ..cases.service import RETRY, RegistrationRefused, is_duplicate_registration, register_case
 from ..core import db, unit_of_work, workflow
 from ..directory.departments import TOWN
 from ..ledger import checks
 from ..ledger.columns import columns
 from ..ledger.forms import ImportForm
+from ..ledger.service import REFUSALS, refusal_text, register_ledger
 from . import schemas, tokens
 from .base import account, blueprint, refusals
 from .errors import ApiError
@@ -69,18 +68,8 @@ def import_ledger(_files, town):
         return response
     agent = tokens.agent(account(), own_town, is_town=own_town is not None)
 
-    def register_all():
-        cases = [register_case(session, workflow.engine(), row.user_data(), row.well_data(), agent)
-                 for _number, row in result.new]
-        workflow.engine().record(session, "ledger_imported", actor=agent.actor, data={
-            "file": filename, "rows": result.rows, "registered": len(result.new), "skipped": len(result.skipped)})
-        return [case.number for case in cases]
-
-    done = unit_of_work.run(register_all, RegistrationRefused, IntegrityError)
+    done = unit_of_work.run(lambda: [case.number for case in
+                                     register_ledger(session, workflow.engine(), result, agent, filename)], *REFUSALS)
     if not done:
-        exc = done.error
-        message = (exc.message if isinstance(exc, RegistrationRefused)
-                   else str(exc) if not isinstance(exc, IntegrityError)
-                   else "其中有机井或用水户刚刚已被他人登记" if is_duplicate_registration(exc) else RETRY)
-        raise ApiError(409, f"导入未完成，没有登记任何机井：{message}。请稍后重新导入。")
+        raise ApiError(409, f"导入未完成，没有登记任何机井：{refusal_text(done.error)}。请稍后重新导入。")
     return {"file": filename, "rows": result.rows, "registered": done.value, "skipped": len(result.skipped)}, 201

@@ -7,18 +7,17 @@ from zoneinfo import ZoneInfo
 from flask import current_app, flash, redirect, render_template, send_file, url_for
 from flask import session as cookie
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from engine.tables import utcnow
 
 from .. import directory
-from ..cases.service import RETRY, RegistrationRefused, is_duplicate_registration, register_case
 from ..core import db, unit_of_work, workflow
 from ..core.feedback import flash_links
 from ..directory.departments import TOWN
 from . import bp, checks, report, template
 from .columns import columns
 from .forms import ImportForm
+from .service import REFUSALS, refusal_text, register_ledger
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_KEY = "ledger_report"
@@ -66,24 +65,13 @@ def upload():
         form.file.errors.append(str(exc))
         return render_template("ledger/import.html", form=form), 422
     if not result.problems:
-        created = []
-
-        def register_all():
-            for _number, row in result.new:
-                created.append(register_case(session, workflow.engine(), row.user_data(), row.well_data(),
-                                             current_user))
-            workflow.engine().record(session, "ledger_imported", actor=current_user.actor, data={
-                "file": filename, "rows": result.rows, "registered": len(result.new), "skipped": len(result.skipped)})
-
-        done = unit_of_work.run(register_all, RegistrationRefused, IntegrityError)
+        done = unit_of_work.run(lambda: register_ledger(session, workflow.engine(), result, current_user, filename),
+                                *REFUSALS)
         if not done:
             # Someone registered one of these wells meanwhile: nothing of this file is kept.
-            exc = done.error
-            message = (exc.message if isinstance(exc, RegistrationRefused)
-                       else str(exc) if not isinstance(exc, IntegrityError)
-                       else "其中有机井或用水户刚刚已被他人登记" if is_duplicate_registration(exc) else RETRY)
-            flash(f"导入未完成，没有登记任何机井：{message}。请稍后重新导入。", "danger")
+            flash(f"导入未完成，没有登记任何机井：{refusal_text(done.error)}。请稍后重新导入。", "danger")
             return redirect(url_for(".upload"))
+        created = done.value
         text = (f"已导入台账“{filename}”：新登记自备井 {len(result.new)} 口并启动案件，"
                 f"已导入过而跳过 {len(result.skipped)} 口。")
         if created:
