@@ -76,7 +76,7 @@ def upload():
     if not result.problems:
         def register_all():
             for _number, row in result.new:
-                register_case(session, workflow.engine(), row.user_data(), row.well_data(), current_user)
+                register_case(session, workflow.engine(), row.user_data, row.well_data, current_user)
             workflow.engine().record(session, "ledger_imported", actor=actor_of(current_user), data={
                 "file": filename, "rows": result.rows, "registered": len(result.new), "skipped": len(result.skipped)})
 
