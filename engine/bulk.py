@@ -2,22 +2,26 @@
 
 Starting one case runs SpiffWorkflow, scans the tasks, computes the open-task rows, the timers and the
 audit events, and writes them in a few statements: about 5 ms a case, 9 minutes for 100,000 wells. Most
-of that is repeated work: cases whose start data differ only in a value the start merely copies (the
-well number in the data, the town, well number and party name in the context) take the same path
-through the diagrams and leave the same rows, up to those values and the task ids.
+of that is repeated work: the start runs the diagrams up to the first wait, and what it does there
+depends on few of the start's values — those an expression on its path reads. The others (the well
+number, the town; the context's town, well number and party name) are only copied into the state, the
+inbox rows and the events.
 
-So the cases are grouped by the rest of their start data (a *shape*). For each shape one exemplar is
-started by ``Engine.start`` itself, inside a savepoint, with marker strings in place of the copied
-values; its instance row, open-task rows, timer rows and audit events are read back and the savepoint
+So each case's text values are replaced by marker strings and the cases are grouped by what remains (a
+*shape*: the other values). For each shape one exemplar is started by ``Engine.start`` itself, inside a
+savepoint; its instance row, open-task rows, timer rows and audit events are read back and the savepoint
 is rolled back (its events with it). Each case of the shape is then the exemplar's rows with fresh task
-ids and its own values in place of the markers, and is sent set-based with the others: instances (ids
-returned in order), open tasks, timers; the events go on the audit chains like any others (buffered,
-chained at the commit, ``audit.flush``), so ``verify`` holds.
+ids and its own values in place of the markers, and is sent set-based with the others (instances, open
+tasks, timers; the events go on the audit chains like any others: buffered, chained at the commit by
+``audit.flush``, so ``verify`` holds).
 
-The exemplar is started twice, with markers of different lengths: if the two differ beyond the markers
-and the task ids (an expression that looked at a copied value), every case of that shape is started on
-its own with ``Engine.start`` instead. Values compared with constants (town, purpose…) must not be
-copied values: callers name the copied data keys (``per_case``), everything else is part of the shape.
+A marker must stand for a value nothing reads, so the exemplar's path is checked: the names read by the
+code of every element the start reached (conditions of its gateways' flows, scripts, timers, the DMN of
+a business rule task; the same code tags as ``overrides.names_read_by_diagrams``) must not include a
+marked key. If they do (a gateway on the purpose right after the start), those keys' values become part
+of the shape and the group is split by them. And the exemplar is started twice, with markers of
+different lengths: if the two differ beyond the markers, the task ids and the instants, every case of
+that shape is started on its own with ``Engine.start``. Shapes of one or two cases are started so too.
 """
 from __future__ import annotations
 
@@ -27,14 +31,15 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from lxml import etree
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from . import audit, persist
-from .overrides import names_read_by_diagrams
 from .tables import Instance, OpenTask, Timer, utcnow
 
 if TYPE_CHECKING:
@@ -61,11 +66,9 @@ class NewInstance:
 
 
 def start_many(engine: "Engine", session: Session, process_id: str, starts: Sequence[NewInstance],
-               actor: "Actor", per_case: tuple[str, ...] = (), exemplars: dict | None = None) -> list[int]:
+               actor: "Actor", exemplars: dict | None = None) -> list[int]:
     """Start every instance in the caller's transaction; returns their ids in the order given.
 
-    ``per_case``: the data keys whose (text) values the start only copies, never reads (the well
-    number); every other data value, and every non-text context value, makes a shape of its own.
     ``exemplars``: a dict the caller keeps across calls of one load (batches in transactions of their
     own), so each shape's exemplar is made once; a due time counted from now is then the first batch's."""
     if not starts:
@@ -73,22 +76,26 @@ def start_many(engine: "Engine", session: Session, process_id: str, starts: Sequ
     if len({start.case_id for start in starts}) != len(starts):
         raise ValueError("start_many: one instance per case")
     engine._remember_version(session)  # outside the savepoints: the version row must stay
-    read = names_read_by_diagrams(engine.current)
-    per_case = tuple(key for key in per_case if key not in read)  # a value an expression reads is no copy
-    groups: dict[str, list[NewInstance]] = {}
-    for start in starts:
-        groups.setdefault(_shape_key(start, per_case), []).append(start)
-    # Every exemplar before any case: a savepoint's rollback walks the events buffered so far.
     made = {} if exemplars is None else exemplars
-    for shape, group in groups.items():
-        key = (shape, process_id, engine.current.version, actor)
-        if key not in made and len(group) >= _WORTH_AN_EXEMPLAR:
-            made[key] = _Exemplar.made(engine, session, process_id, group[0], actor, per_case)
+    # Every exemplar before any case: a savepoint's rollback walks the events buffered so far.
+    plan, work = [], [(frozenset(), group) for group in _groups(starts, frozenset())]
+    while work:
+        kept, group = work.pop()
+        if len(group) < _WORTH_AN_EXEMPLAR:
+            plan.append((None, group))
+            continue
+        key = (_shape_key(group[0], kept), kept, process_id, engine.current.version, actor)
+        if key not in made:
+            made[key] = _Exemplar.made(engine, session, process_id, group[0], actor, kept)
+        exemplar = made[key]
+        if exemplar.reads - kept:  # the start's path reads a marked value: its values make shapes too
+            work += [(kept | exemplar.reads, part) for part in _groups(group, kept | exemplar.reads)]
+        else:
+            plan.append((exemplar if exemplar.usable else None, group))
     ids: dict[int, int] = {}
     copied = []
-    for exemplar, group in ((made.get((shape, process_id, engine.current.version, actor)), group)
-                            for shape, group in groups.items()):
-        if exemplar is None:  # a shape of one or two cases, or a start that depends on a copied value
+    for exemplar, group in plan:
+        if exemplar is None:
             for start in group:
                 ids[start.case_id] = engine.start(session, process_id, start.case_id, context=dict(start.context),
                                                   data=dict(start.data), actor=actor).id
@@ -97,6 +104,13 @@ def start_many(engine: "Engine", session: Session, process_id: str, starts: Sequ
     if copied:
         ids.update(_insert_copies(engine, session, copied))
     return [ids[start.case_id] for start in starts]
+
+
+def _groups(starts, kept: frozenset) -> list[list[NewInstance]]:
+    groups: dict[str, list[NewInstance]] = {}
+    for start in starts:
+        groups.setdefault(_shape_key(start, kept), []).append(start)
+    return list(groups.values())
 
 
 def _insert_copies(engine: "Engine", session: Session, copied: list) -> dict[int, int]:
@@ -128,21 +142,22 @@ def _insert_copies(engine: "Engine", session: Session, copied: list) -> dict[int
     return ids
 
 
-def _shape_key(start: NewInstance, per_case: tuple[str, ...]) -> str:
-    data = {k: (None if k in per_case and isinstance(v, str) else v) for k, v in start.data.items()}
+def _shape_key(start: NewInstance, kept: frozenset) -> str:
+    """The start without its marked values: text values are marked unless ``kept`` (data keys read)."""
+    data = {k: (None if isinstance(v, str) and k not in kept else v) for k, v in start.data.items()}
     context = {k: (None if isinstance(v, str) else v) for k, v in start.context.items()}
-    copied = sorted(k for k in per_case if isinstance(start.data.get(k), str))
-    return json.dumps([data, context, copied], sort_keys=True, default=str)
+    marked = sorted(k for k, v in start.data.items() if isinstance(v, str) and k not in kept)
+    return json.dumps([data, context, marked], sort_keys=True, default=str)
 
 
-def _markers(start: NewInstance, per_case: tuple[str, ...], variant: str) -> tuple[dict, dict, dict]:
-    """(marker → ("data"|"context", key)); the start's context and data with markers for the copied values.
+def _markers(start: NewInstance, kept: frozenset, variant: str) -> tuple[dict, dict, dict]:
+    """(marker → ("data"|"context", key)); the start's context and data with markers for the text values.
 
     Markers are random, so they cannot occur elsewhere in a state; the two variants differ in length.
     Short: a copied value may land in a narrow column (a town code in ``wf_open_task.department``)."""
     tag, pad = secrets.token_hex(4), "x" * (1 if variant == "a" else 9)
     found, data, context = {}, dict(start.data), dict(start.context)
-    for where, values, keys in (("data", data, [k for k in per_case if isinstance(data.get(k), str)]),
+    for where, values, keys in (("data", data, [k for k, v in data.items() if isinstance(v, str) and k not in kept]),
                                 ("context", context, [k for k, v in context.items() if isinstance(v, str)])):
         for key in keys:
             marker = f"zb{tag}{where[0]}{len(found)}{pad}"
@@ -172,19 +187,30 @@ class _Exemplar:
     tasks: list[Callable] = field(default_factory=list)    # names → a row
     timers: list[Callable] = field(default_factory=list)
     events: list[Callable] = field(default_factory=list)
+    reads: frozenset = frozenset()     # marked data keys that code on the start's path reads
+    usable: bool = False
 
     @classmethod
-    def made(cls, engine, session, process_id, start, actor, per_case) -> "_Exemplar | None":
-        first = cls._run(engine, session, process_id, start, actor, per_case, "a")
-        second = cls._run(engine, session, process_id, start, actor, per_case, "b")
-        if first.comparable() != second.comparable():
-            return None
-        first.compile()
+    def made(cls, engine, session, process_id, start, actor, kept) -> "_Exemplar":
+        try:
+            first = cls._run(engine, session, process_id, start, actor, kept, "a")
+            second = cls._run(engine, session, process_id, start, actor, kept, "b")
+        except Exception:  # noqa: BLE001 — code on the path choked on a marker: what any code reads is kept
+            marked = {k for k, v in start.data.items() if isinstance(v, str) and k not in kept}
+            from .overrides import names_read_by_diagrams
+
+            return cls({}, None, [], [], [], [], reads=frozenset(marked & names_read_by_diagrams(engine.current)))
+        marked = {key for where, key in first.markers.values() if where == "data"}
+        first.reads = frozenset(marked & (_reached_reads(engine.current, first.instance.state)
+                                          | _reached_reads(engine.current, second.instance.state)))
+        first.usable = not first.reads and first.comparable() == second.comparable()
+        if first.usable:
+            first.compile()
         return first
 
     @classmethod
-    def _run(cls, engine, session, process_id, start, actor, per_case, variant) -> "_Exemplar":
-        markers, context, data = _markers(start, per_case, variant)
+    def _run(cls, engine, session, process_id, start, actor, kept, variant) -> "_Exemplar":
+        markers, context, data = _markers(start, kept, variant)
         already = len(audit.pending(session))
         savepoint = session.begin_nested()
         try:
@@ -251,6 +277,68 @@ class _Exemplar:
                 "state": self.state(names), "created_at": now, "updated_at": now,
                 "completed_at": now if template.completed_at else None, "outcome": template.outcome,
                 "category": template.category, "waiting_for": template.waiting_for}
+
+
+# -- what the start's path reads --------------------------------------------------------------------
+
+# Task states of a task the workflow never reached (MAYBE, LIKELY, FUTURE): its code has not run.
+_NOT_REACHED = (1, 2, 4)
+# The flow elements code belongs to (a flow's condition belongs to its source, a DMN to its business rule task).
+_FLOW_NODES = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+               "task", "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask", "sendTask",
+               "receiveTask", "callActivity", "subProcess", "exclusiveGateway", "inclusiveGateway",
+               "parallelGateway", "eventBasedGateway", "complexGateway"}
+
+
+def _reached_reads(loaded, state_text: str) -> set[str]:
+    """The names read by the code of every element the workflow reached (its sub-workflows' too)."""
+    reads = _element_reads(tuple(sorted(loaded.files.items())))
+    names: set[str] = set()
+    state = json.loads(state_text)
+    for tasks in [state["tasks"], *(sub.get("tasks", {}) for sub in state.get("subprocesses", {}).values())]:
+        for task in tasks.values():
+            if task["state"] not in _NOT_REACHED:
+                names |= reads.get(task["task_spec"], frozenset())
+    return names
+
+
+@lru_cache(maxsize=8)
+def _element_reads(files: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
+    """Element id → the names its code reads (``overrides``' code tags), from the diagram files."""
+    from .overrides import _CODE_TAGS
+
+    own: dict[str, set[str]] = {}
+    decisions: dict[str, set[str]] = {}
+    rule_tasks: dict[str, str] = {}
+    for _name, text_ in files:
+        root = etree.fromstring(text_.encode("utf-8"))
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue
+            local = etree.QName(element).localname
+            if local == "businessRuleTask":
+                ref = next((v for k, v in element.attrib.items() if k.endswith("decisionRef")), None)
+                if ref:
+                    rule_tasks[element.get("id")] = ref
+            if local not in _CODE_TAGS or not element.text:
+                continue
+            names = set(re.findall(r"[A-Za-z_]\w*", element.text))
+            owner = element.getparent()
+            while owner is not None:
+                kind = etree.QName(owner).localname
+                if kind == "sequenceFlow":
+                    own.setdefault(owner.get("sourceRef"), set()).update(names)
+                    break
+                if kind == "decision":
+                    decisions.setdefault(owner.get("id"), set()).update(names)
+                    break
+                if kind in _FLOW_NODES:
+                    own.setdefault(owner.get("id"), set()).update(names)
+                    break
+                owner = owner.getparent()
+    for task_id, decision in rule_tasks.items():
+        own.setdefault(task_id, set()).update(decisions.get(decision, set()))
+    return {element: frozenset(names) for element, names in own.items()}
 
 
 def _uuid4() -> str:

@@ -65,10 +65,6 @@ def well_elsewhere(well_no: str, well_town: str) -> str:
     return f"机井编号 {well_no} 已在其他镇（街道）登记，请核对编号；如有疑问请联系{directory.name(well_town)}"
 
 
-# The start data the diagrams only copy, never read: the bulk loader fills it in per case (engine/bulk.py).
-COPIED_START_DATA = ("well_no",)
-
-
 def case_start(well_data: dict, party_name: str, party_kind: str) -> tuple[dict, dict]:
     """A new case's engine context and start data (the registration page and the bulk loader alike)."""
     context = {"town": well_data["town"], "well_no": well_data["well_no"], "party_name": party_name}

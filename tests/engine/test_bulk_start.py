@@ -80,7 +80,7 @@ def start_both(engine, factory, process_id, cases: dict[int, tuple[dict, dict]],
     (as case id + ``offset``); returns the instance ids of both, by case."""
     with factory() as s, s.begin():
         ids = engine.start_many(s, process_id, [NewInstance(c, ctx, data) for c, (ctx, data) in cases.items()],
-                                TOWN_CLERK, per_case=("well_no",), exemplars=exemplars)
+                                TOWN_CLERK, exemplars=exemplars)
     with factory() as s, s.begin():
         references = {c: engine.start(s, process_id, c + offset, context=dict(ctx), data=dict(data),
                                       actor=TOWN_CLERK).id for c, (ctx, data) in cases.items()}
@@ -96,7 +96,10 @@ def same_but_chain(bulk: dict, reference: dict) -> None:
 def test_bulk_started_cases_equal_cases_started_one_by_one(wf, session_factory):
     cases = {n: start_data(n, town=("xiacun", "nanhuang")[n % 2], party=f"用水户{n}") for n in range(1, 9)}
     cases[9] = start_data(9, purpose="agricultural")       # another shape, of one case: started on its own
-    ids, references = start_both(wf, session_factory, "well_case", cases)
+    kept: dict = {}
+    ids, references = start_both(wf, session_factory, "well_case", cases, exemplars=kept)
+    # Nothing on the way to the first step reads the towns, numbers or names: one exemplar for eight cases.
+    assert [(e.usable, e.reads) for e in kept.values()] == [(True, frozenset())]
     with session_factory() as s:
         assert [s.get(Instance, ids[n]).case_id for n in cases] == list(cases)  # ids in the order given
         for n in cases:
@@ -110,33 +113,43 @@ def test_bulk_started_cases_equal_cases_started_one_by_one(wf, session_factory):
         assert audit.verify(s, wf.audit_key).ok
 
 
-def test_copied_values_reach_derived_text_timers_and_branches(test_engine, session_factory):
-    cases = {n: start_data(n, purpose="agricultural" if n > 4 else "industrial") for n in range(1, 8)}
-    ids, references = start_both(test_engine, session_factory, "bulk_start", cases)
+def test_values_read_on_the_way_make_shapes_and_copied_ones_reach_rows_timers_and_state(test_engine, session_factory):
+    cases = {n: start_data(n, town=("xiacun", "nanhuang")[n > 10], purpose="agricultural" if n % 2 else "industrial")
+             for n in range(1, 15)}
+    kept: dict = {}
+    ids, references = start_both(test_engine, session_factory, "bulk_start", cases, exemplars=kept)
+    # The first exemplar found the script reading the town and the gateway the purpose: one exemplar
+    # per town and purpose, each copied for its cases (well numbers and party names marked); 南黄镇's two
+    # cases of each purpose are started one by one.
+    assert sorted(e.reads for e in kept.values() if e.reads) == [frozenset({"purpose", "town"})]
+    assert sum(e.usable for e in kept.values()) == 2
     with session_factory() as s:
-        for n in cases:
+        for n, (context, data) in cases.items():
             bulk = picture(s, ids[n])
             same_but_chain(bulk, picture(s, references[n]))
             (task,) = bulk["tasks"]
-            if n > 4:  # the purpose is part of the shape: the agricultural wells took the other branch
+            assert task["well_no"] == f"XC-{n:04d}"
+            if n % 2:  # the agricultural wells took the other branch
                 assert (task["task_spec"], task["department"], bulk["timers"]) == ("review", "water", [])
             else:
-                assert (task["task_spec"], task["department"]) == ("sign", "xiacun")
+                assert (task["task_spec"], task["department"]) == ("sign", context["town"])
                 assert [t["due_at"] for t in bulk["timers"]] == [TODAY + timedelta(days=5)]
-            # The script's text, with this well's number (kept as the script task's change to the data).
             labels = [t["delta"]["updates"]["label"] for t in bulk["state"]["tasks"].values()
                       if "label" in t.get("delta", {}).get("updates", {})]
-            assert labels == [f"机井XC-{n:04d}号"]
+            assert labels == [f"机井所在：{context['town']}"]
 
 
-def test_a_value_an_expression_reads_is_not_copied(test_engine, session_factory):
+def test_a_value_read_on_the_way_is_never_marked(test_engine, session_factory):
+    """The gateway reads the well number: every case is its own shape, started on its own."""
     cases = {}
     for n in range(1, 7):
         context, data = start_data(n)
         well_no = ("A" if n % 2 else "B") + f"-{n}"
         context["well_no"] = data["well_no"] = well_no
         cases[n] = (context, data)
-    ids, references = start_both(test_engine, session_factory, "bulk_start_reads", cases)
+    kept: dict = {}
+    ids, references = start_both(test_engine, session_factory, "bulk_start_reads", cases, exemplars=kept)
+    assert [e.reads for e in kept.values()] == [frozenset({"well_no"})] and not any(e.usable for e in kept.values())
     with session_factory() as s:
         for n in cases:
             bulk = picture(s, ids[n])
@@ -146,8 +159,7 @@ def test_a_value_an_expression_reads_is_not_copied(test_engine, session_factory)
 
 def test_a_bulk_started_case_is_completed_like_any_other(wf, session_factory):
     with session_factory() as s, s.begin():
-        ids = wf.start_many(s, "well_case", [NewInstance(n, *start_data(n)) for n in range(1, 5)], TOWN_CLERK,
-                            per_case=("well_no",))
+        ids = wf.start_many(s, "well_case", [NewInstance(n, *start_data(n)) for n in range(1, 5)], TOWN_CLERK)
     with session_factory() as s, s.begin():
         guid = s.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == ids[2]))
         instance = wf.complete(s, guid, {"signed_on": "2026-03-02"}, TOWN_CLERK, expected_version=1)

@@ -37,7 +37,7 @@ from engine import Engine
 from engine.bulk import NewInstance, insert_many
 from engine.tables import utcnow
 
-from ..cases_service import COPIED_START_DATA, actor_of, case_start
+from ..cases_service import actor_of, case_start
 from ..models import Case, User, WaterUser, Well
 from ..workflow import PROCESS_ID
 from . import archive, checks
@@ -84,22 +84,23 @@ def read(path: str | Path) -> tuple[list[str], list[tuple[int, list]]]:
     headers = [checks.cell_text(v) for v in rows[0]]
     while headers and not headers[-1]:
         headers.pop()
-    body = []
+    body, width = [], len(headers)
     for number, values in enumerate(rows[1:], start=2):
-        values = values[:len(headers)]
-        if any(checks.cell_text(v) for v in values):
-            body.append((number, [checks.plain(_as_openpyxl(v)) for v in values]))
+        values = [_as_openpyxl(v) for v in values[:width]]
+        if any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):  # blank: cell_text ""
+            body.append((number, values))
     return headers, body
 
 
 def _as_openpyxl(value):
-    """A calamine value as openpyxl gives it (the error report shows what the page's report would): an
-    empty cell is None, a whole number an int (calamine reads every number as a float)."""
-    if value == "":
-        return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return int(value)
-    return value
+    """A calamine value as ``checks.read`` keeps it (``plain`` of what openpyxl gives): an empty cell is
+    None, a whole number an int (calamine reads every number as a float), a date its text."""
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is float:
+        return int(value) if value.is_integer() and abs(value) < 1e15 else value
+    return checks.plain(value)
 
 
 def _vet(data: bytes) -> None:
@@ -193,8 +194,7 @@ def _register_batch(session: Session, engine: Engine, rows: list[Row], user: Use
         _owner_id, name, kind = owners[row.user_data["party_id"]]
         context, data = case_start(row.well_data, name, kind)
         starts.append(NewInstance(cases[wells[row.well_data["well_no"]]], context, data))
-    instance_ids = engine.start_many(session, PROCESS_ID, starts, actor_of(user), per_case=COPIED_START_DATA,
-                                     exemplars=exemplars)
+    instance_ids = engine.start_many(session, PROCESS_ID, starts, actor_of(user), exemplars=exemplars)
     links = [{"cid": start.case_id, "iid": i} for start, i in zip(starts, instance_ids)]
     if conn.dialect.name == "postgresql":  # one statement, not 5,000
         conn.execute(_PG_SET_INSTANCES, {"rows": json.dumps(links)})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import ARRAY, Integer, String, any_, bindparam, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -258,23 +258,29 @@ def _duplicates_in_file(checked: list[Row], header, result: Checked) -> list[Row
     return valid
 
 
-def _chunks(values: list, size: int = 500):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
+def _among(session: Session, column, values: list, kind=String):
+    """Conditions ``column`` is one of ``values``, one per query: on PostgreSQL all values as one array
+    parameter (a bulk load checks 100,000 numbers in one statement, not 200 lists of 500); on SQLite in
+    lists of 500 (its limit on parameters)."""
+    if session.get_bind().dialect.name == "postgresql":
+        if values:
+            yield column == any_(bindparam("among", values, type_=ARRAY(kind)))
+        return
+    for start in range(0, len(values), 500):
+        yield column.in_(values[start:start + 500])
 
 
 def _against_database(session: Session, valid, header, result: Checked, own_town: str | None) -> None:
     """Rows against what is registered. A town sees another town's water users and wells only as
     "registered elsewhere, ask that town" (cases_service): 2,000 rows must not probe 2,000 names."""
     wells, owners = {}, {}
-    for chunk in _chunks(sorted({row.well_no for row in valid})):
+    for among in _among(session, Well.well_no, sorted({row.well_no for row in valid})):
         for well_no, town, party_id in session.execute(select(Well.well_no, Well.town, WaterUser.party_id)
-                                                       .join(Well.owner).where(Well.well_no.in_(chunk))):
+                                                       .join(Well.owner).where(among)):
             wells[well_no] = (town, party_id)
-    for chunk in _chunks(sorted({row.party_id for row in valid})):
+    for among in _among(session, WaterUser.party_id, sorted({row.party_id for row in valid})):
         owners.update((party_id, (owner_id, name, town)) for owner_id, party_id, name, town in session.execute(
-            select(WaterUser.id, WaterUser.party_id, WaterUser.name, WaterUser.town)
-            .where(WaterUser.party_id.in_(chunk))))
+            select(WaterUser.id, WaterUser.party_id, WaterUser.name, WaterUser.town).where(among)))
     visible = _owners_with_wells_in(session, own_town, [o[0] for o in owners.values() if o[2] != own_town])
     for row in valid:
         number, well_no, party, name = row.number, row.well_no, row.party_id, row.name
@@ -302,6 +308,6 @@ def _owners_with_wells_in(session: Session, town: str | None, owner_ids: list[in
     if town is None:
         return set()
     found: set[int] = set()
-    for chunk in _chunks(sorted(owner_ids)):
-        found.update(session.scalars(select(Well.owner_id).where(Well.owner_id.in_(chunk), Well.town == town)))
+    for among in _among(session, Well.owner_id, sorted(owner_ids), Integer):
+        found.update(session.scalars(select(Well.owner_id).where(among, Well.town == town)))
     return found
