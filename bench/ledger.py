@@ -25,7 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The project root instead of bench/ itself: bench/http.py must not shadow the standard library's http.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench import support  # noqa: E402
 

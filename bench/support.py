@@ -97,7 +97,7 @@ def _credit_code(n: int) -> str:
 def _id_number(n: int) -> str:
     from forms.identifiers import id_number_check_char
 
-    born = date(1950, 1, 1).toordinal() + n % 20000
+    born = date(1950, 1, 1).toordinal() + n // 1000  # a birthday per thousand: unique up to 20 million
     first17 = f"371083{date.fromordinal(born):%Y%m%d}{n % 1000:03d}"
     return first17 + id_number_check_char(first17)
 
