@@ -1,12 +1,13 @@
 # make run  — set up (venv, pinned requirements, migrations, departments and demo accounts) and serve
 # make test — install the test requirements and run the test suite (SQLite)
 # make lint — ruff over the whole tree (rules in pyproject.toml)
+# make test-api — Schemathesis against the live REST API
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint test-browser setup test-setup db browser-deps timers bench clean
+.PHONY: run test lint test-browser test-api setup test-setup db browser-deps timers bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,11 @@ test: test-setup
 
 lint: test-setup
 	$(BIN)/ruff check .
+
+# Schemathesis against the live API on a fresh SQLite database: no server error, no answer that breaks the
+# OpenAPI description (a bounded number of examples per operation; WELLS_API_MAX_EXAMPLES to change it).
+test-api: test-setup
+	$(BIN)/python tests/contract/run_schemathesis.py
 
 # The browser tests in real Chromium (installed first if missing).
 test-browser: test-setup browser-deps

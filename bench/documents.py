@@ -55,9 +55,10 @@ def worker(tree: Path, backend: str, n: int, warmup: int, pg_url: str) -> dict:
     from sqlalchemy import create_engine, func, make_url, select
 
     from engine.tables import Instance, OpenTask
-    from webapp import create_app, db
+    from webapp import create_app
     from webapp.cli import alembic_config, seed_departments_and_accounts
-    from webapp.departments import DEMO_PASSWORD
+    from webapp.core import db
+    from webapp.directory.departments import DEMO_PASSWORD
     from webapp.documents import content, service
     from webapp.documents.catalogue import KINDS
     from webapp.models import Case, Document

@@ -78,7 +78,7 @@ def populate(url: str, folder: Path, size: int) -> dict:
 
     from engine import Actor
     from engine.tables import OpenTask
-    from webapp import workflow
+    from webapp.core import workflow
 
     app = support.make_app(url, folder)
     started = time.perf_counter()

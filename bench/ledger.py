@@ -6,7 +6,7 @@ For each backend: a fresh database (migrations, departments and demo accounts), 
 some users with two wells) written as .xlsx, then the real command in a subprocess — read, checks,
 set-based writes — timed end to end, with its phases and CPU seconds; then ``flask audit checkpoint``
 and ``flask audit verify`` over everything it wrote. The comparison: ``--one-by-one`` more wells
-registered with ``cases_service.register_case``, one transaction each (what the page and the ledger
+registered with ``cases.service.register_case``, one transaction each (what the page and the ledger
 import page do per row), extrapolated to the same number of wells.
 
     .venv/bin/python bench/ledger.py [--rows 100000] [--one-by-one 1000] [--backends postgresql,sqlite]
@@ -47,9 +47,10 @@ def one_by_one(app, rows: list[list]) -> float:
     """Seconds per well through ``register_case``, one transaction per well, as the pages do."""
     from sqlalchemy import select
 
-    from webapp import db, directory, workflow
-    from webapp.cases_service import register_case
-    from webapp.departments import TOWN
+    from webapp import directory
+    from webapp.cases.service import register_case
+    from webapp.core import db, workflow
+    from webapp.directory.departments import TOWN
     from webapp.ledger.checks import RowChecker, map_columns
     from webapp.ledger.columns import columns
     from webapp.models import User

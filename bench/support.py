@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PG_URL = os.environ.get("WELLS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-PASSWORD = "demo12345"  # the demo accounts' published password (webapp/departments.py)
+PASSWORD = "demo12345"  # the demo accounts' published password (webapp/directory/departments.py)
 
 # The ledger's columns, as the template names them (webapp/ledger/columns.py derives them from the form).
 HEADERS = ["用水户类型", "用水户名称", "统一社会信用代码/身份证号", "法定代表人", "用水户地址", "联系电话", "所属行业",
@@ -105,7 +105,7 @@ def _id_number(n: int) -> str:
 def ledger_rows(n: int, first: int = 0, towns: list[str] | None = None, prefix: str = "B") -> list[list]:
     """``n`` clean ledger rows (well numbers ``prefix``-first…): enterprises and individuals, every purpose,
     in and out of coverage, some licensed, some hidden; a tenth of the water users own two wells."""
-    from webapp.departments import DEPARTMENTS
+    from webapp.directory.departments import DEPARTMENTS
 
     names = towns or [name for _code, name, kind in DEPARTMENTS if kind == "town"]
     rows = []
@@ -140,8 +140,9 @@ def load_rows(app, rows: list[list], username: str = "water.clerk", workers: int
     """Register ``rows`` with the bulk loader (checks and set-based writes, as ``flask ledger load``)."""
     from sqlalchemy import select
 
-    from webapp import db, directory, workflow
-    from webapp.departments import TOWN
+    from webapp import directory
+    from webapp.core import db, workflow
+    from webapp.directory.departments import TOWN
     from webapp.ledger import bulk
     from webapp.ledger.columns import columns
     from webapp.models import User
@@ -165,8 +166,9 @@ def load_rows(app, rows: list[list], username: str = "water.clerk", workers: int
 
 
 def make_app(url: str, folder: Path, seed: bool = True, **extra):
-    from webapp import create_app, db
+    from webapp import create_app
     from webapp.cli import seed_departments_and_accounts
+    from webapp.core import db
 
     app = create_app(app_config(url, folder, **extra))
     if seed:

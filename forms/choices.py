@@ -1,4 +1,5 @@
-"""Fixed choice lists shared by the forms, the case timeline and the web layer.
+"""The project's vocabulary: every fixed choice list, shared by the forms, the models, the case timeline
+and the web layer (one module both may import: ``forms`` imports no ``webapp``, ``webapp`` imports ``forms``).
 
 Each list is ``((code, Chinese label), ...)``. The codes are stored in task data and
 read by the BPMN gateways and the DMN classification table, so they are a contract:
@@ -16,6 +17,12 @@ Choices = tuple[tuple[str, str], ...]
 YES_NO: Choices = (("yes", "是"), ("no", "否"))
 
 USER_KINDS: Choices = (("enterprise", "企业（单位）"), ("individual", "个人"))
+
+# An account's role within its department (user_account.role).
+ROLES: Choices = (("clerk", "经办人"), ("head", "科室负责人"), ("supervisor", "督办员"), ("admin", "管理员"))
+
+# A problem of a rectification notice: open until the recheck closes it out (rectification_problem.status).
+PROBLEM_STATUS: Choices = (("open", "未销号"), ("closed", "已销号"), ("withdrawn", "已撤回（重新下达通知）"))
 
 # The four uses named in the plan; the classification table keys on these codes.
 PURPOSES: Choices = (

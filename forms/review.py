@@ -8,10 +8,10 @@ from wtforms.fields import FieldList, FormField
 
 from .base import TaskForm
 from .common import long_text, past_date
-from .fields import YesNoField
+from .fields import YesNoField, ZhDateField
 from .problems import CloseOutRow, describe_rows
 from .uploads import evidence_field
-from .validators import NotBefore
+from .validators import InFuture, NotBefore
 
 MAX_PROBLEMS = 20
 
@@ -97,3 +97,6 @@ class CreditReviewForm(TaskForm):
 
     credit_confirmed = YesNoField("是否确认实施信用惩戒")
     review_opinion = long_text("审核意见")
+    # The measure's period as the platform is told it (docs/integrations.md); blank: until the repair.
+    sanction_until = ZhDateField("惩戒期限至（选填）", [InFuture()],
+                                 description="报送省信用平台的惩戒措施截止日期；不填的，至信用修复之日止")

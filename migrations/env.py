@@ -6,12 +6,11 @@ import os
 from alembic import context
 
 from engine.database import connect
-from engine.tables import EngineBase
-from webapp.config import SETTINGS
-from webapp.models import Base
+from webapp.core.config import SETTINGS
+from webapp.tables import METADATA
 
 config = context.config
-target_metadata = [EngineBase.metadata, Base.metadata]
+target_metadata = list(METADATA)
 
 
 def _url() -> str:

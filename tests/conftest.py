@@ -18,12 +18,11 @@ from sqlalchemy.orm import sessionmaker
 
 from engine import Engine, specs
 from engine.database import connect
-from engine.tables import EngineBase
 from forms.registry import FORMS
 from rules import calendar
 from webapp.cli import alembic_config
-from webapp.departments import CODES
-from webapp.models import Base
+from webapp.directory.departments import CODES
+from webapp.tables import METADATA
 from webapp.working_calendar import service as calendar_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +60,7 @@ def database_url(_migrated, tmp_path):
 
 
 def _truncate_all(url: str) -> None:
-    tables = [t.name for md in (EngineBase.metadata, Base.metadata) for t in md.sorted_tables
+    tables = [t.name for md in METADATA for t in md.sorted_tables
               if t.name != "wf_audit_head"]
     engine = connect(url)
     with engine.begin() as conn:

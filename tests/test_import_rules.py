@@ -5,7 +5,10 @@
 * ``engine/`` imports no Flask (nor a Flask extension), ``webapp`` or ``forms``;
 * ``forms/`` imports no ``engine``;
 * ``rules/`` imports none of ``engine``, ``forms``, ``webapp``, Flask;
-* the top-level packages import each other without a cycle.
+* the top-level packages import each other without a cycle;
+* inside ``webapp/``, a module with routes (a function decorated ``@<blueprint>.route/get/post/…``) is
+  imported only by ``create_app`` (``webapp/__init__.py``) and by modules of its own feature package: a
+  feature uses another's service, queries, forms or blueprint package, never its pages.
 
 Every import counts, also one inside a function or under ``TYPE_CHECKING``: a late import is still a
 dependency. The checks run on any source tree, so the last tests show that each one catches a violation.
@@ -85,6 +88,56 @@ def forbidden_imports(root: Path) -> list[str]:
             for module, line in _imports(path, root) if _top(module) in FORBIDDEN[owner]]
 
 
+ROUTE_DECORATORS = ("route", "get", "post", "put", "patch", "delete")
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports_with_names(path: Path, root: Path) -> Iterator[tuple[str, int]]:
+    """Like ``_imports``, and ``from ..cases import routes`` also as ``webapp.cases.routes``."""
+    yield from _imports(path, root)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            package = parts[:-1]
+            base = package[: len(package) - node.level + 1] if node.level else []
+            for alias in node.names:
+                yield ".".join([*base, node.module, alias.name]), node.lineno
+
+
+def _has_routes(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return any(isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in ROUTE_DECORATORS
+               for node in tree.body if isinstance(node, ast.FunctionDef) for d in node.decorator_list)
+
+
+def _feature(module: str) -> str:
+    """The feature a webapp module belongs to: ``webapp.cases.routes`` -> ``webapp.cases``."""
+    parts = module.split(".")
+    return ".".join(parts[:2])
+
+
+def route_imports_across_features(root: Path) -> list[str]:
+    """Imports of another feature's route module (the application factory excepted)."""
+    files = list(_python_files(root, "webapp"))
+    routes = {_module_name(path, root) for path in files if _has_routes(path)}
+    found = []
+    for path in files:
+        importer = _module_name(path, root)
+        if importer == "webapp":
+            continue
+        for module, line in _imports_with_names(path, root):
+            # A name imported from a route module (``from ..cases.routes import x``) counts as the module.
+            target = next((r for r in routes if module == r or module.startswith(r + ".")), None)
+            if target and _feature(target) != _feature(importer):
+                found.append(f"{path.relative_to(root)}:{line} imports {target} (another feature's routes)")
+    return sorted(set(found))
+
+
 def package_graph(root: Path) -> dict[str, set[str]]:
     """Top-level package -> the other top-level packages it imports."""
     graph: dict[str, set[str]] = {package: set() for package in PACKAGES}
@@ -136,6 +189,10 @@ def test_the_packages_import_each_other_without_a_cycle():
     assert "webapp" not in set().union(*(graph[p] for p in ("engine", "forms", "rules")))
 
 
+def test_no_feature_imports_another_features_routes():
+    assert route_imports_across_features(ROOT) == []
+
+
 def test_every_source_file_is_read():
     files = [path for _, path in _sources(ROOT)]
     assert ROOT / "rules" / "calendar.py" in files and ROOT / "engine" / "runtime.py" in files
@@ -184,3 +241,19 @@ def test_a_relative_import_inside_the_package_is_allowed(tmp_path):
 def test_an_import_cycle_between_packages_is_caught(tmp_path):
     root = _tree(tmp_path, {"forms/a.py": "import webapp.models\n", "webapp/models.py": "from forms import a\n"})
     assert cycles(package_graph(root)) == [["forms", "webapp", "forms"]]
+
+
+def test_an_import_of_another_features_routes_is_caught(tmp_path):
+    page = "from . import bp\n\n\n@bp.get('/')\ndef index():\n    return ''\n"
+    root = _tree(tmp_path, {
+        "webapp/__init__.py": "def create_app():\n    from .cases import routes\n",  # the factory may
+        "webapp/cases/__init__.py": "", "webapp/cases/routes.py": page,
+        "webapp/cases/credit.py": "from .routes import index\n",  # the same feature may
+        "webapp/tasks/__init__.py": "", "webapp/tasks/service.py": "from ..cases.service import register\n",
+        "webapp/cases/service.py": "",
+        "webapp/tasks/routes.py": "from ..cases import routes\nfrom ..cases.routes import index\n",
+    })
+    assert route_imports_across_features(root) == [
+        "webapp/tasks/routes.py:1 imports webapp.cases.routes (another feature's routes)",
+        "webapp/tasks/routes.py:2 imports webapp.cases.routes (another feature's routes)",
+    ]

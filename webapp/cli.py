@@ -18,9 +18,9 @@ from engine.tables import AuditAlarm, utcnow
 from engine.timers import run_once
 from rules.timezone import CHINA
 
-from . import db, workflow
-from .config import ROOT
-from .departments import DEMO_PASSWORD, DEPARTMENTS, demo_accounts
+from .core import db, workflow
+from .core.config import ROOT
+from .directory.departments import DEMO_PASSWORD, DEPARTMENTS, demo_accounts
 from .models import Department, User
 from .working_calendar import service as working_calendar
 

@@ -1,4 +1,7 @@
-"""The web application's domain: departments, users, water users, wells and cases.
+"""The web application's core tables: departments, users, water users, wells, cases, problems, documents,
+attachments, log-in counts, and ``Base``. Feature packages declare their own tables on ``Base`` in their
+own modules; ``webapp/tables.py`` imports every one (for Alembic and the tests). This module imports none
+of them.
 
 Workflow state lives in the engine's tables (``engine.tables``); a case points at its instance by id.
 """
@@ -24,15 +27,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from engine import Actor
 from engine.tables import NAMING_CONVENTION, UTCDateTime, utcnow
-from forms.choices import PROBLEM_KINDS, REQUIRED_ACTS
+from forms.choices import PROBLEM_KINDS, PROBLEM_STATUS, REQUIRED_ACTS, ROLES
 from rules.timezone import CHINA
 
 TASK_FORCE = "task_force"
-PROBLEM_STATUS = {"open": "未销号", "closed": "已销号", "withdrawn": "已撤回（重新下达通知）"}
-ROLES = {"clerk": "经办人", "head": "科室负责人", "supervisor": "督办员", "admin": "管理员"}
-PURPOSES = {"industrial": "工业", "commercial": "商业/服务业", "agricultural": "农业灌溉",
-            "rural_domestic": "农村生活"}
 
 
 class Base(DeclarativeBase):
@@ -103,8 +103,13 @@ class User(UserMixin, Base):
         return self.active
 
     @property
+    def actor(self) -> Actor:
+        """Who the engine records as acting: the account and its home department."""
+        return Actor(self.username, self.department.code)
+
+    @property
     def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
+        return dict(ROLES).get(self.role, self.role)
 
 
 class WaterUser(Base):
@@ -221,7 +226,7 @@ class Problem(Base):
 
     @property
     def status_label(self) -> str:
-        return PROBLEM_STATUS.get(self.status, self.status)
+        return dict(PROBLEM_STATUS).get(self.status, self.status)
 
     @property
     def deadline_label(self) -> str:
@@ -302,12 +307,3 @@ class LoginThrottle(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[float] = mapped_column(Float, index=True)  # epoch seconds: the end of the window
-
-
-# Tables of feature packages, declared on this Base in their own modules: imported here so that every
-# user of Base.metadata (the migrations' environment, the tests' truncation, the app) knows them.
-from .dashboard.tables import CampaignReport  # noqa: E402,F401
-from .outbox import OutboxMessage  # noqa: E402,F401
-from .refusals import SecurityLogEntry  # noqa: E402,F401
-from .villages import Village  # noqa: E402,F401
-from .working_calendar.tables import CalendarDay, CalendarYear  # noqa: E402,F401

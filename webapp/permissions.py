@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from flask import abort, request
 from flask_login import current_user
+from sqlalchemy import select
 
-from engine.tables import OpenTask
+from engine.tables import Event, OpenTask
 
-from . import db
-from .models import Case, User
-from .refusals import record_refusal
+from .core import db
+from .core.refusals import record_refusal
+from .documents.catalogue import KINDS
+from .models import Case, Document, User
+
+ADMIN_ROLE = "admin"
 
 
 def can_view_case(user: User, case: Case) -> bool:
@@ -68,6 +72,35 @@ def can_assign(user: User, task: OpenTask) -> bool:
 
 def can_register(user: User) -> bool:
     return user.department.is_town or user.department.code in ("water", "leading_office")
+
+
+def is_admin(user) -> bool:
+    """Accounts and departments (/admin/); administrators gain no right to act on tasks."""
+    return user.is_authenticated and user.role == ADMIN_ROLE
+
+
+def can_accept_credit_repair(user: User) -> bool:
+    """受理信用修复申请 on the case page: the water bureau, or the office's supervisors."""
+    return "water" in user.inboxes or is_supervisor(user)
+
+
+def can_register_reconsideration(user: User) -> bool:
+    """登记复议/诉讼 on the case page: the water bureau or justice, or the office's supervisors."""
+    return bool({"water", "justice"} & set(user.inboxes)) or is_supervisor(user)
+
+
+def can_announce_coverage(user: User) -> bool:
+    """/coverage/: the network's arrival, announced by a supervisor or the water bureau's head."""
+    return is_supervisor(user) or (user.department.code == "water" and user.role == "head")
+
+
+def can_regenerate_document(user: User, doc: Document) -> bool:
+    """The issuing authority, the department that did the step, and the office's supervisors."""
+    if is_supervisor(user):
+        return True
+    step_department = db.session().scalar(select(Event.actor_department).where(
+        Event.task_guid == doc.task_guid, Event.kind == "task_completed").limit(1))
+    return bool({KINDS[doc.kind].issuer, step_department} & set(user.inboxes))
 
 
 def require(allowed: bool, case_id: int | None = None) -> None:

@@ -1,7 +1,7 @@
 """Steps the browser tests share (imported by name: pytest puts tests/browser on the path)."""
 from __future__ import annotations
 
-from webapp.departments import DEMO_PASSWORD
+from webapp.directory.departments import DEMO_PASSWORD
 
 
 def logged_in(browser, base: str, username: str, width: int = 1280, height: int = 900):

@@ -15,9 +15,10 @@ from werkzeug.serving import make_server
 from engine import Actor
 from engine.tables import OpenTask
 from rules.timezone import today_in_china
-from webapp import create_app, db, workflow
-from webapp.cases_service import register_case
+from webapp import create_app
+from webapp.cases.service import register_case
 from webapp.cli import seed_departments_and_accounts
+from webapp.core import db, workflow
 from webapp.models import User
 
 CHROMIUM = os.environ.get("WELLS_CHROMIUM", "/usr/bin/chromium")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from webapp.departments import DEMO_PASSWORD
+from webapp.directory.departments import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("WELLS_SCREENSHOT_DIR", "/tmp"))

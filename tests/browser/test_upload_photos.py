@@ -8,7 +8,7 @@ import zlib
 import pytest
 
 from rules.timezone import today_in_china
-from webapp.departments import DEMO_PASSWORD
+from webapp.directory.departments import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from engine import Actor
 from engine.tables import Event, Instance, OpenTask, Timer
 from engine.timers import run_once
 
-# What registration starts a case with (webapp.cases_service.register_case).
+# What registration starts a case with (webapp.cases.service.register_case).
 START = {"obstructed": False, "seal_obstructed": False, "seal_accepted": False, "patrol_days": 30,
          "hidden_well": False, "permit_valid_to": None}
 INSPECTION = {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False,

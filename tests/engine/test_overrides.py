@@ -17,7 +17,7 @@ SUPERVISOR = Actor("leading_office.supervisor", "leading_office")
 WATER = Actor("water.clerk", "water")
 INSPECTION = {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False,
               "obstructed": False, "hidden_well": False}
-# What registration starts every case with (webapp.cases_service.register_case): no obstruction yet.
+# What registration starts every case with (webapp.cases.service.register_case): no obstruction yet.
 START = {"obstructed": False, "hidden_well": False, "seal_obstructed": False, "patrol_days": 90}
 NOTICE = {"notice_served_on": "2026-03-02", "rectify_days": 5}  # due Monday 9 March 2026, 24:00 China time
 

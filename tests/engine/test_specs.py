@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine import Actor, DiagramError, specs
 from engine.tables import OpenTask
 from forms.registry import FORMS
-from webapp.departments import CODES
+from webapp.directory.departments import CODES
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 

@@ -143,7 +143,7 @@ GOOD = {
         {"credit_fact": "逾期未封井。", "recorded_on": "2022-08-10", "notified_on": "2022-08-11"},
     ),
     "credit_review": (
-        {"credit_confirmed": "yes", "review_opinion": "事实清楚，同意报送。"},
-        {"credit_confirmed": True, "review_opinion": "事实清楚，同意报送。"},
+        {"credit_confirmed": "yes", "review_opinion": "事实清楚，同意报送。", "sanction_until": "2025-08-14"},
+        {"credit_confirmed": True, "review_opinion": "事实清楚，同意报送。", "sanction_until": "2025-08-14"},
     ),
 }

@@ -284,3 +284,11 @@ def test_credit_objection_needs_date_and_content_when_raised(bind):
     form = bind(cls, post("credit_objection", objection_received="no", objection_received_on="", objection_content=""))
     assert form.validate(), form.errors
     assert form.task_data() == {"objection_received": False, "objection_received_on": None, "objection_content": None}
+
+
+
+def test_the_credit_measure_ends_after_today_or_at_the_repair(bind):
+    past = bind(form_for("credit_review"), post("credit_review", sanction_until="2022-08-15"))
+    assert not past.validate() and past.errors["sanction_until"] == [f"惩戒期限至应晚于今天（{TODAY_ZH}）"]
+    open_ended = bind(form_for("credit_review"), post("credit_review", sanction_until=None))
+    assert open_ended.validate() and open_ended.task_data()["sanction_until"] is None

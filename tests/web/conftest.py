@@ -6,9 +6,10 @@ from datetime import datetime, timezone
 import pytest
 import time_machine
 
-from webapp import create_app, db
+from webapp import create_app
 from webapp.cli import seed_departments_and_accounts
-from webapp.departments import DEMO_PASSWORD
+from webapp.core import db
+from webapp.directory.departments import DEMO_PASSWORD
 
 # Monday 2 March 2026 10:00 in China: dates in forms are checked against "today".
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)

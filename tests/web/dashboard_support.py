@@ -15,8 +15,7 @@ from web_support import REGISTRATION
 
 from engine import overrides as engine_overrides
 from engine.tables import Instance, OpenTask
-from webapp import db, workflow
-from webapp.cases_service import actor_of
+from webapp.core import db, workflow
 from webapp.models import Case, User
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -86,7 +85,7 @@ def complete(app, case_id: int, spec: str, day: str, **changes) -> None:
         guid = session.scalar(select(OpenTask.task_guid).where(OpenTask.case_id == case_id, OpenTask.task_spec == spec))
         assert guid, f"case {case_id} has no open {spec} step"
         user = session.scalar(select(User).where(User.username == who.format(town=case.town)))
-        workflow.engine().complete(session, guid, data, actor_of(user))
+        workflow.engine().complete(session, guid, data, user.actor)
         db.commit()
 
 
@@ -103,7 +102,7 @@ def cancel(app, case_id: int) -> None:
         session = db.session()
         supervisor = session.scalar(select(User).where(User.username == "leading_office.supervisor"))
         engine_overrides.cancel(workflow.engine(), session, session.get(Case, case_id).instance_id,
-                                actor_of(supervisor), "重复登记")
+                                supervisor.actor, "重复登记")
         db.commit()
 
 

@@ -10,9 +10,9 @@ from web_support import REGISTRATION, refusals
 
 from engine import Actor
 from engine.tables import Event, OpenTask
-from webapp import db, workflow
 from webapp.admin import service
-from webapp.departments import DEMO_PASSWORD, NAMES
+from webapp.core import db, workflow
+from webapp.directory.departments import DEMO_PASSWORD, NAMES
 from webapp.models import Department, User
 
 NEW_PASSWORD = "Rushan-2026-wells"

@@ -8,7 +8,7 @@ from web_support import NOTICE, REGISTRATION, add_user
 from web_support import instance_version as version
 
 from engine.tables import Event, OpenTask
-from webapp import db
+from webapp.core import db
 
 COMMITMENT = {"signed_on": "2026-03-02", "signatory": "法定代表人甲"}
 
@@ -180,7 +180,7 @@ def test_seconded_task_force_members_work_both_inboxes(app, login):
     (done,) = [e for e in events(app, "task_completed") if e.task_spec == "inspect"]
     assert (done.actor, done.actor_department) == ("water.inspector", "water")  # home department kept
     # The task force's head assigns among the task force's own staff and the seconded members.
-    from webapp.queries import department_users
+    from webapp.tasks.queries import department_users
     with app.app_context():
         names = {u.username for u in department_users(db.session(), "task_force")}
     assert {"task_force.clerk", "task_force.head", "water.inspector", "enforcement.inspector"} <= names

@@ -11,8 +11,7 @@ from web_support import instance_version as version
 
 from engine import assignment
 from engine.tables import Event, OpenTask
-from webapp import db, workflow
-from webapp.cases_service import actor_of
+from webapp.core import db, workflow
 from webapp.models import User
 
 REPORT = {"reported_on": "2026-03-02", "report_summary": "已停止取水"}
@@ -72,8 +71,8 @@ def test_a_claim_or_assignment_of_a_task_just_completed_is_told_who_handled_it(a
     add_user(app, "water.clerk2", "water")
     if kind == "release":  # the clerk's own claim, which the head releases while the clerk submits
         with app.app_context():
-            assignment.claim(workflow.engine(), db.session(), report.task_guid, actor_of(db.session().scalar(
-                select(User).where(User.username == "water.clerk"))))
+            assignment.claim(workflow.engine(), db.session(), report.task_guid, db.session().scalar(
+                select(User).where(User.username == "water.clerk")).actor)
             db.commit()
     who, path, data, kind_of_event, message = _posts(app, report.task_guid)[kind]
     user = login(who)

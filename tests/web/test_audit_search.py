@@ -17,8 +17,8 @@ from web_support import REGISTRATION, instance_version, task_guid_in
 
 from engine.tables import Event
 from rules.timezone import CHINA as CN
-from webapp import db
-from webapp.refusals import SecurityLogEntry
+from webapp.core import db
+from webapp.core.refusals import SecurityLogEntry
 
 # Copied from test_flow.py (test modules are not importable from one another here).
 HEADERS = ["序号", "时间", "事件", "人员", "部门", "案件", "任务", "内容", "审计链", "链序号", "前一哈希", "哈希"]

@@ -10,10 +10,10 @@ from web_support import REGISTRATION
 
 from engine import audit
 from engine.tables import AuditAlarm, AuditHead, Event
-from webapp import db
 from webapp.cli import _periodic_checkpoint
-from webapp.departments import DEMO_PASSWORD
-from webapp.refusals import SecurityLogEntry
+from webapp.core import db
+from webapp.core.refusals import SecurityLogEntry
+from webapp.directory.departments import DEMO_PASSWORD
 
 SQLITE_GUARDS = ["CREATE TRIGGER wf_event_no_update BEFORE UPDATE ON wf_event BEGIN "
                  "SELECT RAISE(ABORT, '审计记录只能追加，不能修改或删除'); END",

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from webapp import create_app
-from webapp.config import ConfigError
-from webapp.departments import DEMO_PASSWORD
+from webapp.core.config import ConfigError
+from webapp.directory.departments import DEMO_PASSWORD
 
 
 def test_login_and_logout(client):
@@ -29,7 +29,7 @@ def test_wrong_password_is_explained(client):
 def test_inactive_account_cannot_log_in(app, client):
     from sqlalchemy import update
 
-    from webapp import db
+    from webapp.core import db
     from webapp.models import User
     with app.app_context():
         db.session().execute(update(User).where(User.username == "tax.clerk").values(active=False))
@@ -95,7 +95,7 @@ def test_login_redirects_only_to_paths_of_this_site(client):
 def test_a_password_reset_ends_open_sessions(app, client):
     from sqlalchemy import select
 
-    from webapp import db
+    from webapp.core import db
     from webapp.models import User
     client.post("/login", data={"username": "water.clerk", "password": DEMO_PASSWORD, "remember": "y"})
     assert client.get("/inbox/").status_code == 200

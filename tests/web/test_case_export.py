@@ -8,7 +8,7 @@ from sqlalchemy import select
 from web_support import REGISTRATION
 
 from engine.tables import Event
-from webapp import db
+from webapp.core import db
 
 
 def sheet_rows(response, title):

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 
 from engine.tables import OpenTask
-from webapp import db
-from webapp.departments import DEPARTMENTS
+from webapp.core import db
+from webapp.directory.departments import DEPARTMENTS
 from webapp.models import Department, User
 
 
@@ -25,8 +25,8 @@ def test_seed_is_idempotent(app):
 
 def test_timers_run_once_moves_an_expired_case(app, login, fixed_clock):
     from engine import Actor
-    from webapp import workflow
-    from webapp.cases_service import register_case
+    from webapp.cases.service import register_case
+    from webapp.core import workflow
     from webapp.models import User
 
     with app.app_context():

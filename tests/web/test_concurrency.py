@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from web_support import REGISTRATION, add_user
 
 from engine.tables import Event, Instance, OpenTask, SpecVersion
-from webapp import db
-from webapp.cases_service import is_duplicate_registration
+from webapp.cases.service import is_duplicate_registration
+from webapp.core import db
 from webapp.models import Case, WaterUser
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from web_support import REGISTRATION, complete_steps, task_guid_in
 
 from engine.tables import Event, Instance
-from webapp import db
+from webapp.core import db
 from webapp.models import Case
 
 ANNOUNCE = {"towns": ["xiacun"], "villages": "", "effective_on": "2026-03-02", "document_no": "乳水供〔2026〕3号",

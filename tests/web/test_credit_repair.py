@@ -13,9 +13,9 @@ from web_support import (
 )
 
 from engine.tables import Instance
-from webapp import db
+from webapp.core import db
+from webapp.integrations.outbox import OutboxMessage
 from webapp.models import Case
-from webapp.outbox import OutboxMessage
 
 
 def to_review(app, login):

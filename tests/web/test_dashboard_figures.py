@@ -13,9 +13,9 @@ from web_support import refusals
 
 from engine.tables import Event, OpenTask
 from rules.timezone import CHINA
-from webapp import db
+from webapp.core import db
 from webapp.dashboard.figures import RECTIFICATION_STEPS
-from webapp.departments import NAMES
+from webapp.directory.departments import NAMES
 
 ALL = {"start": "2026-02-01", "end": "2026-03-10"}
 

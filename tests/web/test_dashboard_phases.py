@@ -8,7 +8,7 @@ import pytest
 from dashboard_support import table
 from lxml import html as lxml_html
 
-from webapp.config import ConfigError
+from webapp.core.config import ConfigError
 from webapp.dashboard import phases
 
 

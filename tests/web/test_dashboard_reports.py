@@ -11,11 +11,11 @@ from docx import Document
 from sqlalchemy import func, select
 
 from engine.tables import Event
-from webapp import db
+from webapp.core import db
 from webapp.dashboard import build_template
 from webapp.dashboard.docx_render import TEMPLATE
 from webapp.dashboard.tables import CampaignReport
-from webapp.departments import DEMO_PASSWORD
+from webapp.directory.departments import DEMO_PASSWORD
 
 PERIODS = {"weekly": ("2026-03-02", "2026-03-08"), "monthly": ("2026-02-01", "2026-02-28"),
            "briefing": ("2026-02-01", "2026-03-10")}

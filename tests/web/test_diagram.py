@@ -12,14 +12,14 @@ from web_support import NOTICE, REGISTRATION, instance_version, refusals, submit
 
 from engine import Actor
 from engine.tables import Instance, OpenTask
-from webapp import db, workflow
-from webapp.cases_service import register_case
-from webapp.departments import NAMES
+from webapp.cases.service import register_case
+from webapp.core import db, workflow
 from webapp.diagram.model import parse
 from webapp.diagram.overlays import Happening, case_overlays
 from webapp.diagram.render import NoDiagram, Overlay, render_svg
+from webapp.diagram.routes import lane_names
 from webapp.diagram.text import wrap
-from webapp.diagram.views import lane_names
+from webapp.directory.departments import NAMES
 from webapp.models import Department, User
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine import specs
-from webapp.config import ROOT
+from webapp.core.config import ROOT
 from webapp.diagram import export
 
 

@@ -19,7 +19,7 @@ from web_support import INSPECTION, REGISTRATION, instance_version, problem_rows
 
 from engine.tables import Timer
 from rules import calendar
-from webapp import db
+from webapp.core import db
 from webapp.documents import party_deadlines
 from webapp.models import Document, Problem
 

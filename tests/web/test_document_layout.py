@@ -14,7 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Length, Pt
 
-from webapp import db
+from webapp.core import db
 from webapp.documents import catalogue, content, service
 from webapp.models import Case, WaterUser, Well
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from web_support import REGISTRATION, instance_version, problem_rows, submit, task_guid_in, walk_to_notice
 
 from engine.tables import Event, OpenTask
-from webapp import db
+from webapp.core import db
 from webapp.documents import catalogue
 from webapp.documents.numbering import next_serial
 from webapp.models import Case, Document, DocumentSeries

@@ -101,7 +101,7 @@ def test_a_step_that_issues_a_document_reads_the_department_names_once(app, logi
     from sqlalchemy import event
     from web_support import REGISTRATION, instance_version, submit, task_guid_in
 
-    from webapp import db
+    from webapp.core import db
 
     town = login("xiacun.clerk")
     assert town.post("/cases/new", data=REGISTRATION).status_code == 302

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from web_support import REGISTRATION
 
-from webapp import db
+from webapp.core import db
 from webapp.ledger import report
 from webapp.models import Attachment
 

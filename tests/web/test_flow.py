@@ -17,7 +17,7 @@ from web_support import (
 )
 
 from engine.tables import Event, Instance, OpenTask
-from webapp import db
+from webapp.core import db
 from webapp.models import Case, WaterUser, Well
 
 

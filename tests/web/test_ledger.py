@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from engine.tables import Event, OpenTask
 from forms.identifiers import credit_code_check_char
-from webapp import db
+from webapp.core import db
 from webapp.models import Case, Well
 
 HEADERS = ["用水户类型", "用水户名称", "统一社会信用代码/身份证号", "法定代表人", "用水户地址", "联系电话", "所属行业",

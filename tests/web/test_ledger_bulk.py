@@ -10,8 +10,8 @@ from test_ledger import HEADERS, credit_code, ledger, row
 from web_support import REGISTRATION, instance_version, submit
 
 from engine.tables import Event, Instance, OpenTask, Timer
-from webapp import db
-from webapp.departments import DEPARTMENTS
+from webapp.core import db
+from webapp.directory.departments import DEPARTMENTS
 from webapp.ledger import bulk, checks
 from webapp.ledger.columns import columns
 from webapp.models import Case, WaterUser, Well

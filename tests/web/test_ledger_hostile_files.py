@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from test_ledger import credit_code, ledger, row, upload
 
-from webapp import db
+from webapp.core import db
 from webapp.ledger import archive, checks, report
 from webapp.models import Well
 

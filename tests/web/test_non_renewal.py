@@ -9,7 +9,7 @@ from docx import Document as Docx
 from sqlalchemy import select
 from web_support import REGISTRATION, complete_steps, instance_version, submit, task_guid_in
 
-from webapp import db
+from webapp.core import db
 from webapp.models import Document
 
 LICENSED = {**REGISTRATION, "permit_no": "取水（鲁威乳）字[2021]第009号", "permit_issuer": "乳山市行政审批服务局",

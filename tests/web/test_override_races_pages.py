@@ -10,7 +10,7 @@ from web_support import instance_version as version
 
 from engine import assignment, overrides
 from engine.tables import Event
-from webapp import db
+from webapp.core import db
 
 REPORT = {"reported_on": "2026-03-02", "report_summary": "已停止取水"}
 

@@ -8,7 +8,7 @@ from web_support import NOTICE, REGISTRATION
 from web_support import instance_version as version
 
 from engine.tables import Event, OpenTask
-from webapp import db
+from webapp.core import db
 from webapp.models import Case
 
 

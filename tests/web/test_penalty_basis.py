@@ -12,7 +12,7 @@ from test_problem_list import to_recheck
 from web_support import close_out, instance_version, submit, task_guid_in
 
 from engine.tables import Event
-from webapp import db
+from webapp.core import db
 from webapp.documents import catalogue, content
 from webapp.models import Case, Document
 

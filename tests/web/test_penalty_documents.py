@@ -9,7 +9,7 @@ import pytest
 from docx import Document as Docx
 from sqlalchemy import select
 
-from webapp import db, workflow
+from webapp.core import db, workflow
 from webapp.documents import catalogue, content, service
 from webapp.documents.penalty_content import in_words, money
 from webapp.models import Case, Document, User, WaterUser, Well

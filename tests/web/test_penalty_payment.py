@@ -19,7 +19,7 @@ from web_support import (
 
 from engine.tables import OpenTask
 from rules import calendar
-from webapp import db
+from webapp.core import db
 
 TO_PAYMENT = TO_FAILED_RECHECK + PENALTY_TO_DECISION
 

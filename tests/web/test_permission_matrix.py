@@ -33,11 +33,13 @@ from web_support import NOTICE, refusals
 
 from engine import Actor, assignment, overrides
 from engine.database import connect
-from engine.tables import EngineBase, Event, Instance, OpenTask
-from webapp import create_app, db, workflow
+from engine.tables import Event, Instance, OpenTask
+from webapp import create_app
 from webapp.cli import seed_departments_and_accounts
-from webapp.departments import DEMO_PASSWORD
-from webapp.models import Base, Case
+from webapp.core import db, workflow
+from webapp.directory.departments import DEMO_PASSWORD
+from webapp.models import Case
+from webapp.tables import METADATA
 
 # Monday 2 March 2026 10:00 in China, as in tests/web/conftest.py (dates in forms are checked against it).
 TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
@@ -194,7 +196,7 @@ def _params():
 # -- the world: one database, three cases, ten logged-in clients, per module -----------------------
 
 def _truncate_all(url: str) -> None:
-    tables = [t.name for md in (EngineBase.metadata, Base.metadata) for t in md.sorted_tables
+    tables = [t.name for md in METADATA for t in md.sorted_tables
               if t.name != "wf_audit_head"]
     engine = connect(url)
     with engine.begin() as conn:

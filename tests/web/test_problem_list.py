@@ -7,7 +7,7 @@ from sqlalchemy import select
 from web_support import NOTICE, close_out, instance_version, problem_rows, submit, task_guid_in, walk_to_notice
 
 from engine.tables import Event, Instance, OpenTask
-from webapp import db
+from webapp.core import db
 from webapp.models import Case, Problem
 
 
@@ -149,7 +149,7 @@ def test_a_reissued_notice_withdraws_the_open_problems(app, login):
     water, guid = walk_to_notice(app, login)
     assert submit(water, guid, NOTICE, instance_version(app)).status_code == 302
     with app.app_context():
-        from webapp import workflow
+        from webapp.core import workflow
 
         session = db.session()
         case = session.get(Case, 1)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from web_support import REGISTRATION
 
 from engine.tables import Event, Instance, OpenTask
-from webapp import db
+from webapp.core import db
 from webapp.models import Case
 
 APPLICATION = {"review_kind": "reconsideration", "challenged_decision": "责令限期整改通知书 乳水责改〔2026〕1号",

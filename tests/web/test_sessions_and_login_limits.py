@@ -10,9 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from webapp import create_app, db
-from webapp.config import ConfigError
-from webapp.departments import DEMO_PASSWORD
+from webapp import create_app
+from webapp.core import db
+from webapp.core.config import ConfigError
+from webapp.directory.departments import DEMO_PASSWORD
 from webapp.models import User
 
 OTHER_ACCOUNT = "water.head"  # a colleague behind the same address
@@ -195,13 +196,13 @@ def test_an_administrator_can_lift_a_lock_out(make_app):
 
 @pytest.mark.parametrize("username", ["water.clerk", "nobody.here"])
 def test_a_log_in_hashes_the_password_once_whether_or_not_the_name_exists(client, monkeypatch, username):
-    import webapp.auth
+    import webapp.auth.routes
     calls = []
-    real = webapp.auth.check_password_hash
-    monkeypatch.setattr(webapp.auth, "check_password_hash", lambda *a: calls.append(a[0]) or real(*a))
+    real = webapp.auth.routes.check_password_hash
+    monkeypatch.setattr(webapp.auth.routes, "check_password_hash", lambda *a: calls.append(a[0]) or real(*a))
     assert _login(client, username, "wrong").status_code == 401
     assert len(calls) == 1
-    assert calls[0].split("$")[0] == webapp.auth.generate_password_hash("x").split("$")[0]  # same method, cost
+    assert calls[0].split("$")[0] == webapp.auth.routes.generate_password_hash("x").split("$")[0]  # same method, cost
 
 
 # ---- CSRF token, headers -----------------------------------------------------------------------------

@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from engine import StaleForm
 from forms.registry import FORMS
-from webapp import db, step_service, unit_of_work
+from webapp.core import db, unit_of_work
 from webapp.models import Department
-from webapp.overrides import skip_rule
+from webapp.supervise.overrides import skip_rule
+from webapp.tasks import service as step_service
 
 
 def test_every_step_hook_belongs_to_a_form_the_diagrams_may_use():

@@ -22,8 +22,8 @@ from web_support import (
 
 from engine import audit
 from engine.tables import Event, OpenTask
-from webapp import db
 from webapp.attachments import storage
+from webapp.core import db
 from webapp.models import Attachment
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
@@ -264,7 +264,7 @@ def test_sealing_and_recheck_take_their_evidence(app, login):
     ({"UPLOAD_MAX_TOTAL_MB": "很多"}, "WELLS_UPLOAD_MAX_TOTAL_MB"),
 ])
 def test_wrong_limits_stop_the_app_naming_the_setting(settings, named):
-    from webapp.config import ConfigError, from_environment
+    from webapp.core.config import ConfigError, from_environment
 
     with pytest.raises(ConfigError, match=named):
         from_environment({"TESTING": True, **settings})

@@ -6,7 +6,7 @@ from test_ledger import _problems, count, ledger, row, upload
 from web_support import REGISTRATION
 
 from engine.tables import Event
-from webapp import db
+from webapp.core import db
 from webapp.models import Well
 
 

@@ -14,7 +14,7 @@ from test_working_calendar import FILING, NOTICE_2027, to_filing
 from web_support import NOTICE, instance_version, submit, walk_to_notice
 
 from engine.tables import Timer
-from webapp import db
+from webapp.core import db
 
 DECEMBER = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)  # Monday 7 December 2026, 10:00 in China
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from web_support import INSPECTION, REGISTRATION, instance_version, submit, task_guid_in
 
 from engine.tables import Event, Timer
-from webapp import db
+from webapp.core import db
 from webapp.working_calendar.tables import CalendarYear
 
 DECEMBER = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)  # Monday 7 December 2026, 10:00 in China

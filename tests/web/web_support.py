@@ -7,8 +7,7 @@ import time
 
 from sqlalchemy import select
 
-from webapp import db, workflow
-from webapp.cases_service import actor_of
+from webapp.core import db, workflow
 from webapp.models import User
 
 # A covered, unlicensed well of an enterprise in 夏村镇: the registration form as a clerk fills it.
@@ -134,8 +133,7 @@ def complete_steps(app, steps, case_id: int = 1) -> None:
     from sqlalchemy import select
 
     from engine.tables import OpenTask
-    from webapp import workflow
-    from webapp.cases_service import actor_of
+    from webapp.core import workflow
     from webapp.models import User
 
     with app.app_context():
@@ -145,7 +143,7 @@ def complete_steps(app, steps, case_id: int = 1) -> None:
                                                                    OpenTask.task_spec == spec))
             assert guid, f"case {case_id} has no open {spec} step"
             user = session.scalar(select(User).where(User.username == username))
-            workflow.engine().complete(session, guid, values, actor_of(user))
+            workflow.engine().complete(session, guid, values, user.actor)
         db.commit()
 
 
@@ -153,8 +151,8 @@ def refusals(app, **where) -> list:
     """Security-log rows of refused requests matching ``where`` (column=value), in the order first seen."""
     from sqlalchemy import select
 
-    from webapp import db
-    from webapp.refusals import SecurityLogEntry
+    from webapp.core import db
+    from webapp.core.refusals import SecurityLogEntry
 
     with app.app_context():
         query = select(SecurityLogEntry).filter_by(**where).order_by(SecurityLogEntry.id)
@@ -171,8 +169,8 @@ def hold(app, username: str, operation, seconds: float = 0.6):
         with app.app_context():
             try:
                 session = db.session()
-                operation(workflow.engine(), session, actor_of(session.scalar(select(User).where(
-                    User.username == username))))
+                operation(workflow.engine(), session, session.scalar(select(User).where(
+                    User.username == username)).actor)
                 holding.set()
                 time.sleep(seconds)
                 db.commit()

@@ -7,20 +7,13 @@ values (never a password or its hash). Administrators gain no right to act on ta
 """
 from __future__ import annotations
 
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint
 from flask_login import current_user
 
 from ..auth import login_manager
-from ..permissions import require
+from ..permissions import is_admin, require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-ADMIN_ROLE = "admin"
-
-
-def is_admin(user) -> bool:
-    return user.is_authenticated and user.role == ADMIN_ROLE
-
 
 @bp.before_request
 def _only_admins():
@@ -29,11 +22,3 @@ def _only_admins():
         return login_manager.unauthorized()
     require(is_admin(current_user))
     return None
-
-
-@bp.get("/")
-def index():
-    return redirect(url_for(".users"))
-
-
-from . import departments, users, villages, working_calendar  # noqa: E402,F401  (registers the routes on bp)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import db, directory, workflow
-from ..cases_service import actor_of
+from .. import directory
+from ..core import db, workflow
 from ..models import Department
 from . import bp, service
 from .forms import DepartmentForm
@@ -25,7 +25,7 @@ def edit_department(department_id: int):
     form = DepartmentForm() if request.method == "POST" else DepartmentForm(formdata=None, data={"name": department.name})
     form.department = department
     if form.validate_on_submit():
-        change = service.rename_department(db.session(), workflow.engine(), actor_of(current_user),
+        change = service.rename_department(db.session(), workflow.engine(), current_user.actor,
                                            department.id, form.name.data)
         if not change:
             flash("名称没有改动，未保存。", "info")

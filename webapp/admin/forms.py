@@ -12,12 +12,14 @@ from wtforms.fields import BooleanField, PasswordField, SubmitField
 from wtforms.validators import EqualTo, Length, ValidationError
 
 from forms.base import ZhForm
+from forms.choices import ROLES
 from forms.fields import StrippedStringField, ZhRadioField, ZhSelectField
 from forms.validators import Pattern, Required
 
-from .. import db, directory
-from ..departments import TASK_FORCE, TOWN
-from ..models import ROLES, Department, User
+from .. import directory
+from ..core import db
+from ..directory.departments import TASK_FORCE, TOWN
+from ..models import Department, User
 
 PASSWORD_MIN, PASSWORD_MAX = 10, 128  # the log-in form accepts at most 128 characters
 SUPERVISOR_DEPARTMENT = "leading_office"
@@ -92,7 +94,7 @@ class CreateUserForm(PasswordRules, UserFieldsMixin, ZhForm):
         render_kw={"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false", "autocomplete": "off"})
     display_name = StrippedStringField("姓名", validators=[Required(), Length(max=64)])
     department = ZhSelectField("部门")
-    role = ZhRadioField("角色", choices=list(ROLES.items()))
+    role = ZhRadioField("角色", choices=list(ROLES))
     task_force_member = BooleanField("抽调到整治专班（保留本部门，同时办理专班任务）")
     password, confirm = password_fields("初始密码")
     submit = SubmitField("建立用户")
@@ -108,7 +110,7 @@ class EditUserForm(UserFieldsMixin, ZhForm):
 
     display_name = StrippedStringField("姓名", validators=[Required(), Length(max=64)])
     department = ZhSelectField("部门")
-    role = ZhRadioField("角色", choices=list(ROLES.items()))
+    role = ZhRadioField("角色", choices=list(ROLES))
     task_force_member = BooleanField("抽调到整治专班（保留本部门，同时办理专班任务）")
     active = BooleanField("账号在用（取消勾选即停用，停用后不能登录）")
     submit = SubmitField("保存")
@@ -174,5 +176,5 @@ class UserSearchForm(ZhForm):
 
     q = StrippedStringField("用户名或姓名", validators=[Length(max=64)])
     department = ZhSelectField("部门", required=False, placeholder="全部部门")
-    role = ZhSelectField("角色", choices=list(ROLES.items()), required=False, placeholder="全部角色")
+    role = ZhSelectField("角色", choices=list(ROLES), required=False, placeholder="全部角色")
     active = ZhSelectField("状态", choices=ACTIVE_CHOICES, required=False, placeholder="全部状态")

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from engine.tables import OpenTask
 
+from ..core.paging import window
 from ..models import Department, User
-from ..paging import window
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from .. import db, directory, unit_of_work, workflow
-from ..auth import lock_end_text
-from ..cases_service import actor_of
-from ..login_limits import LimiterUnavailable, limits
+from .. import directory
+from ..auth.login_limits import LimiterUnavailable, limits, lock_end_text
+from ..core import db, unit_of_work, workflow
 from ..models import User
 from . import bp, service
 from .forms import CreateUserForm, EditUserForm, PasswordForm, UserSearchForm
@@ -37,7 +36,7 @@ def new_user():
     form.load_choices()
     if form.validate_on_submit():
         done = unit_of_work.run(lambda: service.create_user(
-            db.session(), workflow.engine(), actor_of(current_user), username=form.username.data,
+            db.session(), workflow.engine(), current_user.actor, username=form.username.data,
             display_name=form.display_name.data, department=form.department_row, role=form.role.data,
             task_force_member=bool(form.task_force_member.data), password=form.password.data), service.AdminError)
         if not done:
@@ -78,7 +77,7 @@ def edit_user(user_id: int):
     if not form.validate_on_submit():
         return _edit_page(user, form=form, status=422)
     done = unit_of_work.run(lambda: service.update_user(
-        db.session(), workflow.engine(), actor_of(current_user), user.id, form.values()), service.AdminError)
+        db.session(), workflow.engine(), current_user.actor, user.id, form.values()), service.AdminError)
     if not done:
         form[done.error.field].errors.append(str(done.error))
         return _edit_page(_user(user_id), form=form, status=409)
@@ -99,7 +98,7 @@ def reset_password(user_id: int):
     form = PasswordForm(prefix="pw")
     if not form.validate_on_submit():
         return _edit_page(user, password_form=form, status=422)
-    service.reset_password(db.session(), workflow.engine(), actor_of(current_user), user, form.password.data)
+    service.reset_password(db.session(), workflow.engine(), current_user.actor, user, form.password.data)
     db.commit()
     flash(f"已重设 {user.display_name}（{user.username}）的密码，请告知本人，旧密码已不能登录。", "success")
     return redirect(url_for(".edit_user", user_id=user.id))
@@ -117,8 +116,13 @@ def unlock(user_id: int):
         db.session().rollback()
         flash("登录限制的计数暂时无法访问，未能解除锁定，请稍后再试。", "danger")
         return redirect(url_for(".edit_user", user_id=user.id))
-    workflow.engine().record(db.session(), "login_unlocked", actor=actor_of(current_user),
+    workflow.engine().record(db.session(), "login_unlocked", actor=current_user.actor,
                              title=f"{user.display_name}（{user.username}）", data={"username": user.username})
     db.commit()
     flash(f"已解除 {user.display_name}（{user.username}）的登录锁定，本人现在可以重新登录。", "success")
     return redirect(url_for(".edit_user", user_id=user.id))
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for(".users"))

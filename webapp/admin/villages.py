@@ -9,9 +9,10 @@ from wtforms.validators import Length, ValidationError
 from forms.base import ZhForm
 from forms.fields import StrippedTextAreaField
 
-from .. import db, directory, villages, workflow
-from ..cases_service import actor_of
-from ..departments import TOWN
+from .. import directory
+from ..core import db, workflow
+from ..directory import villages
+from ..directory.departments import TOWN
 from . import bp
 
 
@@ -46,7 +47,7 @@ def edit_villages(town: str):
         if before == after:
             flash("名单没有改动，未保存。", "info")
             return redirect(url_for(".village_lists"))
-        workflow.engine().record(session, "villages_updated", actor=actor_of(current_user), title=names[town],
+        workflow.engine().record(session, "villages_updated", actor=current_user.actor, title=names[town],
                                  data={"town": town, "before": before, "after": after})
         db.commit()
         flash(f"已保存{names[town]}的村（社区）名单：{len(after)} 个。", "success")

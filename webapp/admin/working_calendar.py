@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from rules.timezone import today_in_china
 
-from .. import db, workflow
-from ..cases_service import actor_of
+from ..core import db, workflow
 from ..working_calendar import service
 from ..working_calendar.forms import CalendarYearForm
 from ..working_calendar.tables import CalendarYear
@@ -35,7 +34,7 @@ def enter_calendar():
     if not form.save.data:
         return render_template("admin/calendar_enter.html", form=form, parsed=parsed,
                                changes=service.preview(parsed), source=service.current_source(parsed.year))
-    entry = service.enter_year(db.session(), workflow.engine(), actor_of(current_user), parsed, form.text.data)
+    entry = service.enter_year(db.session(), workflow.engine(), current_user.actor, parsed, form.text.data)
     db.commit()
     service.forget()
     service.ensure_current(db.session())

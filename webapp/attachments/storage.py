@@ -39,7 +39,6 @@ from forms.registry import FORMS
 from forms.uploads import STORED_EXTENSION, content_type, display_name
 from forms.validators import shorten_label
 
-from ..cases_service import actor_of
 from ..models import Attachment, Case, User
 
 log = logging.getLogger(__name__)
@@ -82,7 +81,7 @@ def _store_one(session: Session, engine: Engine, case: Case, form_key: str, task
                      uploaded_by=user.username)
     session.add(row)
     session.flush()
-    engine.record(session, "file_uploaded", actor=actor_of(user), case_id=case.id, task_guid=task_guid,
+    engine.record(session, "file_uploaded", actor=user.actor, case_id=case.id, task_guid=task_guid,
                   form_key=form_key, title=name[:128],
                   data={"attachment": row.id, "field": field, "content_type": kind, "size": size, "sha256": sha256})
     return row

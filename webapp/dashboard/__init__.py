@@ -7,6 +7,11 @@ leading group office (``sees_everything``); anyone else gets a recorded 403.
 
 Modules: ``figures`` (the numbers, one function), ``charts`` (pygal), ``phases`` (settings, timeline),
 ``reports`` (heading, publication), ``docx_render`` + ``build_template`` (the DOCX), ``forms``,
-``tables`` (the table), ``routes`` (the blueprint). This file imports none of them: ``webapp/models.py``
-imports ``tables`` for the metadata, and that must not pull in the blueprint.
+``tables`` (the table), ``routes`` (the pages). This file declares the blueprint and imports none of
+them: ``webapp/tables.py`` imports ``tables`` for the metadata, and that must not pull in the pages.
 """
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")

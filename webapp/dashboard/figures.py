@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from engine.tables import Event, Instance, OpenTask
 
 from .. import directory
-from ..departments import TOWN
+from ..directory.departments import TOWN
 from ..models import Case
 from . import phases as phases_module
 

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..config import PREFIX, ConfigError
+from ..core.config import PREFIX, ConfigError
 
 
 @dataclass(frozen=True)

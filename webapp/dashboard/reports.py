@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session, defer
 
 from engine.tables import utcnow
 
-from .. import workflow
-from ..cases_service import actor_of
+from ..core import workflow
 from ..models import User
 from . import docx_render, figures, phases
 from .forms import KINDS
@@ -117,7 +116,7 @@ def publish(session: Session, kind: str, period: figures.Period, user: User) -> 
     report.file_name = file_name(kind, period, report)
     session.add(report)
     session.flush()
-    workflow.engine().record(session, "report_published", actor=actor_of(user), title=report.title,
+    workflow.engine().record(session, "report_published", actor=user.actor, title=report.title,
                              data=_event_data(kind, period, report))
     return report
 
@@ -126,7 +125,7 @@ def record_download(session: Session, user: User, kind: str, period: figures.Per
                     report: CampaignReport | None = None) -> None:
     """A copy leaving the system is on the audit trail, published or draft."""
     title = report.title if report else f"{KINDS[kind][0]} {period.label} 预览稿"
-    workflow.engine().record(session, "report_downloaded", actor=actor_of(user), title=title,
+    workflow.engine().record(session, "report_downloaded", actor=user.actor, title=title,
                              data=_event_data(kind, period, report))
 
 

@@ -3,19 +3,17 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from .. import db
 from ..auth import login_manager
+from ..core import db
 from ..permissions import require, sees_everything
-from . import charts, phases, reports
+from . import bp, charts, phases, reports
 from .forms import KINDS, PeriodForm, PublishForm, ReportForm
 from .tables import CampaignReport
-
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 
 @bp.record_once

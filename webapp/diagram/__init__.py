@@ -9,5 +9,3 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("diagram", __name__)
-
-from . import views  # noqa: E402,F401  (registers the routes on bp)

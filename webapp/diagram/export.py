@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..departments import NAMES
+from ..directory.departments import NAMES
 from .model import parse
 from .render import render_svg
 

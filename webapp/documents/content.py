@@ -9,14 +9,14 @@ from datetime import date
 
 from sqlalchemy.orm import object_session
 
-from forms.choices import REQUIRED_ACTS
+from forms.choices import PURPOSES, REQUIRED_ACTS
 from forms.registry import EMPTY_DISPLAY, display_data
 from forms.validators import format_date_zh
 from rules.articles import notice_basis
 from rules.calendar import WORKING_DAY_THRESHOLD
 
 from .. import directory
-from ..models import PURPOSES, Case
+from ..models import Case
 from . import party_deadlines, sealing
 from .catalogue import Kind
 
@@ -66,7 +66,7 @@ def _well(case: Case) -> dict:
     coordinates = (f"北纬 {well.latitude}，东经 {well.longitude}" if well.latitude is not None
                    and well.longitude is not None else NONE)
     return {"well_no": well.well_no, "location": place, "coordinates": coordinates,
-            "purpose": PURPOSES.get(well.purpose, well.purpose)}
+            "purpose": dict(PURPOSES).get(well.purpose, well.purpose)}
 
 
 def _deadline(data: dict, end: date | None) -> dict:

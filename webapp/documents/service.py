@@ -17,7 +17,6 @@ from engine import Engine, EngineError
 from engine.tables import Event
 from rules.timezone import today_in_china
 
-from ..cases_service import actor_of
 from ..models import Case, Document, User
 from . import content, docx_fill, numbering, party_deadlines
 from .catalogue import KINDS, Kind, issued_by
@@ -55,7 +54,7 @@ def _store(session: Session, engine: Engine, case: Case, kind: Kind, year: int, 
                    sha256=hashlib.sha256(body).hexdigest(), created_by=user.username, deadlines=deadlines or None)
     session.add(doc)
     session.flush()
-    engine.record(session, "document_generated", actor=actor_of(user), case_id=case.id, task_guid=task_guid,
+    engine.record(session, "document_generated", actor=user.actor, case_id=case.id, task_guid=task_guid,
                   title=f"{kind.name} {number}", data={"kind": kind.code, "number": number, "version": version,
                                                       "sha256": doc.sha256,
                                                       **({"deadlines": deadlines} if deadlines else {})})
@@ -103,7 +102,7 @@ def regenerate(session: Session, engine: Engine, doc: Document, user: User, reas
     case = session.get(Case, doc.case_id)
     new = _store(session, engine, case, kind, doc.year, doc.serial, versions[-1].version + 1,
                  data, doc.task_guid, user, served, number=doc.number, deadlines=deadlines)
-    engine.record(session, "document_regenerated", actor=actor_of(user), case_id=case.id, task_guid=doc.task_guid,
+    engine.record(session, "document_regenerated", actor=user.actor, case_id=case.id, task_guid=doc.task_guid,
                   title=f"{kind.name} {doc.number}", data={"reason": reason, "version": new.version})
     return new
 

@@ -24,5 +24,3 @@ def _only_registrars():
     require(can_register(current_user))
     return None
 
-
-from . import routes  # noqa: E402,F401  (registers the routes on bp)

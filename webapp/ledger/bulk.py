@@ -37,9 +37,9 @@ from engine import Engine
 from engine.bulk import NewInstance, insert_many
 from engine.tables import utcnow
 
-from ..cases_service import actor_of, case_start
+from ..cases.service import case_start
+from ..core.workflow import PROCESS_ID
 from ..models import Case, User, WaterUser, Well
-from ..workflow import PROCESS_ID
 from . import archive, checks
 from .archive import LedgerUnreadable
 from .checks import Checked, Row, RowChecker
@@ -158,7 +158,7 @@ def register(factory: sessionmaker, engine: Engine, rows: list[Row], user: User,
         part = rows[start:start + batch]
         with factory() as session, session.begin():
             _register_batch(session, engine, part, user, exemplars)
-            engine.record(session, "ledger_imported", actor=actor_of(user), data={
+            engine.record(session, "ledger_imported", actor=user.actor, data={
                 "file": filename, "rows": total_rows, "registered": len(part),
                 "skipped": skipped if start == 0 else 0, "batch": start // batch + 1,
                 "batches": -(-len(rows) // batch), "bulk": True})
@@ -194,7 +194,7 @@ def _register_batch(session: Session, engine: Engine, rows: list[Row], user: Use
         _owner_id, name, kind = owners[row.user_data["party_id"]]
         context, data = case_start(row.well_data, name, kind)
         starts.append(NewInstance(cases[wells[row.well_data["well_no"]]], context, data))
-    instance_ids = engine.start_many(session, PROCESS_ID, starts, actor_of(user), exemplars=exemplars)
+    instance_ids = engine.start_many(session, PROCESS_ID, starts, user.actor, exemplars=exemplars)
     links = [{"cid": start.case_id, "iid": i} for start, i in zip(starts, instance_ids)]
     if conn.dialect.name == "postgresql":  # one statement, not 5,000
         conn.execute(_PG_SET_INSTANCES, {"rows": json.dumps(links)})

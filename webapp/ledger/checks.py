@@ -19,8 +19,8 @@ from werkzeug.datastructures import MultiDict
 
 from forms.register import RegisterWellForm
 
-from .. import villages
-from ..cases_service import party_elsewhere, well_elsewhere
+from ..cases.service import party_elsewhere, well_elsewhere
+from ..directory import villages
 from ..models import WaterUser, Well
 from . import archive
 from .archive import LedgerUnreadable

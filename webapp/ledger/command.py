@@ -9,9 +9,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import db, directory, workflow
-from ..cases_service import is_duplicate_registration
-from ..departments import TOWN
+from .. import directory
+from ..cases.service import is_duplicate_registration
+from ..core import db, workflow
+from ..directory.departments import TOWN
 from ..models import User
 from ..permissions import can_register
 from . import bulk, report

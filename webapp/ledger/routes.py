@@ -7,30 +7,20 @@ from zoneinfo import ZoneInfo
 from flask import current_app, flash, redirect, render_template, send_file, url_for
 from flask import session as cookie
 from flask_login import current_user
-from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from sqlalchemy.exc import IntegrityError
-from wtforms.fields import SubmitField
 
 from engine.tables import utcnow
-from forms.base import ZhForm
 
-from .. import db, directory, unit_of_work, workflow
-from ..cases_service import RETRY, RegistrationRefused, actor_of, is_duplicate_registration, register_case
-from ..departments import TOWN
+from .. import directory
+from ..cases.service import RETRY, RegistrationRefused, is_duplicate_registration, register_case
+from ..core import db, unit_of_work, workflow
+from ..directory.departments import TOWN
 from . import bp, checks, report, template
 from .columns import columns
+from .forms import ImportForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_UPLOAD = 5 * 1024 * 1024
 REPORT_KEY = "ledger_report"
-
-
-class ImportForm(ZhForm):
-    file = FileField("台账文件（.xlsx）", [
-        FileRequired("请选择要导入的台账文件"),
-        FileAllowed(["xlsx"], "只能导入 .xlsx 格式的 Excel 文件，请先下载台账模板填写"),
-        FileSize(MAX_UPLOAD, message="文件不能超过 5 MB，请分成几个文件导入")])
-    submit = SubmitField("检查并导入")
 
 
 def _own_town() -> str | None:
@@ -77,7 +67,7 @@ def upload():
         def register_all():
             for _number, row in result.new:
                 register_case(session, workflow.engine(), row.user_data, row.well_data, current_user)
-            workflow.engine().record(session, "ledger_imported", actor=actor_of(current_user), data={
+            workflow.engine().record(session, "ledger_imported", actor=current_user.actor, data={
                 "file": filename, "rows": result.rows, "registered": len(result.new), "skipped": len(result.skipped)})
 
         done = unit_of_work.run(register_all, RegistrationRefused, IntegrityError)

@@ -26,7 +26,7 @@ def _audit_alarms():
 
         from engine import audit as chains
 
-        from .. import db
+        from ..core import db
 
         if not (current_user.is_authenticated and can_supervise(current_user)):
             return []
@@ -36,5 +36,3 @@ def _audit_alarms():
                 f"（flask audit resolve {a.id}）。" for a in chains.open_alarms(db.session())]
     return {"audit_alarms": audit_alarms}
 
-
-from . import audit  # noqa: E402,F401  (registers the routes on bp)

@@ -10,8 +10,7 @@ from flask_login import current_user, login_required
 
 from engine.tables import utcnow
 
-from .. import db, refusals, workflow
-from ..cases_service import actor_of
+from ..core import db, refusals, workflow
 from ..permissions import require
 from . import bp, can_supervise, export
 from .forms import AuditSearchForm
@@ -70,7 +69,7 @@ def _export(fmt: str):
     values = export.rows(iter_events(session, filters, limit, current_app.config["AUDIT_KEY"]), tz)
     data = export.to_csv(values) if fmt == "csv" else export.to_xlsx(values)
     # Taking a copy of the trail is itself on the trail: who, when, which rows.
-    workflow.engine().record(session, "audit_exported", actor=actor_of(current_user),
+    workflow.engine().record(session, "audit_exported", actor=current_user.actor,
                              data={"format": fmt, "rows": total, "filters": form.query_args()})
     db.commit()
     day = utcnow().astimezone(ZoneInfo(tz)).strftime("%Y%m%d")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from engine.tables import Event
 
-from .. import spreadsheets
+from ..core import spreadsheets
 from ..models import Case
 from .search import content_text, department_name, kind_label
 

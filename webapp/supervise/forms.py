@@ -9,8 +9,9 @@ from wtforms.validators import Length, ValidationError
 from forms.base import ZhForm
 from forms.fields import StrippedStringField, ZhDateField, ZhSelectField
 
-from .. import db, directory
-from ..filters import EVENT_LABELS
+from .. import directory
+from ..core import db
+from ..core.filters import EVENT_LABELS
 from ..models import Case
 from .search import NO_DEPARTMENT, AuditFilters
 

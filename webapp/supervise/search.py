@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session, lazyload
 
 from engine import audit
 from engine.tables import Event
-from forms.choices import USER_KINDS
+from forms.choices import PURPOSES, USER_KINDS
 from forms.registry import describe, display_value
 
 from .. import directory
+from ..core.filters import EVENT_LABELS, OUTCOMES
+from ..core.paging import window
 from ..documents.catalogue import KINDS as DOCUMENT_KINDS
-from ..filters import EVENT_LABELS, OUTCOMES
-from ..models import PURPOSES, Case
-from ..paging import window
+from ..models import Case
 
 # The department filter's choice for events without one (timers, log-ins of unknown user names).
 NO_DEPARTMENT = "none"
@@ -121,7 +121,7 @@ KEY_LABELS = {
     "outcome": "结果", "due": "期限", "message": "消息", "payload": "消息内容", "well_no": "井编号",
     "town": "镇区", "purpose": "用途", "in_coverage": "管网覆盖", "has_permit": "取水许可",
     "hidden_well": "隐瞒不报",
-    # the case's starting data (webapp/cases_service.py)
+    # the case's starting data (webapp/cases/service.py)
     "party_kind": "用水户类型", "obstructed": "拒绝或阻挠检查", "seal_obstructed": "阻挠封井",
     "permit_valid_to": "取水许可有效期至", "patrol_days": "巡查周期（日）",
     # a document issued (webapp/documents)
@@ -133,7 +133,7 @@ KEY_LABELS = {
 }
 REASONS = {"wrong_password": "密码错误", "unknown_user": "用户名不存在", "inactive": "账号已停用"}
 CALENDAR_SOURCES = {"office": "管理员录入", "package": "程序内置", "rule": "法定节假日（暂定）"}
-VALUE_LABELS = {"outcome": OUTCOMES, "reason": REASONS, "purpose": PURPOSES, "party_kind": dict(USER_KINDS),
+VALUE_LABELS = {"outcome": OUTCOMES, "reason": REASONS, "purpose": dict(PURPOSES), "party_kind": dict(USER_KINDS),
                 "source": CALENDAR_SOURCES}
 
 

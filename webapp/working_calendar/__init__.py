@@ -13,7 +13,7 @@ from rules.timezone import today_in_china
 
 
 def init_app(app: Flask) -> None:
-    from .. import db
+    from ..core import db
     from ..permissions import is_supervisor
     from . import service
 

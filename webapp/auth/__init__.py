@@ -1,0 +1,32 @@
+"""Log-in and log-out (routes.py), the failed log-in limits (login_limits.py), and the session check
+every request makes (``load_user`` below: the blueprint's package holds the login manager, so that the
+other features' gates use it without importing the log-in pages).
+"""
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint
+from flask_login import LoginManager
+
+from ..core import db
+from ..models import User
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "请先登录。"
+login_manager.login_message_category = "warning"
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    # "<id>:<token>": the token changes with the password and the session version (log-out,
+    # deactivation), so each of them ends every open session and remembered log-in (User.get_id).
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session().get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(token, user.session_token):
+        return None
+    return user

@@ -1,0 +1,88 @@
+"""The case list, its export and the case page's reads (instance, open tasks, timers, timeline)."""
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.tables import Event, Instance, OpenTask, Timer
+
+from ..core.paging import window
+from ..models import Case, WaterUser, Well
+
+#: The message a permitted well's case waits for when the public network reaches it (/coverage/, the API).
+NETWORK_ARRIVES = "network_arrives"
+
+
+def case_tasks(session: Session, case_id: int) -> list[OpenTask]:
+    return list(session.scalars(select(OpenTask).where(OpenTask.case_id == case_id).order_by(OpenTask.id)))
+
+
+def case_timers(session: Session, instance_id: int | None) -> list[Timer]:
+    """What a case waits for besides its open tasks (a patrol, an exemption review, a deadline)."""
+    if instance_id is None:
+        return []
+    return list(session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at)))
+
+
+def instances_by_id(session: Session, ids: list[int | None]) -> dict[int, Instance]:
+    """The instances of a page of cases, in one query (their status shows in the list)."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {i.id: i for i in session.scalars(select(Instance).where(Instance.id.in_(wanted)))}
+
+
+def case_instance(session: Session, case: Case) -> Instance | None:
+    return session.get(Instance, case.instance_id) if case.instance_id else None
+
+
+def case_events(session: Session, case_id: int, audit_key: bytes) -> list[Event]:
+    """The case's timeline: its events inside their chain's head (rows planted beyond it are left out),
+    in order (ids follow the chain), each with ``audit_warning`` set when its hash does not hold."""
+    rows = session.scalars(select(Event).where(Event.case_id == case_id, audit.within_heads()).order_by(Event.id))
+    return audit.Marker(session, audit_key).mark(list(rows))
+
+
+def _cases(town: str | None, q: str | None):
+    query = select(Case, Well, WaterUser).join(Well, Case.well_id == Well.id).join(
+        WaterUser, Well.owner_id == WaterUser.id)
+    if town:
+        query = query.where(Case.town == town)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(or_(Well.well_no.like(like), WaterUser.name.like(like)))
+    return query
+
+
+def case_export(session: Session, town: str | None, q: str | None, limit: int):
+    """The case list's rows for a spreadsheet — (case, well, owner, instance, open tasks) — oldest first;
+    None when more than ``limit`` cases match."""
+    query = _cases(town, q)
+    if session.scalar(select(func.count()).select_from(query.subquery())) > limit:
+        return None
+    rows = session.execute(query.add_columns(Instance).outerjoin(Instance, Instance.id == Case.instance_id)
+                           .order_by(Case.id)).all()
+    tasks: dict[int, list[OpenTask]] = {}
+    case_ids = query.with_only_columns(Case.id).scalar_subquery()
+    for task in session.scalars(select(OpenTask).where(OpenTask.case_id.in_(case_ids)).order_by(OpenTask.id)):
+        tasks.setdefault(task.case_id, []).append(task)
+    return [(case, well, owner, instance, tasks.get(case.id, [])) for case, well, owner, instance in rows]
+
+
+def case_list(session: Session, town: str | None, q: str | None, page: int, size: int):
+    """Cases for the case list: (case, well, owner) rows, newest first."""
+    query = _cases(town, q)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    page, pages, offset = window(total, page, size)
+    rows = session.execute(query.order_by(Case.id.desc()).limit(size).offset(offset)).all()
+    return rows, total, page, pages
+
+
+def waiting_cases(session, towns: list[str], villages: list[str]) -> list[Case]:
+    """Cases whose process waits for the network, in the towns (and villages, if named)."""
+    query = (select(Case).join(Instance, Instance.id == Case.instance_id).join(Well, Well.id == Case.well_id)
+             .where(Instance.status == "running", Instance.waiting_for == NETWORK_ARRIVES, Case.town.in_(towns)))
+    if villages:
+        query = query.where(Well.village.in_(villages))
+    return list(session.scalars(query.order_by(Case.id)))

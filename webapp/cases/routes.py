@@ -1,0 +1,136 @@
+"""Cases: the list, one case's page (data, where it stands, timeline) and registering a new well."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from forms.credit import CreditRepairApplicationForm
+from forms.reconsideration import ReconsiderationApplicationForm
+from forms.register import RegisterWellForm
+from rules.timezone import today_in_china
+
+from .. import directory
+from ..attachments import storage as attachments
+from ..core import db, spreadsheets, unit_of_work, workflow
+from ..directory.departments import TOWN
+from ..documents import service as documents
+from ..documents.forms import RegenerateForm
+from ..models import Case
+from ..permissions import (
+    can_accept_credit_repair,
+    can_regenerate_document,
+    can_register,
+    can_register_reconsideration,
+    can_view_case,
+    require,
+)
+from ..problems import service as problems
+from . import bp, credit
+from .export import workbook as case_export_workbook
+from .queries import (
+    case_events,
+    case_export,
+    case_instance,
+    case_list,
+    case_tasks,
+    case_timers,
+    instances_by_id,
+)
+from .service import RETRY, RegistrationRefused, is_duplicate_registration, register_case
+
+
+@bp.get("/")
+@login_required
+def index():
+    own_town = current_user.department.code if current_user.department.is_town else None
+    town = own_town or (request.args.get("town") or None)
+    q = (request.args.get("q") or "").strip() or None
+    rows, total, page, pages = case_list(db.session(), town, q, request.args.get("page", 1, type=int),
+                                         current_app.config["PAGE_SIZE"])
+    instances = instances_by_id(db.session(), [c.instance_id for c, _, _ in rows])
+    towns = directory.choices(TOWN)
+    return render_template("cases/index.html", rows=rows, total=total, page=page, pages=pages, q=q,
+                           town=town, towns=towns, own_town=own_town, instances=instances)
+
+
+EXPORT_LIMIT = 20_000
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export():
+    """The case list with its current filters as a workbook (towns: their own cases only).
+
+    For the units that keep the ledger (towns, the water bureau, the leading group office): other
+    bureaus see cases one at a time but do not take copies of every user's data.
+    """
+    require(can_register(current_user))
+    own_town = current_user.department.code if current_user.department.is_town else None
+    town = own_town or (request.args.get("town") or None)
+    q = (request.args.get("q") or "").strip() or None
+    session = db.session()
+    rows = case_export(session, town, q, EXPORT_LIMIT)
+    if rows is None:
+        flash(f"符合条件的案件超过 {EXPORT_LIMIT:,} 个，请按镇区或关键词缩小范围后再导出。", "warning")
+        return redirect(url_for("cases.index", town=town, q=q))
+    data = case_export_workbook(rows, current_app.config["TIMEZONE"])
+    # Personal data leaving the system: on the record, with the filters used.
+    workflow.engine().record(session, "cases_exported", actor=current_user.actor,
+                             data={"rows": len(rows), "town": town, "q": q})
+    db.commit()
+    return spreadsheets.download(data, "cases")
+
+
+@bp.get("/<int:case_id>")
+@login_required
+def show(case_id: int):
+    session = db.session()
+    case = session.get(Case, case_id) or abort(404)
+    require(can_view_case(current_user, case), case_id=case.id)
+    groups = documents.for_case(session, case.id)
+    files = attachments.for_case(session, case.id)
+    instance = case_instance(session, case)
+    return render_template("cases/show.html", case=case, instance=instance,
+                           tasks=case_tasks(session, case.id), events=case_events(session, case.id, current_app.config["AUDIT_KEY"]),
+                           document_groups=groups, regenerate_form=RegenerateForm(),
+                           attachment_groups=files, attachment_counts=attachments.counts_by_step(files),
+                           problems=problems.for_case(session, case.id), today=today_in_china(),
+                           timers=case_timers(session, case.instance_id),
+                           repair_form=CreditRepairApplicationForm() if credit.waits_for_repair(instance)
+                           and can_accept_credit_repair(current_user) else None,
+                           timer_titles=workflow.engine().current.timer_events,
+                           review_form=ReconsiderationApplicationForm(formdata=None)
+                           if can_register_reconsideration(current_user) else None,
+                           may_regenerate={g[0].number: can_regenerate_document(current_user, g[0]) for g in groups})
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require(can_register(current_user))
+    form = RegisterWellForm()
+    if current_user.department.is_town:
+        form.town.choices = [(current_user.department.code, current_user.department.name)]
+    else:
+        form.town.choices = directory.choices(TOWN)
+    if form.validate_on_submit():
+        session = db.session()
+        done = unit_of_work.run(lambda: register_case(
+            session, workflow.engine(), form.user_data(), form.well_data(), current_user),
+            RegistrationRefused, IntegrityError)
+        if isinstance(done.error, RegistrationRefused):
+            getattr(form, done.error.field).errors.append(done.error.message)
+        elif isinstance(done.error, IntegrityError) and not is_duplicate_registration(done.error):
+            flash(f"{RETRY}。", "danger")  # not the well: a conflict a second try gets past
+            return render_template("cases/new.html", form=form), 409
+        elif isinstance(done.error, IntegrityError):  # registered by someone else between our check and our insert
+            form.well_no.errors.append("这口井或这个用水户刚刚已被他人登记，请刷新后核对。")
+        elif not done:
+            flash(str(done.error), "danger")
+        else:
+            case = done.value
+            flash(f"已登记自备井 {case.well.well_no}，案件 {case.number} 已启动。", "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    status = 422 if form.errors else 200
+    return render_template("cases/new.html", form=form), status
