@@ -1,13 +1,13 @@
 """The case list, its export and the case page's reads (instance, open tasks, timers, timeline)."""
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.tables import Event, Instance, OpenTask, Timer
 
-from ..core.paging import window
+from ..core import keyset
 from ..models import Case, WaterUser, Well
 
 #: The message a permitted well's case waits for when the public network reaches it (/coverage/, the API).
@@ -50,9 +50,16 @@ def _cases(town: str | None, q: str | None):
     if town:
         query = query.where(Case.town == town)
     if q:
-        like = f"%{q.strip()}%"
-        query = query.where(or_(Well.well_no.like(like), WaterUser.name.like(like)))
+        query = query.where(Case.well_id.in_(_matching_wells(q)))
     return query
+
+
+def _matching_wells(q: str):
+    """The wells whose number, or whose water user's name, contains ``q``: two searches each an index can
+    serve (a trigram index on PostgreSQL), not one over the joined rows."""
+    like = f"%{q.strip()}%"
+    return union(select(Well.id).where(Well.well_no.like(like)),
+                 select(Well.id).where(Well.owner_id.in_(select(WaterUser.id).where(WaterUser.name.like(like)))))
 
 
 def case_export(session: Session, town: str | None, q: str | None, limit: int):
@@ -70,13 +77,17 @@ def case_export(session: Session, town: str | None, q: str | None, limit: int):
     return [(case, well, owner, instance, tasks.get(case.id, [])) for case, well, owner, instance in rows]
 
 
-def case_list(session: Session, town: str | None, q: str | None, page: int, size: int):
-    """Cases for the case list: (case, well, owner) rows, newest first."""
+def case_list(session: Session, town: str | None, q: str | None, page: int, size: int,
+              after: str | None = None, before: str | None = None):
+    """Cases for the case list: (case, well, owner) rows, newest first, a page by its neighbour's cursor
+    (keyset on the case id, the (town, id) index for a town); the total counted up to keyset.CAP."""
     query = _cases(town, q)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    page, pages, offset = window(total, page, size)
-    rows = session.execute(query.order_by(Case.id.desc()).limit(size).offset(offset)).all()
-    return rows, total, page, pages
+    total = session.scalar(select(func.count()).select_from(
+        query.with_only_columns(Case.id, maintain_column_froms=True).limit(keyset.CAP).subquery()))
+    window = keyset.fetch(session, query, [keyset.Segment((), ((Case.id, True),))], size, key=lambda row: row[0],
+                          after=after, before=before, skip=0 if (after or before) else (max(page, 1) - 1) * size,
+                          scalars=False)
+    return window.rows, total, max(page, 1), window
 
 
 def waiting_cases(session, towns: list[str], villages: list[str]) -> list[Case]:

@@ -46,11 +46,12 @@ def index():
     own_town = current_user.department.code if current_user.department.is_town else None
     town = own_town or (request.args.get("town") or None)
     q = (request.args.get("q") or "").strip() or None
-    rows, total, page, pages = case_list(db.session(), town, q, request.args.get("page", 1, type=int),
-                                         current_app.config["PAGE_SIZE"])
+    rows, total, page, window = case_list(db.session(), town, q, request.args.get("page", 1, type=int),
+                                          current_app.config["PAGE_SIZE"], after=request.args.get("after") or None,
+                                          before=request.args.get("before") or None)
     instances = instances_by_id(db.session(), [c.instance_id for c, _, _ in rows])
     towns = directory.choices(TOWN)
-    return render_template("cases/index.html", rows=rows, total=total, page=page, pages=pages, q=q,
+    return render_template("cases/index.html", rows=rows, total=total, page=page, window=window, q=q,
                            town=town, towns=towns, own_town=own_town, instances=instances)
 
 
