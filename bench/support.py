@@ -197,14 +197,20 @@ def served(tree: Path, config: dict, workers: int = 1, threads: int = 1, log: Pa
         cwd=tree, env={**environment(config), "PYTHONPATH": str(tree)}, stdout=out, stderr=out)
     try:
         deadline = time.monotonic() + 60
-        while True:
+        while True:  # the port opens before a worker has loaded the app: ready when a page answers
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                connection.request("GET", "/login")
+                if connection.getresponse().status == 200:
+                    connection.close()
                     break
             except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start (see {log})")
-                time.sleep(0.2)
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start (see {log})")
+            time.sleep(0.2)
+        if workers > 1:
+            time.sleep(2 * workers)  # the other workers load the app at the same time: let them finish
         yield port
     finally:
         process.send_signal(signal.SIGTERM)
