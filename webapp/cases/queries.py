@@ -85,8 +85,7 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
     total = session.scalar(select(func.count()).select_from(
         query.with_only_columns(Case.id, maintain_column_froms=True).limit(keyset.CAP).subquery()))
     window = keyset.fetch(session, query, [keyset.Segment((), ((Case.id, True),))], size, key=lambda row: row[0],
-                          after=after, before=before, skip=0 if (after or before) else (max(page, 1) - 1) * size,
-                          scalars=False)
+                          after=after, before=before, skip=0 if (after or before) else (max(page, 1) - 1) * size)
     return window.rows, total, max(page, 1), window
 
 

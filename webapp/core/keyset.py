@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import and_, func, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.types import TypeDecorator
 
 CAP = 1000
@@ -44,6 +44,7 @@ def capped(*conditions, table, outer=()) -> object:
 class Segment:
     where: tuple                # conditions selecting the segment's rows
     order: tuple                # (column, descending) …, the last one unique
+    holds: Callable | None = None  # the same conditions on a loaded row (for ``page_of_loaded``)
 
 
 @dataclass
@@ -54,11 +55,16 @@ class Window:
 
 
 def fetch(session: Session, query, segments: list[Segment], size: int, key: Callable, *, after: str | None = None,
-          before: str | None = None, skip: int = 0, scalars: bool = True) -> Window:
+          before: str | None = None, skip: int = 0, entity=None) -> Window:
     """A page of ``query`` in the segments' order: after the ``after`` cursor, before the ``before`` one,
     or (neither) the first page after skipping ``skip`` rows (an old link's page number; the skipped rows
     are counted in the index, never loaded). ``key(row)`` gives the object whose attributes are the order
-    columns (the row itself for ``scalars``)."""
+    columns. ``entity``: the ORM class ``query`` selects (rows are its objects), else rows are tuples.
+
+    Each segment is counted first (up to ``CAP``, in whichever index its conditions fit): an empty one is
+    passed over, and a small one (a few overdue tasks among 100,000, the tasks of one assignee, a
+    search's matches) is read whole — materialized, then sorted — rather than found by walking an index
+    in the page's order past every row that does not belong to it."""
     backwards = before is not None and after is None
     start = _decode(before if backwards else after, segments)
     skipped = skip > 0 and start is None
@@ -74,16 +80,21 @@ def fetch(session: Session, query, segments: list[Segment], size: int, key: Call
         q = query.where(*segment.where)
         if start and index == start[0]:
             q = q.where(_beyond(segment.order, start[1], forward=not backwards))
-        if skip:
-            in_segment = session.scalar(select(func.count()).select_from(
-                q.with_only_columns(literal(1), maintain_column_froms=True).limit(skip + 1).subquery()))
-            if in_segment <= skip:
-                skip -= in_segment
-                continue
-        q = q.order_by(*[(c.desc() if desc != backwards else c.asc()) for c, desc in segment.order])
+        limit = max(CAP, skip + 1)
+        in_segment = session.scalar(select(func.count()).select_from(
+            q.with_only_columns(literal(1), maintain_column_froms=True).limit(limit).subquery()))
+        if in_segment <= skip:
+            skip -= in_segment
+            continue
+        order = segment.order
+        if entity is not None and in_segment < limit:
+            rows = q.cte(f"segment_{index}").prefix_with("MATERIALIZED")
+            alias = aliased(entity, rows)
+            q, order = select(alias), tuple((getattr(alias, column.key), desc) for column, desc in order)
+        q = q.order_by(*[(c.desc() if desc != backwards else c.asc()) for c, desc in order])
         q = q.offset(skip).limit(size + 1 - len(found))
         skip = 0
-        got = session.scalars(q).all() if scalars else session.execute(q).all()
+        got = session.scalars(q).all() if entity is not None else session.execute(q).all()
         found += [(index, row) for row in got]
         if len(found) > size:
             break
@@ -99,6 +110,66 @@ def fetch(session: Session, query, segments: list[Segment], size: int, key: Call
         if more if backwards else (start is not None or skipped):
             window.before = _encode(first[0], segments[first[0]], key(first[1]))
     return window
+
+
+def page_of_loaded(rows: list, segments: list[Segment], size: int, *, after: str | None = None,
+                   before: str | None = None, skip: int = 0) -> Window:
+    """``fetch`` over rows already loaded (all of a small set, fewer than ``CAP``): the same order, pages
+    and cursors, computed here instead of in the database."""
+    def position(row):
+        index = next(i for i, segment in enumerate(segments) if segment.holds(row))
+        return index, _sort_key(segments[index].order, [getattr(row, c.key) for c, _d in segments[index].order])
+
+    ordered = sorted(rows, key=position)
+    keys = [position(row) for row in ordered]
+    backwards = before is not None and after is None
+    start = _decode(before if backwards else after, segments)
+    if start is None:  # the first page, or an old link's page number
+        begin = skip if not backwards else 0
+        end = min(len(keys), begin + size)
+    else:
+        cursor = (start[0], _sort_key(segments[start[0]].order, start[1]))
+        if backwards:
+            end = next((i for i, k in enumerate(keys) if k >= cursor), len(keys))
+            begin = max(0, end - size)
+        else:
+            begin = next((i for i, k in enumerate(keys) if k > cursor), len(keys))
+            end = min(len(keys), begin + size)
+    window = Window(ordered[begin:end])
+    if window.rows:
+        if end < len(keys):
+            window.after = _encode(keys[end - 1][0], segments[keys[end - 1][0]], ordered[end - 1])
+        if begin > 0:
+            window.before = _encode(keys[begin][0], segments[keys[begin][0]], ordered[begin])
+    return window
+
+
+class _Reversed:
+    """A value that sorts the other way round (a descending column in a Python sort)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __lt__(self, other):
+        return other.value < self.value
+
+    def __gt__(self, other):
+        return other.value > self.value
+
+    def __eq__(self, other):
+        return self.value == other.value
+
+    def __le__(self, other):
+        return not self.__gt__(other)
+
+    def __ge__(self, other):
+        return not self.__lt__(other)
+
+
+def _sort_key(order, values) -> tuple:
+    return tuple(_Reversed(v) if desc else v for (_column, desc), v in zip(order, values))
 
 
 def _beyond(order, values, forward: bool):

@@ -68,6 +68,14 @@ def inbox(session: Session, department: str, username: str, filters: InboxFilter
         like = f"%{filters.q.strip()}%"
         conditions.append(or_(OpenTask.well_no.like(like), OpenTask.party_name.like(like)))
     chosen = [OpenTask.task_spec == filters.step] if filters.step else []
+    segments = _segments(filters.sort, now)
+    skip = 0 if (after or before) else (max(page, 1) - 1) * size
+    if filters.q or filters.view == "mine":
+        # A search or one person's tasks: usually a handful. Read once (at most CAP rows), then counted,
+        # ordered and paged here, rather than searched again for every count and segment.
+        loaded = session.scalars(select(OpenTask).where(*conditions).limit(keyset.CAP)).all()
+        if len(loaded) < keyset.CAP:
+            return _small(loaded, filters, page, size, now, spans, after, before, skip, segments, session)
     # Counts per step ignore the step filter itself, so the chips show what each choice would give.
     step_counts, overdue_count = _counts(session, department, conditions, chosen, now)
     if filters.overdue:
@@ -77,11 +85,41 @@ def inbox(session: Session, department: str, username: str, filters: InboxFilter
     else:
         total = min(keyset.CAP, sum(count for _spec, _title, count in step_counts))
     query = select(OpenTask).where(*conditions, *chosen, *([OpenTask.due_at < now] if filters.overdue else []))
-    window = keyset.fetch(session, query, _segments(filters.sort, now), size, key=lambda row: row,
-                          after=after, before=before, skip=0 if (after or before) else (max(page, 1) - 1) * size)
+    window = keyset.fetch(session, query, segments, size, key=lambda row: row, entity=OpenTask,
+                          after=after, before=before, skip=skip)
     return InboxPage(rows=window.rows, total=total, page=max(page, 1), after=window.after, before=window.before,
                      step_counts=step_counts, overdue_count=overdue_count,
                      spans=_spanning_deadlines(session, window.rows, spans or {}))
+
+
+def _small(loaded: list[OpenTask], filters: InboxFilters, page: int, size: int, now: datetime, spans, after, before,
+           skip: int, segments, session: Session) -> InboxPage:
+    """The page of a set of fewer than CAP tasks already loaded: the same counts, order and cursors."""
+    steps: dict[str, list] = {}
+    for task in loaded:
+        steps.setdefault(task.task_spec, []).append(task)
+    step_counts = sorted((spec, tasks[0].title, len(tasks)) for spec, tasks in steps.items())
+    rows = steps.get(filters.step, []) if filters.step else loaded
+    overdue = [t for t in rows if t.due_at is not None and t.due_at < now]
+    rows = overdue if filters.overdue else rows
+    window = keyset.page_of_loaded(rows, segments, size, after=after, before=before, skip=skip)
+    return InboxPage(rows=window.rows, total=len(rows), page=max(page, 1), after=window.after, before=window.before,
+                     step_counts=step_counts, overdue_count=len(overdue),
+                     spans=_spanning_deadlines(session, window.rows, spans or {}))
+
+
+def _spanning_deadlines(session: Session, rows: list[OpenTask], spans: dict[str, frozenset[str]]) -> dict:
+    wanted = [timer for timer, steps in spans.items() if any(row.task_spec in steps for row in rows)]
+    if not wanted:
+        return {}
+    timers = list(session.scalars(select(Timer).where(Timer.instance_id.in_({row.instance_id for row in rows}),
+                                                      Timer.task_spec.in_(wanted)).order_by(Timer.due_at)))
+    found = {}
+    for row in rows:
+        mine = [t for t in timers if t.instance_id == row.instance_id and row.task_spec in spans[t.task_spec]]
+        if mine:
+            found[row.id] = mine
+    return found
 
 
 def _counts(session: Session, department: str, conditions: list, chosen: list, now: datetime):
@@ -108,38 +146,27 @@ def _counts(session: Session, department: str, conditions: list, chosen: list, n
 
 
 def _segments(sort: str, now: datetime) -> list[keyset.Segment]:
-    """Each sort as segments whose orders the (department, …) indexes serve (migration 20261206_0018)."""
-    t = OpenTask
+    """Each sort as segments whose orders the (department, …) indexes serve (migration 20261206_0018);
+    ``holds`` is each segment's condition on a loaded task (``_small``)."""
+    t, Segment = OpenTask, keyset.Segment
     if sort == "due":  # by deadline, those without one last
-        return [keyset.Segment((t.due_at.is_not(None),), ((t.due_at, False), (t.id, False))),
-                keyset.Segment((t.due_at.is_(None),), ((t.id, False),))]
+        return [Segment((t.due_at.is_not(None),), ((t.due_at, False), (t.id, False)), lambda r: r.due_at is not None),
+                Segment((t.due_at.is_(None),), ((t.id, False),), lambda r: r.due_at is None)]
     if sort == "priority":  # urgent first; within a priority by deadline (none last), then newest
         segments = []
         for level in PRIORITIES:
-            segments += [keyset.Segment((t.priority == level, t.due_at.is_not(None)),
-                                        ((t.due_at, False), (t.created_at, True), (t.id, False))),
-                         keyset.Segment((t.priority == level, t.due_at.is_(None)), ((t.created_at, True), (t.id, False)))]
+            segments += [Segment((t.priority == level, t.due_at.is_not(None)),
+                                 ((t.due_at, False), (t.created_at, True), (t.id, False)),
+                                 lambda r, level=level: r.priority == level and r.due_at is not None),
+                         Segment((t.priority == level, t.due_at.is_(None)), ((t.created_at, True), (t.id, False)),
+                                 lambda r, level=level: r.priority == level and r.due_at is None)]
         return segments
     if sort == "oldest":
-        return [keyset.Segment((), ((t.created_at, False), (t.id, False)))]
+        return [Segment((), ((t.created_at, False), (t.id, False)), lambda r: True)]
     # 逾期优先: the overdue ones, newest first, then the others, newest first.
     newest = ((t.created_at, True), (t.id, True))
-    return [keyset.Segment((t.due_at < now,), newest),
-            keyset.Segment((or_(t.due_at >= now, t.due_at.is_(None)),), newest)]
-
-
-def _spanning_deadlines(session: Session, rows: list[OpenTask], spans: dict[str, frozenset[str]]) -> dict:
-    wanted = [timer for timer, steps in spans.items() if any(row.task_spec in steps for row in rows)]
-    if not wanted:
-        return {}
-    timers = list(session.scalars(select(Timer).where(Timer.instance_id.in_({row.instance_id for row in rows}),
-                                                      Timer.task_spec.in_(wanted)).order_by(Timer.due_at)))
-    found = {}
-    for row in rows:
-        mine = [t for t in timers if t.instance_id == row.instance_id and row.task_spec in spans[t.task_spec]]
-        if mine:
-            found[row.id] = mine
-    return found
+    return [Segment((t.due_at < now,), newest, lambda r: r.due_at is not None and r.due_at < now),
+            Segment((or_(t.due_at >= now, t.due_at.is_(None)),), newest, lambda r: r.due_at is None or r.due_at >= now)]
 
 
 def badge_counts(session: Session, department: str, username: str) -> dict[str, int]:
