@@ -36,6 +36,7 @@ from alembic import command  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from engine import Actor, audit  # noqa: E402
+from engine.audit import chaining  # noqa: E402
 from engine.database import connect  # noqa: E402
 from webapp.cli import alembic_config  # noqa: E402
 
@@ -44,9 +45,9 @@ CLERK = Actor("water.clerk", "water")
 
 
 def run(factory, mode: str, threads: int, seconds: float, work: float) -> dict:
-    original = audit.chain_of
+    original = chaining.chain_of  # where flush looks it up
     if mode in ("held", "deferred-1"):
-        audit.chain_of = lambda values: 1  # one chain, as before
+        chaining.chain_of = lambda values: 1  # one chain, as before
     done, errors, stop = [0] * threads, [0] * threads, time.monotonic() + seconds
 
     def worker(n: int) -> None:
@@ -72,7 +73,7 @@ def run(factory, mode: str, threads: int, seconds: float, work: float) -> dict:
             t.join()
         elapsed = time.monotonic() - start
     finally:
-        audit.chain_of = original
+        chaining.chain_of = original
     return {"mode": mode, "transactions": sum(done), "errors": sum(errors),
             "per_second": round(sum(done) / elapsed, 1), "seconds": round(elapsed, 2)}
 

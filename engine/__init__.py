@@ -1,4 +1,5 @@
 """The workflow runtime: the only package that imports SpiffWorkflow. No Flask here."""
+from .actors import SYSTEM, Actor  # noqa: F401
 from .errors import (  # noqa: F401
     DiagramError,
     EngineError,
@@ -9,4 +10,4 @@ from .errors import (  # noqa: F401
     TaskTaken,
     WorkflowFailure,
 )
-from .runtime import SYSTEM, Actor, Engine  # noqa: F401
+from .runtime import Engine  # noqa: F401

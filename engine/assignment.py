@@ -20,10 +20,11 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import audit, form_version, persist, task_fate
+from . import audit, form_version, task_fate
+from .actors import Actor
 from .errors import EngineError
 from .persist import InstanceRow
-from .runtime import Actor, Engine
+from .runtime import Engine
 from .tables import Instance, OpenTask, utcnow
 
 _open_task = OpenTask.__table__
@@ -43,14 +44,12 @@ def _locked_task(engine: Engine, session: Session, task_guid: str, tail: str,
                  department: str | None = None) -> tuple[InstanceRow, dict]:
     """The task's instance, locked, and its row read after the lock; ``tail``: what the loser of a race
     with its completion need not do; ``department``: where the task must still be."""
-    instance, _rows = persist.lock_by_task(session, task_guid)
-    row = persist.open_tasks(session, instance.id).get(task_guid) if instance is not None else None
-    if row is None:  # current: read after the lock
-        raise task_fate.explain(session, task_guid, tail)
-    engine.require_running(instance)
+    case = engine.open(session, task_guid=task_guid, tail=tail)
+    case.require_running()
+    row = case.rows[task_guid]
     if department is not None and row["department"] != department:
         raise task_fate.moved(session, task_guid, row["department"])
-    return instance, row
+    return case.instance, row
 
 
 def _set_row(session: Session, row: dict, **values) -> None:
@@ -136,24 +135,24 @@ def assign_many(engine: Engine, session: Session, task_guids: list[str], assigne
     guids = list(dict.fromkeys(task_guids))
     instance_ids = session.connection().execute(
         select(_open_task.c.instance_id).where(_open_task.c.task_guid.in_(guids))).scalars().all()
-    instances = {iid: persist.lock(session, iid) for iid in sorted(set(instance_ids))}
+    cases = {iid: engine.open(session, instance_id=iid) for iid in sorted(set(instance_ids))}
     rows = {}
-    for iid in instances:
-        rows.update(persist.open_tasks(session, iid))  # current: read after the locks
+    for case in cases.values():
+        rows.update(case.rows)  # current: read after the locks
     checked = []
     for guid in guids:
         try:
             row = rows.get(guid)
             if row is None:  # gone since the page (or never an open task of a case we locked)
                 raise task_fate.explain(session, guid, _NO_ASSIGN)
-            instance = instances[row["instance_id"]]
-            engine.require_running(instance)
+            case = cases[row["instance_id"]]
+            case.require_running()
             if department is not None and row["department"] != department:
                 raise task_fate.moved(session, guid, row["department"])
         except EngineError as refusal:
             refusal.task_guid = guid  # which of the ticked tasks refuses them all
             raise
-        checked.append((instance, row))
+        checked.append((case.instance, row))
     for instance, row in checked:
         _assign_row(engine, session, instance, row, assignee, actor, priority, reason)
 

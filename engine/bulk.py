@@ -75,7 +75,7 @@ def start_many(engine: "Engine", session: Session, process_id: str, starts: Sequ
         return []
     if len({start.case_id for start in starts}) != len(starts):
         raise ValueError("start_many: one instance per case")
-    engine._remember_version(session)  # outside the savepoints: the version row must stay
+    engine.remember_version(session)  # outside the savepoints: the version row must stay
     made = {} if exemplars is None else exemplars
     # Every exemplar before any case: a savepoint's rollback walks the events buffered so far.
     plan, work = [], [(frozenset(), group) for group in _groups(starts, frozenset())]
@@ -271,12 +271,13 @@ class _Exemplar:
         return names
 
     def instance_row(self, start: NewInstance, names: dict, now) -> dict:
+        """The case's ``wf_instance`` row: the exemplar's (every field ``persist.insert_instance`` writes),
+        with its case, context, state and instants."""
         template = self.instance
-        return {"case_id": start.case_id, "process_id": template.process_id, "spec_version": template.spec_version,
-                "status": template.status, "version": template.version, "context": dict(start.context),
-                "state": self.state(names), "created_at": now, "updated_at": now,
-                "completed_at": now if template.completed_at else None, "outcome": template.outcome,
-                "category": template.category, "waiting_for": template.waiting_for}
+        row = {name: getattr(template, name) for name in persist.InstanceRow.__dataclass_fields__ if name != "id"}
+        row.update(case_id=start.case_id, context=dict(start.context), state=self.state(names),
+                   created_at=now, updated_at=now, completed_at=now if template.completed_at else None)
+        return row
 
 
 # -- what the start's path reads --------------------------------------------------------------------
@@ -305,7 +306,7 @@ def _reached_reads(loaded, state_text: str) -> set[str]:
 @lru_cache(maxsize=8)
 def _element_reads(files: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
     """Element id → the names its code reads (``overrides``' code tags), from the diagram files."""
-    from .overrides import _CODE_TAGS
+    from .overrides import CODE_TAGS
 
     own: dict[str, set[str]] = {}
     decisions: dict[str, set[str]] = {}
@@ -320,7 +321,7 @@ def _element_reads(files: tuple[tuple[str, str], ...]) -> dict[str, frozenset[st
                 ref = next((v for k, v in element.attrib.items() if k.endswith("decisionRef")), None)
                 if ref:
                     rule_tasks[element.get("id")] = ref
-            if local not in _CODE_TAGS or not element.text:
+            if local not in CODE_TAGS or not element.text:
                 continue
             names = set(re.findall(r"[A-Za-z_]\w*", element.text))
             owner = element.getparent()
@@ -425,8 +426,21 @@ def insert_many(conn: Connection, table, rows: list[dict], returning: tuple[str,
         return []
     columns = ", ".join(names)
     sql = (f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM json_to_recordset(CAST(:rows AS json)) "
-           f"AS x({persist._record_def(table, names)})")  # the engine's own JSON statements' helpers
+           f"AS x({_record(table, names)})")
     if returning:
         sql += " RETURNING " + ", ".join(returning)
-    result = conn.execute(text(sql), {"rows": persist._json([{n: row[n] for n in names} for row in rows])})
+    result = conn.execute(text(sql), {"rows": _json([{n: row[n] for n in names} for row in rows])})
     return [tuple(r) for r in result] if returning else []
+
+
+def _record(table, names) -> str:
+    """The column definitions of ``json_to_recordset``: each column's PostgreSQL type, from the table."""
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()
+    return ", ".join(f"{name} {table.c[name].type.compile(dialect=dialect)}" for name in names)
+
+
+def _json(rows: list[dict]) -> str:
+    # Text, not jsonb, on the way: the events must read back exactly as they were sealed (engine/audit).
+    return json.dumps(rows, ensure_ascii=False, default=lambda v: v.isoformat())

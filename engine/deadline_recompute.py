@@ -25,9 +25,12 @@ from rules import calendar
 from rules.timezone import CHINA
 
 from . import audit, persist
-from .runtime import Actor, Engine, _Scan, _timer_of
+from .actors import Actor
+from .runtime import Engine
 from .services import OFFICE_DEADLINE
 from .tables import Event, Instance, Timer
+from .task_index import provisional_timers
+from .task_scan import TaskScan, timer_of
 
 KIND = "deadline_recomputed"
 
@@ -90,14 +93,14 @@ def recompute(engine: Engine, session: Session, year: int, years: Iterable[calen
 
 def _recompute_one(engine: Engine, session: Session, instance_id: int, year: int, overridden: set[str],
                    actor: Actor) -> list[Recomputed]:
-    instance = engine.lock(session, instance_id)
+    case = engine.open(session, instance_id=instance_id)
+    instance = case.instance
     if instance.status not in ("running", "suspended"):
         return []
-    workflow = engine.load(session, instance)
-    before = _Scan.of(workflow)
+    workflow = case.workflow
     events, results = [], []
-    for timer, _due in before.waiting:
-        expression = getattr(_timer_of(timer), "expression", "") or ""
+    for timer, _due in case.before.waiting:
+        expression = getattr(timer_of(timer), "expression", "") or ""
         if OFFICE_DEADLINE not in expression:
             continue
         old = timer._get_internal_data("event_value")
@@ -126,8 +129,7 @@ def _recompute_one(engine: Engine, session: Session, instance_id: int, year: int
     running = instance.status == "running"
     if not events and not (running and _flags_change(engine, session, instance.id, workflow)):
         return results
-    engine._save(session, instance, workflow, actor, persist.open_tasks(session, instance.id), before, events,
-                 timer_rows=None if running else {}, rewrite_timers=True)
+    case.save(actor, events, timer_rows=None if running else {}, rewrite_timers=True)
     return results
 
 
@@ -135,7 +137,7 @@ def _flags_change(engine: Engine, session: Session, instance_id: int, workflow) 
     """Whether a timer's 暂定 flag changes although its due time stays (the rule guessed right)."""
     stored = dict(session.execute(select(Timer.task_guid, Timer.provisional).where(
         Timer.instance_id == instance_id)).all())
-    now = {str(t.id) for t in engine._provisional_timers(_Scan.of(workflow).waiting)}
+    now = {str(t.id) for t in provisional_timers(engine.script_engine, TaskScan.of(workflow).waiting)}
     return any(bool(flag) != (guid in now) for guid, flag in stored.items())
 
 

@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, persist, state
+from .actors import Actor
 from .errors import EngineError
-from .runtime import Actor, Engine, _Scan
+from .runtime import Engine
 from .tables import Event, Instance, OpenTask, Timer
 
 # What a case did (or does now): the states that stand for history, not prediction.
@@ -148,14 +149,14 @@ def migrate(engine: Engine, session: Session, instance_id: int, actor: Actor, re
     """Move one case to the current version (checked again under the instance lock); recorded."""
     if not (reason or "").strip():
         raise MigrationRefused("请填写迁移理由，理由将记入审计记录。")
-    instance = engine.lock(session, instance_id)
+    case = engine.open(session, instance_id=instance_id)
+    instance = case.instance
     if instance.spec_version == engine.current.version:
         raise MigrationRefused("这个案件已在使用最新版流程图。")
     if instance.status not in ("running", "suspended"):
         raise MigrationRefused("已结束的案件不迁移。")
-    engine._remember_version(session)
-    workflow = engine.load(session, instance)
-    before = _Scan.of(workflow)
+    engine.remember_version(session)
+    workflow = case.workflow  # restored on the version it runs on, before the move
     result, (spec, dependencies, top, subprocess_diffs) = _check(engine, session, instance, workflow)
     if result.can_move:
         _refuse_if_left(result, _apply(workflow, spec, dependencies, top, subprocess_diffs))
@@ -166,10 +167,10 @@ def migrate(engine: Engine, session: Session, instance_id: int, actor: Actor, re
         for name, value in DATA_DEFAULTS.items():
             task.data.setdefault(name, value)
     if instance.status == "running":  # a suspended case stays where it is until resumed
-        engine._run(workflow.do_engine_steps)
+        case.run(workflow.do_engine_steps)
     event = audit.event("override", instance=instance, actor=actor, data={
         "type": "migrate", "reason": reason.strip(), "before": result.from_version[:12],
         "after": engine.current.version[:12], "changed": result.changed, "warnings": result.warnings})
-    engine._save(session, instance, workflow, actor, persist.open_tasks(session, instance.id), before, [event])
+    case.save(actor, [event])
     persist.update_instance_fields(session, instance.id, spec_version=instance.spec_version)
     return result

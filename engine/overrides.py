@@ -11,20 +11,22 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from functools import lru_cache
-from uuid import UUID
 
 from lxml import etree
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rules.calendar import add_working_days
+from rules.deadlines import add_working_days
 from rules.timezone import CHINA
 
-from . import audit, form_version, persist, specs, task_fate
-from .errors import EngineError, StaleForm
-from .runtime import Actor, Engine, _Scan, _timer_of
+from . import audit, persist, specs, task_fate
+from .actors import Actor
+from .errors import EngineError
+from .locked_instance import LockedInstance
+from .runtime import Engine
 from .tables import OpenTask, Timer, utcnow
+from .task_scan import timer_of
 
 TYPES = {
     "deadline": "调整期限",
@@ -42,42 +44,28 @@ class OverrideRefused(EngineError):
     """The override does not apply to the case as it stands; the message says why."""
 
 
-class _Open:
-    """A locked instance with its workflow, loaded for one override."""
+def _open(engine: Engine, session: Session, *, instance_id: int | None = None, task_guid: str | None = None,
+          expected_version: int | None = None) -> LockedInstance:
+    """The case locked for one override, refused at once if the page it came from is no longer current."""
+    case = engine.open(session, instance_id=instance_id, task_guid=task_guid, expected_version=expected_version)
+    case.require_current()
+    return case
 
-    def __init__(self, engine: Engine, session: Session, *, instance_id: int | None = None,
-                 task_guid: str | None = None, expected_version: int | None = None):
-        if task_guid is not None:
-            instance, _ = persist.lock_by_task(session, task_guid)
-            if instance is None:
-                raise engine.missing_task_error(session, task_guid)
-        else:
-            instance = engine.lock(session, instance_id)
-        rows = persist.open_tasks(session, instance.id)
-        if task_guid is not None and task_guid not in rows:
-            raise engine.missing_task_error(session, task_guid)
-        if expected_version is not None and not form_version.is_current(instance, expected_version):
-            raise StaleForm("这个案件在您打开页面之后已有新的进展，请核对最新情况后重新操作。")
-        self.engine, self.session, self.instance, self.rows = engine, session, instance, rows
-        self.workflow = engine.load(session, instance)
-        self.before = _Scan.of(self.workflow)
 
-    def task(self, task_guid: str):
-        return self.workflow.get_task_from_id(UUID(task_guid))
-
-    def save(self, actor: Actor, kind: str, reason: str, task=None, timer_rows=None, events=(), **change) -> None:
-        spec = task.task_spec if task is not None else None
-        event = audit.event("override", instance=self.instance, actor=actor,
-                            task_guid=str(task.id) if task is not None else None,
-                            task_spec=spec.name if spec else None, title=spec.bpmn_name if spec else None,
-                            data={"type": kind, "reason": reason, **change})
-        # Bring a running case up to date: a deadline that passed (while suspended, or moved into the
-        # past) fires now rather than at the next sweep. A suspended case stays exactly where it is.
-        if self.instance.status == "running":
-            self.engine._run(self.workflow.refresh_timers)
-            self.engine._run(self.workflow.do_engine_steps)
-        self.engine._save(self.session, self.instance, self.workflow, actor, self.rows, self.before,
-                          [*events, event], timer_rows=timer_rows)
+def _save(case: LockedInstance, actor: Actor, kind: str, reason: str, task=None, timer_rows=None, events=(),
+          **change) -> None:
+    """Save the override's change with its ``override`` event (type, reason, before/after)."""
+    spec = task.task_spec if task is not None else None
+    event = audit.event("override", instance=case.instance, actor=actor,
+                        task_guid=str(task.id) if task is not None else None,
+                        task_spec=spec.name if spec else None, title=spec.bpmn_name if spec else None,
+                        data={"type": kind, "reason": reason, **change})
+    # Bring a running case up to date: a deadline that passed (while suspended, or moved into the
+    # past) fires now rather than at the next sweep. A suspended case stays exactly where it is.
+    if case.instance.status == "running":
+        case.run(case.workflow.refresh_timers)
+        case.run(case.workflow.do_engine_steps)
+    case.save(actor, [*events, event], timer_rows=timer_rows)
 
 
 def _need_reason(reason: str) -> str:
@@ -97,7 +85,7 @@ def _end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), CHINA)
 
 
-def _deadline_timers(case: "_Open", guid: str) -> tuple[object, list[tuple]]:
+def _deadline_timers(case: LockedInstance, guid: str) -> tuple[object, list[tuple]]:
     """The step (a ready task, or the waiting timer itself) and the timers that make its deadline.
 
     A task's deadline is the boundary timers on it; a deadline that belongs to no task (the 90-day
@@ -106,7 +94,7 @@ def _deadline_timers(case: "_Open", guid: str) -> tuple[object, list[tuple]]:
     task = case.task(guid)
     if task is None:
         raise OverrideRefused("这个期限已经届满或已随环节结束，请刷新页面。")
-    if _timer_of(task) is not None:
+    if timer_of(task) is not None:
         timers = [(t, due) for t, due in case.before.waiting if t is task]
     else:
         if guid not in case.rows:
@@ -130,9 +118,9 @@ def set_deadline(engine: Engine, session: Session, guid: str, due: datetime | No
         raise OverrideRefused("请填写新的期限日期，或填写延长的工作日数，二者选一。")
     instance_id, is_task = _instance_of(engine, session, guid)
     # A task's deadline: "handled by X" beats "the case moved on" when a clerk got there first.
-    case = _Open(engine, session, task_guid=guid, expected_version=expected_version) if is_task else \
-        _Open(engine, session, instance_id=instance_id, expected_version=expected_version)
-    engine.require_running(case.instance)
+    case = _open(engine, session, task_guid=guid, expected_version=expected_version) if is_task else \
+        _open(engine, session, instance_id=instance_id, expected_version=expected_version)
+    case.require_running()
     task, timers = _deadline_timers(case, guid)
     old_due = min(old for _t, old in timers)
     if working_days is not None:
@@ -145,11 +133,11 @@ def set_deadline(engine: Engine, session: Session, guid: str, due: datetime | No
               "before_at": old_due.isoformat(), "after_at": due.isoformat()}
     if working_days is not None:
         change["working_days"] = working_days
-    case.save(actor, "deadline", reason, task, **change)
+    _save(case, actor, "deadline", reason, task, **change)
 
 
 def _instance_of(engine: Engine, session: Session, guid: str) -> tuple[int, bool]:
-    """The instance of an open task or of a waiting timer (not locked yet: ``_Open`` locks it), and
+    """The instance of an open task or of a waiting timer (not locked yet: ``_open`` locks it), and
     whether ``guid`` is a task."""
     instance_id = session.scalar(select(OpenTask.instance_id).where(OpenTask.task_guid == guid))
     if instance_id is not None:
@@ -172,27 +160,27 @@ def skip(engine: Engine, session: Session, task_guid: str, actor: Actor, reason:
     Chinese and changes nothing.
     """
     reason = _need_reason(reason)
-    case = _Open(engine, session, task_guid=task_guid, expected_version=expected_version)
-    engine.require_running(case.instance)
+    case = _open(engine, session, task_guid=task_guid, expected_version=expected_version)
+    case.require_running()
     task = case.task(task_guid)
     row = case.rows[task_guid]
     events = []
     if data is None:
-        engine._run(task.complete)  # no run(): nothing of the step is executed or submitted
+        case.run(task.complete)  # no run(): nothing of the step is executed or submitted
     else:
         task.data.update(data)
-        engine._run(task.run)
+        case.run(task.run)
         events.append(audit.event("task_completed", instance=case.instance, actor=actor, task_guid=task_guid,
                                   task_spec=row["task_spec"], title=row["title"] + task_fate.SUPERVISOR_FILLED,
                                   form_key=row["form_key"], data=data))
     change = {"filled": data is not None}
     if data is not None:
         change["data"] = data
-    case.save(actor, "skip", reason, task, events=events, **change)
+    _save(case, actor, "skip", reason, task, events=events, **change)
 
 
 # Where diagrams keep code that reads task data: conditions, timers, scripts, DMN inputs and rules.
-_CODE_TAGS = {"conditionExpression", "timeDate", "timeDuration", "timeCycle", "script", "text",
+CODE_TAGS = {"conditionExpression", "timeDate", "timeDuration", "timeCycle", "script", "text",
               "inputExpression", "inputEntry", "outputEntry"}
 
 
@@ -201,7 +189,7 @@ def _names_in(files: tuple[tuple[str, str], ...]) -> frozenset[str]:
     names: set[str] = set()
     for _name, text in files:
         for element in etree.fromstring(text.encode("utf-8")).iter():
-            if isinstance(element.tag, str) and etree.QName(element).localname in _CODE_TAGS and element.text:
+            if isinstance(element.tag, str) and etree.QName(element).localname in CODE_TAGS and element.text:
                 names.update(re.findall(r"[A-Za-z_]\w*", element.text))
     return frozenset(names)
 
@@ -219,7 +207,7 @@ def reset(engine: Engine, session: Session, instance_id: int, task_guid: str, ac
     The tasks after it are cancelled in the workflow; the audit trail keeps everything they recorded.
     """
     reason = _need_reason(reason)
-    case = _Open(engine, session, instance_id=instance_id, expected_version=expected_version)
+    case = _open(engine, session, instance_id=instance_id, expected_version=expected_version)
     task = case.task(task_guid)
     if task is None or task.state != TaskState.COMPLETED or not task.task_spec.manual:
         raise OverrideRefused("只能退回到已经办理过的环节。")
@@ -227,7 +215,7 @@ def reset(engine: Engine, session: Session, instance_id: int, task_guid: str, ac
     if status_before == "suspended":
         raise OverrideRefused("案件已暂停，请先恢复再退回。")
     moved_steps = _moved_steps(case)
-    engine._run(case.workflow.reset_from_task_id, task.id)
+    case.run(case.workflow.reset_from_task_id, task.id)
     # SpiffWorkflow caches "completed" once the end was reached (or the workflow cancelled) and the
     # reset leaves the flag set; the case has unfinished tasks again.
     case.workflow.completed = False
@@ -238,11 +226,11 @@ def reset(engine: Engine, session: Session, instance_id: int, task_guid: str, ac
         case.workflow.event_manager.tasks.pop(task_id)
     case.instance.status, case.instance.completed_at, case.instance.outcome = "running", None, None
     kept = _keep_moves(case, moved_steps)
-    case.save(actor, "reset", reason, task, status_before=status_before,
+    _save(case, actor, "reset", reason, task, status_before=status_before,
               timer_rows={} if status_before != "running" else None, **({"moves_kept": kept} if kept else {}))
 
 
-def _moved_steps(case: "_Open") -> dict[str, dict]:
+def _moved_steps(case: LockedInstance) -> dict[str, dict]:
     """Step (task spec) -> {guid, department} of the case's tasks a supervisor moved."""
     moves = (case.instance.context or {}).get("department_overrides", {})
     steps = {}
@@ -253,7 +241,7 @@ def _moved_steps(case: "_Open") -> dict[str, dict]:
     return steps
 
 
-def _keep_moves(case: "_Open", moved_steps: dict[str, dict]) -> dict[str, str]:
+def _keep_moves(case: LockedInstance, moved_steps: dict[str, dict]) -> dict[str, str]:
     """Moves of tasks the reset removed are kept for their step (``context["step_moves"]``): when the
     step comes back with a new task id — after the step reset to, or in a called process that starts
     again — it goes to the department it was moved to. Returns step -> department, for the record."""
@@ -274,10 +262,10 @@ def suspend(engine: Engine, session: Session, instance_id: int, actor: Actor, re
             expected_version: int | None = None) -> None:
     """Take the case's tasks out of the inboxes and stop its timers until it is resumed."""
     reason = _need_reason(reason)
-    case = _Open(engine, session, instance_id=instance_id, expected_version=expected_version)
-    engine.require_running(case.instance)
+    case = _open(engine, session, instance_id=instance_id, expected_version=expected_version)
+    case.require_running()
     case.instance.status = "suspended"
-    case.save(actor, "suspend", reason)
+    _save(case, actor, "suspend", reason)
 
 
 def resume(engine: Engine, session: Session, instance_id: int, actor: Actor, reason: str,
@@ -285,24 +273,24 @@ def resume(engine: Engine, session: Session, instance_id: int, actor: Actor, rea
     """Put a suspended case back: its tasks return to the inboxes and its timers run; a deadline that
     passed during the suspension fires at once."""
     reason = _need_reason(reason)
-    case = _Open(engine, session, instance_id=instance_id, expected_version=expected_version)
+    case = _open(engine, session, instance_id=instance_id, expected_version=expected_version)
     if case.instance.status != "suspended":
         raise OverrideRefused("这个案件没有暂停。")
     case.instance.status = "running"
-    case.save(actor, "resume", reason, timer_rows={})
+    _save(case, actor, "resume", reason, timer_rows={})
 
 
 def cancel(engine: Engine, session: Session, instance_id: int, actor: Actor, reason: str,
            expected_version: int | None = None) -> None:
     """End a case that should not exist (registered twice…); it can be re-opened with ``reset``."""
     reason = _need_reason(reason)
-    case = _Open(engine, session, instance_id=instance_id, expected_version=expected_version)
+    case = _open(engine, session, instance_id=instance_id, expected_version=expected_version)
     if case.instance.status in ("completed", "cancelled"):
         raise OverrideRefused("案件已经结束，无需撤销。")
     status_before = case.instance.status
-    engine._run(case.workflow.cancel)
+    case.run(case.workflow.cancel)
     case.instance.status, case.instance.completed_at, case.instance.outcome = "cancelled", utcnow(), "cancelled"
-    case.save(actor, "cancel", reason, status_before=status_before,
+    _save(case, actor, "cancel", reason, status_before=status_before,
               timer_rows={} if status_before == "suspended" else None)
 
 
@@ -315,10 +303,10 @@ def correct_data(engine: Engine, session: Session, instance_id: int, context: di
     town's inbox. ``changes`` maps each corrected field to ``[before, after]``.
     """
     reason = _need_reason(reason)
-    case = _Open(engine, session, instance_id=instance_id, expected_version=expected_version)
+    case = _open(engine, session, instance_id=instance_id, expected_version=expected_version)
     case.instance.context = {**(case.instance.context or {}), **context}
     persist.update_instance_fields(session, instance_id, context=case.instance.context)
-    case.save(actor, "correct_data", reason, changes=changes)
+    _save(case, actor, "correct_data", reason, changes=changes)
 
 
 @lru_cache(maxsize=8)

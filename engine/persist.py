@@ -46,6 +46,7 @@ class InstanceRow:
     outcome: str | None = None
     category: str | None = None
     waiting_for: str | None = None
+    stage: str | None = None
 
 
 # Statements are built once, with bound parameters: building a statement costs more than running
@@ -204,7 +205,7 @@ def write(session: Session, changes: Changes, now: datetime) -> None:
 def _instance_values(row: InstanceRow, now: datetime) -> dict:
     return {"state": row.state, "version": row.version, "status": row.status, "updated_at": now,
             "completed_at": row.completed_at, "outcome": row.outcome, "category": row.category,
-            "waiting_for": row.waiting_for}
+            "waiting_for": row.waiting_for, "stage": row.stage}
 
 
 # -- PostgreSQL: every write in one statement ---------------------------------------------------
@@ -253,7 +254,7 @@ upd_timers AS (
   WHERE wf_timer.instance_id = :id AND wf_timer.task_guid = x.task_guid)
 UPDATE wf_instance SET state = :state, version = :version, status = :status, updated_at = :updated_at,
   completed_at = :completed_at, outcome = :outcome, category = :category,
-  waiting_for = :waiting_for
+  waiting_for = :waiting_for, stage = :stage
 WHERE id = :id""").bindparams(bindparam("completed_at", type_=UTCDateTime()),
                                   bindparam("updated_at", type_=UTCDateTime()))
     return _pg_statement

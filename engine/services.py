@@ -5,7 +5,7 @@ the database, so a diagram edited in a modeler cannot do more than the procedure
 """
 from __future__ import annotations
 
-from rules.calendar import (
+from rules.deadlines import (
     after_expiry,
     before_expiry,
     office_deadline,
@@ -20,7 +20,7 @@ OFFICE_DEADLINE = "office_deadline"
 
 SERVICES = {
     # party_deadline(start "YYYY-MM-DD", days) -> ISO datetime at the end of the deadline day
-    # (working days under 10 days, calendar days otherwise; see calendar.py): a period printed for a
+    # (working days under 10 days, calendar days otherwise; see rules/deadlines.py): a period printed for a
     # party, never earlier than the true one (conservative on a year nobody has entered), final.
     "party_deadline": party_deadline,
     # office_deadline(start, days): the same count for a period that binds the administration (the

@@ -111,6 +111,9 @@ class Instance(EngineBase):
     # The message(s) the instance waits for now (comma-separated names), e.g. ``network_arrives`` for a
     # permitted well waiting for the public network: whom to deliver an announcement to.
     waiting_for: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # Where the case stands (engine/stage.py STAGES: inspection, rectifying, sealed…), derived from its
+    # active elements or end event at every save: lists filter and count by it without a workflow.
+    stage: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
 
 
 class OpenTask(EngineBase):
@@ -169,7 +172,7 @@ class Timer(EngineBase):
 class Event(EngineBase):
     """Append-only audit trail: who did what, when, on which task, with which data.
 
-    Hash-chained in one of ``audit.CHAINS`` chains (see ``audit.py``): ``chain`` is the chain (every
+    Hash-chained in one of ``audit.CHAINS`` chains (see ``engine/audit/``): ``chain`` is the chain (every
     event of a case in the case's chain), ``chain_no`` the position in it without gaps, ``prev_hash``
     the previous event's ``hash`` in that chain, and ``hash`` an HMAC over both and the content. ``id``
     orders all events (within a chain it follows ``chain_no``). The database refuses UPDATE, DELETE and

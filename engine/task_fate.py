@@ -16,6 +16,7 @@ from .errors import EngineError, InstanceNotRunning, TaskAlreadyHandled, TaskMov
 from .tables import Event, Instance
 
 SUPERVISOR_FILLED = "（督办代填）"  # the title suffix of a step a supervisor skipped with its form filled in
+NO_RESUBMIT = "无需重复提交"  # what the loser of a race with a completion need not do, by default
 
 
 def when(at) -> str:
@@ -27,7 +28,7 @@ def _reason(event: Event) -> str:
     return f"（理由：{reason}）" if reason else ""
 
 
-def explain(session: Session, task_guid: str, tail: str = "无需重复提交") -> EngineError:
+def explain(session: Session, task_guid: str, tail: str = NO_RESUBMIT) -> EngineError:
     """Why the task is not open. ``tail`` ends the message when someone handled it: what the loser
     need not do (submit it again; claim, release or assign it)."""
     # A task reset to keeps its id and is created again: only what happened since it last became

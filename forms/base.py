@@ -82,6 +82,9 @@ class TaskForm(ZhForm):
     title: ClassVar[str] = ""
     # Shorter labels for the case timeline where the form label carries a long hint.
     timeline_labels: ClassVar[dict[str, str]] = {}
+    # Self-hosted scripts (webapp/static) the task page loads for this form: enhancements only, the form
+    # works without them (the CSP allows scripts from the app itself only).
+    scripts: ClassVar[tuple[str, ...]] = ()
     # Task-data keys the form derives (not fields) that the case timeline leaves out.
     hidden_in_timeline: ClassVar[frozenset[str]] = frozenset()
     # Fields that are plumbing, not business data.
@@ -126,6 +129,13 @@ class TaskForm(ZhForm):
         if not form.is_submitted() and (data := values()):
             form.process(data=data)
         return form
+
+    def show_known(self, facts: dict[str, str]) -> None:
+        """Put what the register already holds beside the questions (``{field name: "登记：是"}``): the
+        page shows it under the field, so the clerk sees what is confirmed and what differs."""
+        for name, text in facts.items():
+            if text and name in self._fields:
+                self._fields[name].known = text
 
     def business_fields(self) -> list:
         """The bound fields that hold task data, in display order (for templates)."""

@@ -60,6 +60,19 @@ class SealingRecordForm(TaskForm):
     sealing_notes = long_text("备注（选填）", required=False, max_len=1000)
     sealing_photos = evidence_field("封井照片（选填）", description="封井前后、封条、井口封填情况；受阻的，现场情况")
 
+    locate = True  # the page offers "use my location" beside the coordinates
+    scripts = ("locate.js",)
+
+    @classmethod
+    def for_case(cls, case_info) -> "SealingRecordForm":
+        # The sealing team confirms the registered position or replaces it with the phone's own.
+        well = case_info.case.well if case_info is not None else None
+        if well is None or well.latitude is None or well.longitude is None:
+            return cls()
+        form = cls.prefilled(lambda: {"latitude": well.latitude, "longitude": well.longitude})
+        form.show_known({"latitude": f"登记位置：{well.latitude}, {well.longitude}"})
+        return form
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         # A drop-down cannot carry RequiredWhen (its own check runs first): asked here instead.
@@ -92,7 +105,32 @@ class PermitApprovalForm(TaskForm):
         "有效期截止日期",
         [RequiredWhen("permit_approved", "yes", "批准取水许可的，须填写{label}"),
          NotBefore("permit_valid_from", strict=True)])
+    # 取水工程验收 (取水许可管理办法 Art 24-25): a permit is issued only after the works passed acceptance.
+    works_accepted_on = ZhDateField(
+        "取水工程验收日期",
+        [RequiredWhen("permit_approved", "yes", "批准取水许可的，须填写{label}"), NotInFuture()],
+        description="批准取水许可前，须对取水工程（设施）组织验收")
+    works_acceptance_passed = YesNoField("验收结论：是否合格", required=False,
+                                         description="不合格的，不予批准，待整改后重新验收")
+    works_accepted_by = StrippedStringField(
+        "验收人员", [RequiredWhen("permit_approved", "yes", "批准取水许可的，须填写{label}"),
+                 Length(max=SHORT_TEXT_MAX)],
+        description="验收组成员姓名及单位")
     approval_opinion = long_text("审批意见")
+
+    timeline_labels = {"works_acceptance_passed": "取水工程验收合格"}
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # A radio group cannot carry RequiredWhen (its own check runs first): asked here instead.
+        if self.permit_approved.data == "yes" and not self.works_acceptance_passed.errors:
+            if is_blank(self.works_acceptance_passed.data):
+                self.works_acceptance_passed.errors = ["批准取水许可的，须填写验收结论"]
+                ok = False
+            elif self.works_acceptance_passed.data == "no":
+                self.works_acceptance_passed.errors = ["取水工程验收不合格的，不能批准取水许可"]
+                ok = False
+        return ok
 
 
 class NonRenewalForm(TaskForm):

@@ -3,12 +3,24 @@ and the review of an urban-village exemption (城中村暂缓封停)."""
 
 from __future__ import annotations
 
+from . import validators
 from .base import TaskForm
 from .choices import PURPOSES
 from .common import long_text, past_date, short_text
 from .fields import YesNoField, ZhDateField, ZhSelectField
 from .uploads import evidence_field
-from .validators import InFuture, RequiredWhen, is_blank
+from .validators import InFuture, RequiredWhen, format_date_zh, is_blank
+
+
+def _yes_no(value) -> str:
+    return "yes" if value else "no"
+
+
+def _letter_defaults(case_info) -> dict:
+    """Today and the one who signs for the water user: a unit's legal representative, else the person."""
+    owner = getattr(getattr(getattr(case_info, "case", None), "well", None), "owner", None)
+    signatory = (owner.legal_rep or owner.name) if owner is not None else None
+    return {"signed_on": validators.today(), "signatory": signatory}
 
 
 class CommitmentLetterForm(TaskForm):
@@ -29,8 +41,8 @@ class CommitmentLetterForm(TaskForm):
         # The letter is the water user's (plan §四(四)): a user who signed for another well may keep it.
         earlier = case_info.owner_commitment() if hasattr(case_info, "owner_commitment") else None
         if earlier is None:
-            return cls()
-        form = ReusableCommitmentForm()
+            return cls.prefilled(lambda: _letter_defaults(case_info))
+        form = ReusableCommitmentForm.prefilled(lambda: _letter_defaults(case_info))
         form.earlier = earlier
         form.reuse_letter.description = (f"该用水户已在案件 {earlier[0]} 中签订承诺书（{earlier[1].get('signed_on')}，"
                                           f"签字人 {earlier[1].get('signatory')}）；选“是”不再重复签订")
@@ -90,9 +102,61 @@ class InspectionForm(TaskForm):
 
     @classmethod
     def for_case(cls, case_info) -> "InspectionForm":
-        # Registered as hidden (a tip-off, the ledger): the inspector confirms it rather than re-enters it.
-        hidden = case_info is not None and case_info.case.well.hidden_well
-        return cls.prefilled(lambda: {"hidden_well": "yes"} if hidden else None)
+        # The inspector confirms or corrects what the register holds (the ledger, a tip-off) rather than
+        # answering from nothing; the registered fact stays beside each question.
+        well = case_info.case.well if case_info is not None else None
+        if well is None:
+            return cls()
+        form = cls.prefilled(lambda: registered_answers(well))
+        form.show_known(registered_facts(well))
+        return form
+
+
+def registered_answers(well) -> dict:
+    """The inspection's answers as the register holds them (the questions it has no fact for stay open)."""
+    return {"in_coverage": _yes_no(well.in_coverage), "has_permit": _yes_no(well.permit_no),
+            "purpose": well.purpose, "has_meter": _yes_no(well.has_meter), "hidden_well": _yes_no(well.hidden_well)}
+
+
+def registered_facts(well) -> dict[str, str]:
+    """What the register says, in words, for each question it answers."""
+    purposes = dict(PURPOSES)
+    coverage = "在管网覆盖范围内" if well.in_coverage else "不在管网覆盖范围内"
+    if well.in_coverage and well.coverage_source:
+        coverage += f"（{well.coverage_source}）"
+    if well.permit_no:
+        permit = f"取水许可证 {well.permit_no}"
+        if well.permit_valid_to:
+            permit += f"，有效期至 {format_date_zh(well.permit_valid_to)}"
+    else:
+        permit = "未办理取水许可"
+    meter = (f"已安装计量设施（表号 {well.meter_serial}）" if well.meter_serial else "已安装计量设施") \
+        if well.has_meter else "未安装计量设施"
+    return {"in_coverage": f"登记：{coverage}", "has_permit": f"登记：{permit}",
+            "purpose": f"登记：{purposes.get(well.purpose, well.purpose)}", "has_meter": f"登记：{meter}",
+            "hidden_well": "登记：隐瞒不报的自备井" if well.hidden_well else "登记：已申报"}
+
+
+class ExemptionApplicationForm(TaskForm):
+    """城中村暂缓封停申请: the street office (城区街道办事处) asks for an urban village's well to be left unsealed
+    for now; the leading-group office then reviews the request (ExemptionReviewForm)."""
+
+    form_key = "exemption_application"
+    title = "城中村暂缓封停申请"
+
+    applied_on = past_date("申请日期")
+    village_name = short_text("城中村名称", description="列入城中村改造计划的村（社区）名称")
+    application_reasons = long_text(
+        "申请理由", description="暂缓封停的理由：城中村改造计划、居民生活用水保障、公共供水管网接入条件等")
+    renovation_plan = long_text("改造计划及预计接通供水时间（选填）", required=False, max_len=1000)
+    applicant_contact = short_text("联系人及电话", description="街道办事处经办人姓名和电话")
+
+    @classmethod
+    def for_case(cls, case_info) -> "ExemptionApplicationForm":
+        # The village the well is registered in, and today.
+        well = case_info.case.well if case_info is not None else None
+        return cls.prefilled(lambda: {"applied_on": validators.today(),
+                                      "village_name": well.village if well is not None else None})
 
 
 class ExemptionReviewForm(TaskForm):

@@ -45,6 +45,7 @@ class RectificationNoticeForm(TaskForm):
                             description="按问题类型自动列出违反的条款和处罚条款，每行一条；通知书引用问题清单"
                                         "全部问题对应的条款，此处可增补其他依据")
     permit_expires_on = None  # the well's permit expiry (set by for_case): the non-renewal row's deadline
+    scripts = ("rows.js",)  # 添加一行 / 删除 on the problem table; without it the spare rows are there
 
     @classmethod
     def for_case(cls, case_info) -> "RectificationNoticeForm":
@@ -56,6 +57,7 @@ class RectificationNoticeForm(TaskForm):
             return {"problems": derived + [{}] * SPARE_ROWS,
                     "legal_basis": "\n".join(notice_articles(row["kind"] for row in derived))}
         form = cls.prefilled(rows)
+        form.problems.editable = True  # drawn as a table whose rows can be added and removed
         form.permit_expires_on = getattr(case_info, "permit_expires_on", None)
         return form
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from wtforms.fields import SubmitField
 from wtforms.validators import Length, NumberRange, ValidationError
 
-from rules.calendar import party_deadline_date
+from rules.deadlines import party_deadline_date
 from rules.fines import days_late, late_payment_surcharge
 
 from .base import TaskForm

@@ -14,7 +14,8 @@ from typing import ClassVar
 from wtforms.validators import ValidationError
 
 from rules.articles import PENALTIES
-from rules.calendar import CalendarDataMissing, add_working_days
+from rules.calendar import CalendarDataMissing
+from rules.deadlines import add_working_days
 from rules.fines import HEARING_THRESHOLDS
 
 from .validators import field_message, format_date_zh, is_blank, short_label

@@ -13,7 +13,7 @@ from wtforms import Form
 from wtforms.fields import HiddenField
 from wtforms.validators import Length, Optional
 
-from rules.calendar import statutory_deadline_date
+from rules.deadlines import statutory_deadline_date
 
 from .choices import PROBLEM_KINDS, REQUIRED_ACTS, choice_label
 from .fields import StrippedStringField, YesNoField, ZhIntegerField, ZhSelectField

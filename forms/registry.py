@@ -23,7 +23,7 @@ from .disposal import (
     TaxRegistrationForm,
 )
 from .field_work import PatrolRecordForm, PoliceRecordForm
-from .inspection import CommitmentLetterForm, ExemptionReviewForm, InspectionForm
+from .inspection import CommitmentLetterForm, ExemptionApplicationForm, ExemptionReviewForm, InspectionForm
 from .notice import RectificationNoticeForm, RectificationReportForm
 from .penalty import PENALTY_FORMS
 from .reconsideration import ReconsiderationFollowUpForm, ReconsiderationHandlingForm
@@ -33,6 +33,7 @@ from .validators import format_date_zh, shorten_label
 _ALL: tuple[type[TaskForm], ...] = (
     CommitmentLetterForm,
     InspectionForm,
+    ExemptionApplicationForm,
     ExemptionReviewForm,
     RectificationNoticeForm,
     RectificationReportForm,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from .calendar import parse_day
+from .deadlines import parse_day
 from .errors import RuleError
 
 #: The least fine (yuan) for which a party may demand a hearing, by party kind (forms.choices.USER_KINDS).

@@ -9,6 +9,7 @@
 * inside ``webapp/``, a module with routes (a function decorated ``@<blueprint>.route/get/post/…``) is
   imported only by ``create_app`` (``webapp/__init__.py``) and by modules of its own feature package: a
   feature uses another's service, queries, forms or blueprint package, never its pages.
+* no module uses another module's private (``_x``) name: what crosses a module boundary is public.
 
 Every import counts, also one inside a function or under ``TYPE_CHECKING``: a late import is still a
 dependency. The checks run on any source tree, so the last tests show that each one catches a violation.
@@ -41,25 +42,32 @@ def _python_files(root: Path, package: str) -> Iterator[Path]:
     yield from sorted((root / package).rglob("*.py"))
 
 
+def _parse(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def _from(node: ast.ImportFrom, path: Path, root: Path) -> str:
+    """The absolute dotted module a ``from … import`` reads from (relative imports resolved)."""
+    if not node.level:
+        return node.module or ""
+    package = list(path.relative_to(root).with_suffix("").parts)[:-1]  # also for an __init__.py
+    base = package[: len(package) - node.level + 1]
+    return ".".join([*base, node.module] if node.module else base)
+
+
 def _imports(path: Path, root: Path) -> Iterator[tuple[str, int]]:
     """Every module ``path`` imports (absolute dotted name) with its line; relative imports resolved."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    parts = list(path.relative_to(root).with_suffix("").parts)
-    package = parts[:-1]  # the package a relative import starts from (also for an __init__.py)
-    for node in ast.walk(tree):
+    for node in ast.walk(_parse(path)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, node.lineno
         elif isinstance(node, ast.ImportFrom):
-            if not node.level:
-                yield node.module or "", node.lineno
-                continue
-            base = package[: len(package) - node.level + 1]
-            if node.module:
-                yield ".".join([*base, node.module]), node.lineno
-            else:  # ``from .. import x``: x is a module of the package the dots name
+            base = _from(node, path, root)
+            if node.level and not node.module:  # ``from .. import x``: x is a module of the package the dots name
                 for alias in node.names:
-                    yield ".".join([*base, alias.name]), node.lineno
+                    yield ".".join(filter(None, (base, alias.name))), node.lineno
+            else:
+                yield base, node.lineno
 
 
 def _top(module: str) -> str:
@@ -138,6 +146,42 @@ def route_imports_across_features(root: Path) -> list[str]:
     return sorted(set(found))
 
 
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _is_module(root: Path, dotted: str) -> bool:
+    place = root.joinpath(*dotted.split("."))
+    return place.with_suffix(".py").exists() or (place / "__init__.py").exists()
+
+
+def private_names_across_modules(root: Path) -> list[str]:
+    """A module's private name (``_x``) used by another module of the application: imported
+    (``from .runtime import _Scan``) or read off an imported module (``runtime._Scan``, ``persist._lock``).
+
+    A private name is the module's own business; what other modules need is public, with a name that
+    says what it is (``LockedInstance.save``, not ``Engine._save``).
+    """
+    found = []
+    for _owner, path in _sources(root):
+        tree, where = _parse(path), path.relative_to(root)
+        modules = set()  # local names bound to the application's modules
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and _top(base := _from(node, path, root)) in PACKAGES:
+                for alias in node.names:
+                    if _private(alias.name):
+                        found.append(f"{where}:{node.lineno} imports {alias.name} from {base}")
+                    elif _is_module(root, ".".join(filter(None, (base, alias.name)))):
+                        modules.add(alias.asname or alias.name)
+            elif isinstance(node, ast.Import):
+                modules.update(alias.asname for alias in node.names if alias.asname and _top(alias.name) in PACKAGES)
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+                    and _private(node.attr)):
+                found.append(f"{where}:{node.lineno} uses {node.value.id}.{node.attr}")
+    return found
+
+
 def package_graph(root: Path) -> dict[str, set[str]]:
     """Top-level package -> the other top-level packages it imports."""
     graph: dict[str, set[str]] = {package: set() for package in PACKAGES}
@@ -191,6 +235,10 @@ def test_the_packages_import_each_other_without_a_cycle():
 
 def test_no_feature_imports_another_features_routes():
     assert route_imports_across_features(ROOT) == []
+
+
+def test_no_module_uses_another_modules_private_names():
+    assert private_names_across_modules(ROOT) == []
 
 
 def test_every_source_file_is_read():
@@ -257,3 +305,31 @@ def test_an_import_of_another_features_routes_is_caught(tmp_path):
         "webapp/tasks/routes.py:1 imports webapp.cases.routes (another feature's routes)",
         "webapp/tasks/routes.py:2 imports webapp.cases.routes (another feature's routes)",
     ]
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"engine/migration.py": "from .runtime import Engine, _Scan\n", "engine/runtime.py": ""},
+     "engine/migration.py:1 imports _Scan from engine.runtime"),
+    ({"webapp/views.py": "def f():\n    from engine.persist import _LOCK\n", "engine/persist.py": ""},
+     "webapp/views.py:2 imports _LOCK from engine.persist"),
+    ({"engine/overrides.py": "from . import persist\n\npersist._instance.c\n", "engine/persist.py": ""},
+     "engine/overrides.py:3 uses persist._instance"),
+    ({"webapp/cli.py": "import engine.audit as chains\nchains._content({})\n", "engine/audit.py": ""},
+     "webapp/cli.py:2 uses chains._content"),
+])
+def test_a_private_name_used_by_another_module_is_caught(tmp_path, files, expected):
+    root = _tree(tmp_path, files)
+    assert private_names_across_modules(root) == [expected]
+
+
+def test_public_names_dunders_and_other_libraries_privates_are_allowed(tmp_path):
+    root = _tree(tmp_path, {
+        "engine/overrides.py": "from __future__ import annotations\nfrom . import persist, task_scan\n"
+                               "from .task_scan import TaskScan\nfrom SpiffWorkflow.util import _private\n"
+                               "persist.lock(s, 1)\ntask._get_internal_data('event_value')\npersist.__name__\n",
+        "engine/persist.py": "def _helper():\n    return _helper\n",  # a module's own private names
+        "engine/task_scan.py": "",
+        "forms/register.py": "from . import validators as _validators\n_validators.check\n",
+        "forms/validators.py": "",
+    })
+    assert private_names_across_modules(root) == []

@@ -52,9 +52,12 @@ def create_app(settings: dict | None = None) -> Flask:
     from .admin import villages as admin_villages  # noqa: F401
     from .admin import working_calendar as admin_working_calendar  # noqa: F401
     from .attachments import routes as attachment_routes  # noqa: F401
+    from .auth import profile as auth_profile  # noqa: F401
     from .auth import routes as auth_routes  # noqa: F401
+    from .auth import session_rules as auth_session_rules  # noqa: F401
     from .cases import coverage, credit, reconsideration
     from .cases import routes as case_routes  # noqa: F401
+    from .cases.notes import routes as note_routes  # noqa: F401  (routes of cases.bp)
     from .dashboard import routes as dashboard_routes  # noqa: F401
     from .diagram import routes as diagram_routes  # noqa: F401
     from .documents import routes as document_routes  # noqa: F401
@@ -74,6 +77,8 @@ def create_app(settings: dict | None = None) -> Flask:
     from .core import filters, security
     cli.init_app(app)
     integrations.init_app(app)
+    from . import notifications
+    notifications.init_app(app)
     filters.init_app(app)
     security.init_app(app)
     from . import working_calendar

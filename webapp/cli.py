@@ -8,12 +8,14 @@ from pathlib import Path
 import click
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from engine import audit, checkpoint
+from engine.database import connect
 from engine.tables import AuditAlarm, utcnow
 from engine.timers import run_once
 from rules.timezone import CHINA
@@ -43,8 +45,22 @@ def upgrade():
     """Apply every migration to the configured database."""
     cfg = alembic_config(current_app.config["DATABASE_URL"])
     cfg.attributes["audit_key"] = current_app.config["AUDIT_KEY"]  # signs the audit chain heads it makes
+    before = _revision(current_app.config["DATABASE_URL"])
     command.upgrade(cfg, "head")
-    click.echo("数据库结构已是最新。")
+    after = _revision(current_app.config["DATABASE_URL"])
+    # Say what was done: an empty database got its schema, an older one was upgraded, a current one left alone.
+    click.echo(f"已建立数据库结构（版本 {after}）。" if before is None else
+               f"已升级数据库结构：版本 {before} → {after}。" if before != after else f"数据库结构已是最新（版本 {after}）。")
+
+
+def _revision(url: str) -> str | None:
+    """The database's Alembic revision (None: no schema yet)."""
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
 
 
 def seed_departments_and_accounts(session, with_demo_accounts: bool) -> int:
@@ -90,20 +106,25 @@ def run_timers(once: bool):
             with factory() as session:  # a year entered meanwhile: computed with from this sweep on
                 working_calendar.ensure_current(session)
             fired = run_once(engine, factory)
-            click.echo(f"{time.strftime('%H:%M:%S')} 触发计时器 {fired} 个。")
+            click.echo(f"{_clock()} 触发计时器 {fired} 个。")
             if swept_at is None or time.monotonic() - swept_at >= SWEEP_EVERY:  # the worker also clears orphan and expired files
                 swept_at = time.monotonic()
                 _sweep_files()
         except Exception as exc:  # the database away for a moment: the loop waits and tries again
             if once:
                 raise
-            click.echo(f"{time.strftime('%H:%M:%S')} 本轮巡检失败：{exc}", err=True)
+            click.echo(f"{_clock()} 本轮巡检失败：{exc}", err=True)
         if once:
             return
         if time.monotonic() >= next_checkpoint:
             next_checkpoint = time.monotonic() + every
             _periodic_checkpoint(factory)
         time.sleep(current_app.config["TIMER_INTERVAL"])
+
+
+def _clock() -> str:
+    """The time on the worker's lines in China time, whatever the server's own zone (often UTC)."""
+    return utcnow().astimezone(CHINA).strftime("%H:%M:%S")
 
 
 def _periodic_checkpoint(factory) -> None:
@@ -113,12 +134,12 @@ def _periodic_checkpoint(factory) -> None:
             written = checkpoint.write(session, current_app.config["AUDIT_KEY"],
                                        current_app.config["AUDIT_CHECKPOINT_DIR"])
         if written is not None:
-            click.echo(f"{time.strftime('%H:%M:%S')} 已写审计检查点 {written.path.name}。")
+            click.echo(f"{_clock()} 已写审计检查点 {written.path.name}。")
     except checkpoint.CheckpointRefused as exc:
         current_app.logger.error("audit checkpoint refused: %s", exc)
-        click.echo(f"{time.strftime('%H:%M:%S')} 审计检查点未写入：{exc}", err=True)
+        click.echo(f"{_clock()} 审计检查点未写入：{exc}", err=True)
     except Exception as exc:  # the database or the folder away for a moment: next time
-        click.echo(f"{time.strftime('%H:%M:%S')} 审计检查点写入失败：{exc}", err=True)
+        click.echo(f"{_clock()} 审计检查点写入失败：{exc}", err=True)
 
 
 @audit_cli.command("verify")
@@ -143,7 +164,7 @@ def _sweep_files() -> None:
 
     with db.new_session() as session:
         swept = sweep(session, Path(current_app.config["UPLOAD_DIR"]))
-    click.echo(f"{time.strftime('%H:%M:%S')} 清理上传文件：无记录的附件文件 {swept.orphans} 个，"
+    click.echo(f"{_clock()} 清理上传文件：无记录的附件文件 {swept.orphans} 个，"
                f"过期的台账错误报告 {swept.reports} 个。")
 
 

@@ -69,6 +69,17 @@ class User(UserMixin, Base):
     # Raised by log-out (and deactivation): every session and remember cookie issued before no longer
     # loads (session_token), so a cookie copied before 退出 opens nothing afterwards.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Where reminders reach the person (issue 10): a mainland mobile number and an e-mail address.
+    mobile: Mapped[str | None] = mapped_column(String(11), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # Set when an administrator chose the password (create, reset): every page leads to 修改密码 until the
+    # person has chosen their own, so the one who typed it does not know it afterwards.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The channels the person chose for reminders (webapp/notifications): e-mail, SMS, an @ in the
+    # department's group robot.
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    notify_sms: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    notify_robot: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     department: Mapped[Department] = relationship(lazy="joined")
 

@@ -79,6 +79,16 @@ def is_admin(user) -> bool:
     return user.is_authenticated and user.role == ADMIN_ROLE
 
 
+def can_note_case(user: User, case: Case) -> bool:
+    """办理意见/备注: any department that can see the case (administrators keep accounts, not cases)."""
+    return can_view_case(user, case) and not is_admin(user)
+
+
+def can_mention(user: User) -> bool:
+    """@ colleagues in a note: a department head, of the own department."""
+    return user.role == "head"
+
+
 def can_accept_credit_repair(user: User) -> bool:
     """受理信用修复申请 on the case page: the water bureau, or the office's supervisors."""
     return "water" in user.inboxes or is_supervisor(user)

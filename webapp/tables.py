@@ -8,6 +8,7 @@ from __future__ import annotations
 from engine.tables import EngineBase
 
 from .api.tables import ApiAccount, InboundEvent
+from .cases.notes.tables import CaseNote
 from .core.refusals import SecurityLogEntry
 from .dashboard.tables import CampaignReport
 from .directory.villages import Village
@@ -19,4 +20,4 @@ from .working_calendar.tables import CalendarDay, CalendarYear
 METADATA = (EngineBase.metadata, Base.metadata)
 
 #: The feature tables declared outside models.py (named so the imports above are used, and listed).
-FEATURE_TABLES = (ApiAccount, InboundEvent, SecurityLogEntry, CampaignReport, Village, Endpoint, OutboxAttempt, OutboxMessage, CalendarDay, CalendarYear)
+FEATURE_TABLES = (ApiAccount, CaseNote, InboundEvent, SecurityLogEntry, CampaignReport, Village, Endpoint, OutboxAttempt, OutboxMessage, CalendarDay, CalendarYear)

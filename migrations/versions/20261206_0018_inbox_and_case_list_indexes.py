@@ -1,7 +1,7 @@
 """indexes that serve the inbox's and the case list's orderings, counts and searches at 100,000 open cases
 
 Revision ID: 20261206_0018
-Revises: 20261206_0017
+Revises: 20261206_0021
 Create Date: 2026-12-06 06:00:00
 
 Every sort of the inbox is a few segments in plain column orders (webapp/core/keyset.py,
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '20261206_0018'
-down_revision = '20261206_0017'
+down_revision = '20261206_0021'
 branch_labels = None
 depends_on = None
 

@@ -70,8 +70,7 @@ def picture(session, instance_id: int) -> dict:
     events = [plain({c: getattr(e, c) for c in ("kind", "actor", "actor_department", "task_guid", "task_spec", "title",
                                                   "form_key", "data", "created_at", "chain")})
               for e in session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.id))]
-    columns = {c: getattr(instance, c) for c in ("process_id", "spec_version", "status", "version", "context",
-                                                 "created_at", "completed_at", "outcome", "category", "waiting_for")}
+    columns = {c.name: getattr(instance, c.name) for c in Instance.__table__.c if c.name not in ("id", "case_id", "state")}
     return {"state": state, "tasks": tasks, "timers": timers, "events": events, "instance": columns}
 
 

@@ -225,6 +225,8 @@ def test_an_exemption_is_reviewed_again_on_its_review_date(wf, session_factory, 
     case = Case(wf, session_factory)
     case.complete("commitment")
     case.complete("inspect", {**INSPECTION, "urban_village": True, "purpose": "rural_domestic"})
+    case.complete("exemption_apply", {"applied_on": "2026-03-03", "village_name": "城中村",
+                                      "application_reasons": "列入改造计划", "applicant_contact": "街道经办人"})
     case.complete("exemption_review", {"exemption_approved": True, "next_review_on": "2026-09-01"})
     assert case.tasks() == {}
     # Due at the start of the review day in China: 31 August 16:00 UTC.

@@ -127,7 +127,7 @@ def test_sweep_skips_a_case_being_completed_and_never_deadlocks_with_it(wf, sess
     clerk = session_factory()
     try:
         clerk.begin()
-        wf.lock(clerk, inst.id)  # a completion in progress on the same case
+        wf.open(clerk, instance_id=inst.id)  # a completion in progress on the same case
         with session_factory() as sweeper:
             assert claim_next_due(sweeper, later) is None
             sweeper.rollback()

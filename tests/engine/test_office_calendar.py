@@ -14,7 +14,7 @@ from test_penalty import JUSTICE, Penalty, china
 from engine import Actor, overrides
 from engine.deadline_recompute import recompute
 from engine.tables import Event, OpenTask, Timer
-from rules import calendar
+from rules import calendar, deadlines
 from rules.calendar import OfficeYear
 
 TODAY = datetime(2026, 12, 6, 2, 0, tzinfo=timezone.utc)  # Sunday 6 December 2026, 10:00 in China
@@ -116,14 +116,14 @@ def test_a_notice_period_ending_in_2027_is_conservative_and_not_moved_by_the_ent
         (task,) = s.scalars(select(OpenTask).where(OpenTask.instance_id == case.id))
         assert task.due_provisional is False
     # The true date with the arrangement entered would be 31 December 2026; the printed date stands.
-    assert calendar.party_deadline_date(date(2026, 12, 24), 5) == date(2027, 1, 6)
+    assert deadlines.party_deadline_date(date(2026, 12, 24), 5) == date(2027, 1, 6)
     assert enter(wf, session_factory, Y2027) == []
     with calendar.using([Y2027]):
-        assert calendar.party_deadline_date(date(2026, 12, 24), 5) == date(2026, 12, 31)
+        assert deadlines.party_deadline_date(date(2026, 12, 24), 5) == date(2026, 12, 31)
     assert case.timers() == [("deadline_timer", china(2027, 1, 6))]
 
 
 def test_an_older_diagram_with_statutory_deadline_still_runs_with_the_party_rule():
-    assert calendar.statutory_deadline("2026-12-24", 5) == "2027-01-06T23:59:59+08:00"
+    assert deadlines.statutory_deadline("2026-12-24", 5) == "2027-01-06T23:59:59+08:00"
     from engine.services import SERVICES
-    assert SERVICES["statutory_deadline"] is calendar.party_deadline
+    assert SERVICES["statutory_deadline"] is deadlines.party_deadline

@@ -156,10 +156,29 @@ def test_permit_path_failed_recheck_leads_to_credit_sanction(wf, session_factory
     assert (case.instance().outcome, case.instance().category) == ("end_sanctioned", "uncovered")
 
 
+EXEMPTION_APPLICATION = {"applied_on": "2026-03-03", "village_name": "城中村", "application_reasons": "列入改造计划",
+                         "applicant_contact": "街道经办人"}
+
+
+def test_urban_village_exemption_is_applied_for_by_the_street_office_then_reviewed(wf, session_factory):
+    """The street office of the case's town (城区街道办事处) applies as its own step; the office then reviews."""
+    case = Case(wf, session_factory, case_id=1, town="chengqu")
+    case.to_notice({"urban_village": True, "purpose": "rural_domestic", "in_coverage": True})
+    (task,) = case.open_tasks()
+    assert (task.task_spec, task.form_key, task.lane, task.department, task.title) == (
+        "exemption_apply", "exemption_application", "town", "chengqu", "城中村暂缓封停申请")
+    case.complete("exemption_apply", EXEMPTION_APPLICATION, Actor("chengqu.clerk", "chengqu"))
+    assert [(t.task_spec, t.department) for t in case.open_tasks()] == [("exemption_review", "leading_office")]
+    applied = [e for e in case.events("task_completed") if e.task_spec == "exemption_apply"]
+    assert applied[0].actor_department == "chengqu" and applied[0].data["village_name"] == "城中村"
+
+
 def test_urban_village_exemption_approved_and_rejected(wf, session_factory):
     village = {"urban_village": True, "purpose": "rural_domestic", "in_coverage": True}
     approved = Case(wf, session_factory, case_id=1)
     approved.to_notice(village)
+    assert [(t.task_spec, t.department) for t in approved.open_tasks()] == [("exemption_apply", "xiacun")]
+    approved.complete("exemption_apply", EXEMPTION_APPLICATION, TOWN_CLERK)
     assert [(t.task_spec, t.department) for t in approved.open_tasks()] == [("exemption_review", "leading_office")]
     assert approved.instance().category == "urban_village"
     approved.complete("exemption_review", {"exemption_approved": True, "review_opinion": "同意暂缓",
@@ -170,6 +189,7 @@ def test_urban_village_exemption_approved_and_rejected(wf, session_factory):
 
     rejected = Case(wf, session_factory, case_id=2)
     rejected.to_notice(village)
+    rejected.complete("exemption_apply", EXEMPTION_APPLICATION, TOWN_CLERK)
     rejected.complete("exemption_review", {"exemption_approved": False, "review_opinion": "不符合条件"})
     assert rejected.steps() == ["notice"]
 

@@ -87,7 +87,7 @@ def test_classification_table_outcomes(wf, session_factory):
         ({"in_coverage": True, "has_permit": True, "purpose": "commercial", "urban_village": False}, "notice"),
         ({"in_coverage": False, "has_permit": False, "purpose": "agricultural", "urban_village": False}, "notice"),
         ({"in_coverage": True, "has_permit": False, "purpose": "agricultural", "urban_village": True},
-         "exemption_review"),
+         "exemption_apply"),  # the street office applies, then the office reviews
         ({"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": True}, "notice"),
     ]
     actor = Actor("water.clerk", "water")

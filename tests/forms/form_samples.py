@@ -21,6 +21,12 @@ GOOD = {
          "urban_village": False, "has_meter": False, "tax_registered": False,
          "hidden_well": False, "obstructed": False, "findings": "厂区内自备井一眼，未安装计量设施。"},
     ),
+    "exemption_application": (
+        {"applied_on": "2022-08-13", "village_name": "东村", "application_reasons": "列入城中村改造计划，居民生活用水暂无替代水源。",
+         "renovation_plan": "", "applicant_contact": "街道经办人 0631-6651234"},
+        {"applied_on": "2022-08-13", "village_name": "东村", "application_reasons": "列入城中村改造计划，居民生活用水暂无替代水源。",
+         "renovation_plan": "", "applicant_contact": "街道经办人 0631-6651234"},
+    ),
     "exemption_review": (
         {"exemption_approved": "yes", "review_opinion": "同意暂缓封停，半年后复核。",
          "next_review_on": "2023-02-15"},
@@ -129,9 +135,11 @@ GOOD = {
     "permit_approval": (
         {"permit_approved": "yes", "permit_no": "取水（鲁威乳）字[2022]第001号",
          "permit_valid_from": "2022-08-15", "permit_valid_to": "2027-08-14",
+         "works_accepted_on": "2022-08-12", "works_acceptance_passed": "yes", "works_accepted_by": "市水利局 验收组甲、乙",
          "approval_opinion": "经验收合格，准予取水许可。"},
         {"permit_approved": True, "permit_no": "取水（鲁威乳）字[2022]第001号",
          "permit_valid_from": "2022-08-15", "permit_valid_to": "2027-08-14",
+         "works_accepted_on": "2022-08-12", "works_acceptance_passed": True, "works_accepted_by": "市水利局 验收组甲、乙",
          "approval_opinion": "经验收合格，准予取水许可。"},
     ),
     "recheck": (

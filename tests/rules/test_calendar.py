@@ -1,4 +1,4 @@
-"""Tests for rules.calendar against the real chinesecalendar data (no mocks).
+"""Tests for rules.calendar and rules.deadlines against the real chinesecalendar data (no mocks).
 
 Every fixed date below was checked against chinese_calendar 1.11.0 (is_workday /
 get_holiday_detail) before being asserted; the comment next to each says why it is what it is.
@@ -10,14 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.calendar import (
-    CalendarDataMissing,
-    add_working_days,
-    is_working_day,
-    next_working_day,
-    statutory_deadline,
-    statutory_deadline_date,
-)
+from rules.calendar import CalendarDataMissing, is_working_day
+from rules.deadlines import add_working_days, next_working_day, statutory_deadline, statutory_deadline_date
 from rules.timezone import CHINA, today_in_china
 
 # --- is_working_day / next_working_day ------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from rules import calendar
+from rules import calendar, deadlines
 from rules.calendar import OfficeYear
 
 # The years the law in its present form (since 2008: 劳动节 no longer a week) governs and the package has.
@@ -57,11 +57,11 @@ def test_every_published_weekday_holiday_lies_in_a_window(year):
 def test_a_party_deadline_in_a_missing_year_is_never_earlier_than_the_true_one(year, monkeypatch):
     starts = [date(year - 1, 12, 20) + timedelta(days=i) for i in range(0, 380, 3)]
     periods = (1, 2, 3, 5, 7, 9, 10, 15, 30, 60, 90)
-    true = {(s, n): calendar.party_deadline_date(s, n) for s in starts for n in periods}
+    true = {(s, n): deadlines.party_deadline_date(s, n) for s in starts for n in periods}
     # The same computation with the year "missing": neither entered nor shipped by the package.
     monkeypatch.setattr(calendar, "PACKAGE_YEARS", calendar.PACKAGE_YEARS - {year})
     earlier = [(s, n, true[s, n]) for s in starts for n in periods
-               if calendar.party_deadline_date(s, n) < true[s, n]
+               if deadlines.party_deadline_date(s, n) < true[s, n]
                and not any(d in ONE_OFF for d in _between(s, true[s, n]))]
     assert earlier == []
 

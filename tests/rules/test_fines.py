@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from engine.services import SERVICES
-from rules.calendar import statutory_deadline
+from rules.deadlines import statutory_deadline
 from rules.fines import days_late, hearing_applies, late_payment_surcharge
 
 

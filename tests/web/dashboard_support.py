@@ -54,6 +54,8 @@ CATEGORY_INPUT = {
 STEPS = {
     "commitment": ("{town}.clerk", {"signed_on": "{day}", "signatory": "用水户本人"}),
     "inspect": ("task_force.clerk", {"inspected_on": "{day}", **INSPECT}),
+    "exemption_apply": ("{town}.clerk", {"applied_on": "{day}", "village_name": "城中村",
+                                         "application_reasons": "列入城中村改造计划。", "applicant_contact": "街道经办人"}),
     "exemption_review": ("leading_office.clerk", {"exemption_approved": True, "review_opinion": "同意暂缓封停。",
                                                   "next_review_on": "2026-09-01"}),
     "notice": ("water.clerk", {"notice_served_on": "{day}", "rectify_days": 5, "service_method": "direct",
@@ -124,7 +126,7 @@ def build_campaign(app, login, clock) -> dict[str, int]:
          "seal_well", "seal_acceptance", "recheck")
     walk(app, ids["permitted"], "2026-02-04", "uncovered", "notice", "rectify_report", "permit_approval",
          "meter_verification", "tax_registration", "recheck")
-    walk(app, ids["exempt"], "2026-02-04", "urban_village", "exemption_review")
+    walk(app, ids["exempt"], "2026-02-04", "urban_village", "exemption_apply", "exemption_review")
     clock.move_to(china(3, 2))
     water = login("water.clerk")
     for name, town in (("rectifying", "xiacun"), ("registered", "dagushan"), ("at_notice", "nanhuang"),

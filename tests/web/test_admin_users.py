@@ -130,10 +130,15 @@ def test_create_a_user_who_then_logs_in(app, admin, client):
     [event] = events(app, "user_created")
     assert (event.actor, event.actor_department) == ("admin", "leading_office")
     assert event.data == {"username": "zhang.san", "after": {
-        "display_name": "张三", "department": "water", "role": "clerk", "task_force_member": True, "active": True}}
+        "display_name": "张三", "department": "water", "role": "clerk", "task_force_member": True, "active": True,
+        "mobile": None, "email": None}}
     no_password_material(app, NEW_PASSWORD)
 
     assert client.post("/login", data={"username": "zhang.san", "password": NEW_PASSWORD}).status_code == 302
+    # The administrator knows the initial password: the person chooses their own before anything else.
+    assert client.get("/inbox/").headers["Location"].endswith("/profile/password")
+    assert client.post("/profile/password", data={"current": NEW_PASSWORD, "password": "own-secret-2026",
+                                                  "confirm": "own-secret-2026"}).status_code == 302
     page = client.get("/inbox/").get_data(as_text=True)
     assert "张三" in page and 'data-testid="inbox-task_force"' in page
 

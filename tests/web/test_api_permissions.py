@@ -87,7 +87,7 @@ def test_a_case_is_named_by_its_number_never_by_its_id(app, world):
     cases, _ = world
     detail = client.get(f"/api/v1/cases/{quote(cases['xiacun'])}", headers=bearer(token))
     body = detail.get_json()
-    assert body["number"] == cases["xiacun"] and body["stage"] == [t["title"] for t in body["current_steps"]] != []
+    assert body["number"] == cases["xiacun"] and body["step_titles"] == [t["title"] for t in body["current_steps"]] != []
     assert body["timeline"][0]["kind"] == "started" and body["well"]["well_no"] == "XC-001"
     assert client.get("/api/v1/cases/1", headers=bearer(token)).status_code == 404
     assert client.get(f"/api/v1/cases/{quote('乳整2025-00001')}", headers=bearer(token)).status_code == 404

@@ -24,9 +24,9 @@ def test_export_follows_the_filters_and_the_town(app, login):
         assert water.post("/cases/new", data={**REGISTRATION, "well_no": f"W-00{n}", "town": town}).status_code == 302
     assert 'data-testid="export-cases"' in water.get("/cases/").get_data(as_text=True)
     cases = sheet_rows(water.get("/cases/export.xlsx?town=xiacun"), "案件")
-    assert cases[0][:7] == ["案件编号", "井编号", "用水户", "镇区", "村（社区）", "状态", "当前环节"]
+    assert cases[0][:7] == ["案件编号", "井编号", "用水户", "镇区", "村（社区）", "阶段", "当前环节"]
     assert [(r[1], r[3], r[5], r[6], r[7]) for r in cases[1:]] == [
-        ("W-001", "夏村镇", "办理中", "签订承诺书", "夏村镇"), ("W-002", "夏村镇", "办理中", "签订承诺书", "夏村镇")]
+        ("W-001", "夏村镇", "待检查", "签订承诺书", "夏村镇"), ("W-002", "夏村镇", "待检查", "签订承诺书", "夏村镇")]
     wells = sheet_rows(water.get("/cases/export.xlsx?q=W-003"), "自备井")
     assert len(wells) == 2 and wells[1][0] == "W-003" and wells[1][2] == "91350100M000100Y43"
     # A town exports only its own cases, whatever the query string says.

@@ -82,5 +82,9 @@ def test_bad_input_and_an_unconfirmed_post_change_nothing(app, login):
     refused = head.post("/coverage/", data={**ANNOUNCE, "towns": [], "document_no": "", "submit": "1"})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "请至少选择一个覆盖的镇（街道）" in html and "请填写依据文件或通知编号" in html
-    head.post("/coverage/", data={**ANNOUNCE, "submit": "1"})  # not previewed: shows the list, moves nothing
+    # Not previewed (no confirmation field): the list is shown, nothing moves, and the page says why.
+    unconfirmed = head.post("/coverage/", data={**ANNOUNCE, "submit": "1"})
+    html = unconfirmed.get_data(as_text=True)
+    assert unconfirmed.status_code == 422 and "尚未发布，没有任何案件被改变" in html and "确认无误后再点“确认发布”" in html
+    assert 'data-testid="coverage-count">1<' in html
     assert waiting(app, case_id) == "network_arrives"

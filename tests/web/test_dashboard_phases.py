@@ -23,7 +23,7 @@ def _dates(found) -> dict[str, tuple]:
 
 
 def test_defaults_are_the_plans_dates():
-    assert _dates(phases.from_settings({})) == {
+    assert _dates(phases.from_settings({}, data_year=2022)) == {
         "publicity": (date(2022, 7, 15), date(2022, 12, 31)),
         "mobilisation": (date(2022, 7, 15), date(2022, 7, 20)),
         "supervision_1": (date(2022, 7, 21), date(2022, 8, 31)),
@@ -32,7 +32,7 @@ def test_defaults_are_the_plans_dates():
         "rectification": (date(2022, 7, 21), date(2022, 12, 31)),
         "summary": (date(2022, 7, 15), date(2022, 12, 30)),
     }
-    names = [p.name for p in phases.from_settings({})]
+    names = [p.name for p in phases.from_settings({}, data_year=2022)]
     assert names == ["宣传阶段", "动员阶段", "督查第一阶段", "督查第二阶段", "督查第三阶段（长期）", "整改阶段", "总结阶段"]
 
 

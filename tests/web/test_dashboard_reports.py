@@ -98,7 +98,7 @@ def test_docx_contains_the_figures_and_its_download_is_recorded(app, login, camp
             f"{xiacun['town-exempt']} | {xiacun['town-rate']}") in text
     assert "合计 | 9 | 9 | 0 | 8 | 1 | 1 | 1 | 0%" in text
     assert "整改情况报告 | 1 | 1" in text and "市水利局 | 3 | 1" in text
-    assert "3月2日—3月8日 | 5 | 0 | 0" in text and "督查第一阶段 | 2022年7月21日—2022年8月31日 | 已结束" in text
+    assert "3月2日—3月8日 | 5 | 0 | 0" in text and "督查第一阶段 | 2025年7月21日—2025年8月31日 | 已结束" in text
     assert "{{" not in text and "{%" not in text
     with app.app_context():
         event = db.session().scalars(select(Event).where(Event.kind == "report_downloaded")).one()

@@ -265,11 +265,13 @@ def test_path_through_the_exemption_review_and_after_a_reset():
     definitions = parse((ROOT / "bpmn/well_case.bpmn").read_text(encoding="utf-8"))
     exempted = _history(("started", None), ("task_created", "commitment"), ("task_completed", "commitment"),
                         ("task_created", "inspect"), ("task_completed", "inspect"),
+                        ("task_created", "exemption_apply"), ("task_completed", "exemption_apply"),
                         ("task_created", "exemption_review"), ("task_completed", "exemption_review"),
                         ("task_created", "notice"))
     state = {k: o.state for k, o in case_overlays(definitions, "well_case", exempted, {"notice"}, {}).items()}
     # The notice was reached from the refused exemption, not straight from 处置方式.
-    assert state["flow_route_exempt"] == state["flow_exemption_review_gw"] == "path"
+    assert state["flow_route_exempt"] == state["flow_exemption_apply_review"] == state["flow_exemption_review_gw"] == "path"
+    assert state["exemption_apply"] == "done"
     assert state["flow_exemption_rejected"] == state["flow_merge_notice"] == "path"
     assert state["exemption_gw"] == state["route_gw"] == "done" and state["notice"] == "current"
     assert "flow_route_seal" not in state and "flow_route_permit" not in state
@@ -278,7 +280,7 @@ def test_path_through_the_exemption_review_and_after_a_reset():
     state = {k: o.state for k, o in case_overlays(definitions, "well_case", reset, {"inspect"}, {}).items()}
     assert state["inspect"] == "current" and state["commitment"] == "done"
     assert state["flow_commitment_inspect"] == "path"
-    for gone in ("exemption_review", "notice", "flow_route_exempt", "flow_inspect_classify"):
+    for gone in ("exemption_apply", "exemption_review", "notice", "flow_route_exempt", "flow_inspect_classify"):
         assert gone not in state, gone
 
 

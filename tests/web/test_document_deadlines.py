@@ -18,7 +18,7 @@ from sqlalchemy import select
 from web_support import INSPECTION, REGISTRATION, instance_version, problem_rows, submit, task_guid_in
 
 from engine.tables import Timer
-from rules import calendar
+from rules import calendar, deadlines
 from webapp.core import db
 from webapp.documents import party_deadlines
 from webapp.models import Document, Problem
@@ -111,7 +111,7 @@ def test_a_regenerated_notice_prints_the_date_served_after_the_year_is_entered(a
 
     enter_2027(login)
     # Worked out again now the period would end on 5 January: what the document must not print.
-    assert calendar.party_deadline_date(date(2026, 12, 28), 5) == ENTERED
+    assert deadlines.party_deadline_date(date(2026, 12, 28), 5) == ENTERED
     regenerate(water, first.id)
     first, second = notices(app)
     assert (second.number, second.version) == (first.number, 2)

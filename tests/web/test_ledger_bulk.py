@@ -106,8 +106,8 @@ def picture(session, instance_id: int, well_no: str) -> dict:
     skip = {"id", "instance_id", "case_id", "chain", "chain_no", "prev_hash", "hash"}
     return plain({
         "state": json.loads(instance.state),
-        "instance": {c: getattr(instance, c) for c in ("process_id", "spec_version", "status", "version", "context",
-                                                       "created_at", "outcome", "category", "waiting_for")},
+        "instance": {c.name: getattr(instance, c.name) for c in Instance.__table__.c
+                     if c.name not in ("id", "case_id", "state", "updated_at")},
         "rows": [[{c.name: getattr(r, c.name) for c in model.__table__.c if c.name not in skip}
                   for r in session.scalars(select(model).where(model.instance_id == instance_id).order_by(model.id))]
                  for model in (OpenTask, Timer, Event)]})

@@ -18,7 +18,7 @@ from web_support import (
 )
 
 from engine.tables import OpenTask
-from rules import calendar
+from rules import deadlines
 from webapp.core import db
 
 TO_PAYMENT = TO_FAILED_RECHECK + PENALTY_TO_DECISION
@@ -90,6 +90,6 @@ def test_the_payment_deadline_is_the_one_served_even_after_the_office_enters_nex
             "text": "国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：1月1日（周五）至3日（周日）放假，共3天。\n",
             "save": "确认保存"}, follow_redirects=True)
         assert "已保存 2027 年工作日历" in saved.get_data(as_text=True)
-        assert calendar.party_deadline_date(date(2026, 12, 14), 15) == date(2026, 12, 29)  # the true end now
+        assert deadlines.party_deadline_date(date(2026, 12, 14), 15) == date(2026, 12, 29)  # the true end now
         water = login("water.clerk")
         assert "缴款期限：2027年1月4日" in water.get(f"/tasks/{payment}").get_data(as_text=True)

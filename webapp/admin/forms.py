@@ -9,7 +9,7 @@ import unicodedata
 
 from sqlalchemy import func, select
 from wtforms.fields import BooleanField, PasswordField, SubmitField
-from wtforms.validators import EqualTo, Length, ValidationError
+from wtforms.validators import Email, EqualTo, Length, Optional, ValidationError
 
 from forms.base import ZhForm
 from forms.choices import ROLES
@@ -62,6 +62,34 @@ class PasswordRules:
             raise ValidationError("密码不能全是数字，请加入字母或符号。")
 
 
+MOBILE_PATTERN = r"1[0-9]{10}"
+
+
+def _digits_only(value):
+    # Typed on a phone as "138 0000 0000" or with full-width digits: it is the same number.
+    if not isinstance(value, str):
+        return value
+    return "".join(unicodedata.normalize("NFKC", value).split()).replace("-", "")
+
+
+def _lower_stripped(value):
+    return unicodedata.normalize("NFKC", value).strip().lower() if isinstance(value, str) else value
+
+
+def contact_fields():
+    """Mobile number and e-mail address, optional both: where reminders reach the person."""
+    mobile = StrippedStringField("手机号码（选填）", filters=(_digits_only,), validators=[
+        Optional(), Pattern(MOBILE_PATTERN, "手机号码应为以1开头的11位数字，如 13800000000")],
+        description="接收短信提醒，并在部门工作群机器人的提醒中@本人",
+        render_kw={"inputmode": "numeric", "autocomplete": "tel", "maxlength": "20"})
+    email = StrippedStringField("电子邮箱（选填）", filters=(_lower_stripped,), validators=[
+        Optional(), Length(max=254, message="电子邮箱不能超过254个字符"),
+        Email("电子邮箱格式不对，请按 name@example.cn 的格式填写")],
+        description="接收邮件提醒", render_kw={"inputmode": "email", "autocomplete": "email",
+                                               "autocapitalize": "none", "spellcheck": "false"})
+    return mobile, email
+
+
 class UserFieldsMixin:
     """Department, role and secondment: choices from the table, rules from assignment_problems."""
 
@@ -96,6 +124,7 @@ class CreateUserForm(PasswordRules, UserFieldsMixin, ZhForm):
     department = ZhSelectField("部门")
     role = ZhRadioField("角色", choices=list(ROLES))
     task_force_member = BooleanField("抽调到整治专班（保留本部门，同时办理专班任务）")
+    mobile, email = contact_fields()
     password, confirm = password_fields("初始密码")
     submit = SubmitField("建立用户")
 
@@ -113,6 +142,7 @@ class EditUserForm(UserFieldsMixin, ZhForm):
     role = ZhRadioField("角色", choices=list(ROLES))
     task_force_member = BooleanField("抽调到整治专班（保留本部门，同时办理专班任务）")
     active = BooleanField("账号在用（取消勾选即停用，停用后不能登录）")
+    mobile, email = contact_fields()
     submit = SubmitField("保存")
 
     user: User | None = None
@@ -145,7 +175,8 @@ class EditUserForm(UserFieldsMixin, ZhForm):
     def values(self) -> dict:
         return {"display_name": self.display_name.data, "department": self.department_row,
                 "role": self.role.data, "task_force_member": bool(self.task_force_member.data),
-                "active": bool(self.active.data)}
+                "active": bool(self.active.data), "mobile": self.mobile.data or None,
+                "email": self.email.data or None}
 
 
 class PasswordForm(PasswordRules, ZhForm):

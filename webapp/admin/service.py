@@ -27,7 +27,8 @@ class AdminError(Exception):
 def snapshot(user: User) -> dict:
     """What the audit trail records of an account (no password material)."""
     return {"display_name": user.display_name, "department": user.department.code, "role": user.role,
-            "task_force_member": bool(user.task_force_member), "active": bool(user.active)}
+            "task_force_member": bool(user.task_force_member), "active": bool(user.active),
+            "mobile": user.mobile, "email": user.email}
 
 
 def _title(user: User) -> str:
@@ -35,10 +36,14 @@ def _title(user: User) -> str:
 
 
 def create_user(session: Session, engine: Engine, actor: Actor, *, username: str, display_name: str,
-                department: Department, role: str, task_force_member: bool, password: str) -> User:
-    """Add an account. A user name taken meanwhile by another administrator raises AdminError."""
+                department: Department, role: str, task_force_member: bool, password: str,
+                mobile: str | None = None, email: str | None = None) -> User:
+    """Add an account. A user name taken meanwhile by another administrator raises AdminError.
+
+    The administrator typed the password, so the person must choose their own at first log-in."""
     user = User(username=username, display_name=display_name, department=department, role=role,
-                task_force_member=task_force_member, active=True)
+                task_force_member=task_force_member, active=True, mobile=mobile, email=email,
+                must_change_password=True)
     user.set_password(password)
     session.add(user)
     try:
@@ -51,7 +56,7 @@ def create_user(session: Session, engine: Engine, actor: Actor, *, username: str
 
 
 def update_user(session: Session, engine: Engine, actor: Actor, user_id: int, values: dict) -> dict:
-    """Apply ``values`` (display_name, department, role, task_force_member, active) to an account.
+    """Apply ``values`` (display_name, department, role, task_force_member, active, mobile, email).
 
     Returns ``{"before": …, "after": …}`` of the fields that changed (empty: nothing to record).
     The active administrators' rows are locked first (always in id order, so two administrators
@@ -64,7 +69,8 @@ def update_user(session: Session, engine: Engine, actor: Actor, user_id: int, va
     before = snapshot(user)
     department: Department = values["department"]
     after = {"display_name": values["display_name"], "department": department.code, "role": values["role"],
-             "task_force_member": values["task_force_member"], "active": values["active"]}
+             "task_force_member": values["task_force_member"], "active": values["active"],
+             "mobile": values.get("mobile", before["mobile"]), "email": values.get("email", before["email"])}
     changed = [key for key in after if after[key] != before[key]]
     if not changed:
         return {}
@@ -72,6 +78,7 @@ def update_user(session: Session, engine: Engine, actor: Actor, user_id: int, va
         raise AdminError("这是唯一在用的管理员账号，不能停用或取消管理员角色。", field="role")
     user.display_name, user.department, user.role = values["display_name"], department, values["role"]
     user.task_force_member, user.active = values["task_force_member"], values["active"]
+    user.mobile, user.email = after["mobile"], after["email"]
     if not user.active:
         user.end_sessions()  # reactivating the account later must not revive a session from before
     session.flush()
@@ -82,7 +89,9 @@ def update_user(session: Session, engine: Engine, actor: Actor, user_id: int, va
 
 
 def reset_password(session: Session, engine: Engine, actor: Actor, user: User, password: str) -> None:
+    """The administrator knows this password: the person must replace it at their next log-in."""
     user.set_password(password)
+    user.must_change_password = True
     session.flush()
     engine.record(session, "user_password_reset", actor=actor, title=_title(user),
                   data={"username": user.username})

@@ -38,12 +38,14 @@ def new_user():
         done = unit_of_work.run(lambda: service.create_user(
             db.session(), workflow.engine(), current_user.actor, username=form.username.data,
             display_name=form.display_name.data, department=form.department_row, role=form.role.data,
-            task_force_member=bool(form.task_force_member.data), password=form.password.data), service.AdminError)
+            task_force_member=bool(form.task_force_member.data), password=form.password.data,
+            mobile=form.mobile.data or None, email=form.email.data or None), service.AdminError)
         if not done:
             form[done.error.field].errors.append(str(done.error))
             return render_template("admin/user_new.html", form=form), 422
         user = done.value
-        flash(f"已建立用户 {user.display_name}（{user.username}），请将初始密码当面或电话告知本人。", "success")
+        flash(f"已建立用户 {user.display_name}（{user.username}），请将初始密码当面或电话告知本人；"
+              "本人首次登录时须改为自己的密码。", "success")
         return redirect(url_for(".edit_user", user_id=user.id))
     return render_template("admin/user_new.html", form=form), 422 if form.is_submitted() else 200
 
@@ -57,7 +59,8 @@ def _edit_page(user: User, form: EditUserForm | None = None, password_form: Pass
     if form is None:
         form = EditUserForm(formdata=None, data={
             "display_name": user.display_name, "department": user.department.code, "role": user.role,
-            "task_force_member": user.task_force_member, "active": user.active})
+            "task_force_member": user.task_force_member, "active": user.active, "mobile": user.mobile,
+            "email": user.email})
         form.load_choices()
     locked = limits().is_locked(user.username)
     return render_template("admin/user_edit.html", user=user, form=form,
@@ -100,7 +103,8 @@ def reset_password(user_id: int):
         return _edit_page(user, password_form=form, status=422)
     service.reset_password(db.session(), workflow.engine(), current_user.actor, user, form.password.data)
     db.commit()
-    flash(f"已重设 {user.display_name}（{user.username}）的密码，请告知本人，旧密码已不能登录。", "success")
+    flash(f"已重设 {user.display_name}（{user.username}）的密码，请告知本人，旧密码已不能登录；"
+          "本人下次登录时须改为自己的密码。", "success")
     return redirect(url_for(".edit_user", user_id=user.id))
 
 

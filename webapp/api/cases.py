@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import or_, select
 
-from engine.tables import utcnow
+from engine.tables import Instance, utcnow
 
 from ..cases.queries import case_events, case_instance, case_tasks, case_timers, instances_by_id
 from ..core import db, workflow
@@ -30,10 +30,10 @@ def visible_towns(town: str | None) -> list[str] | None:
 
 
 @blp.route("/cases")
-@blp.arguments(schemas.CaseQuery, location="query", as_kwargs=True)
+@blp.arguments(schemas.CaseListQuery, location="query", as_kwargs=True)
 @blp.response(200, schemas.CasePage)
 @refusals(blp, 403, 422)
-def case_list(cursor, limit, town, q):
+def case_list(cursor, limit, town, q, stage):
     """案件列表（新登记的在前）"""
     require_scope("cases:read")
     session = db.session()
@@ -45,6 +45,8 @@ def case_list(cursor, limit, town, q):
     if q and q.strip():
         like = f"%{q.strip()}%"
         query = query.where(or_(Well.well_no.like(like), WaterUser.name.like(like)))
+    if stage:
+        query = query.where(Case.instance_id.in_(select(Instance.id).where(Instance.stage == stage)))
     after = decode_cursor(cursor)
     if after is not None:
         query = query.where(Case.id < after)
@@ -70,7 +72,7 @@ def case_detail(number):
     data = present.case_summary(case, case.well, case.well.owner, instance)
     data.update(
         outcome=instance.outcome if instance else None, category=instance.category if instance else None,
-        instance_version=instance.version if instance else None, stage=[t.title for t in tasks],
+        instance_version=instance.version if instance else None, step_titles=[t.title for t in tasks],
         well=present.well(case.well, case.number), party=present.party(case.well.owner),
         current_steps=[present.task(t, case.number, now) for t in tasks],
         waiting=[{"title": timer_titles.get(t.task_spec, t.task_spec), "due_at": t.due_at,

@@ -10,7 +10,7 @@ from forms.identifiers import mask_party_id
 from forms.registry import describe
 
 from .. import directory
-from ..core.filters import EVENT_LABELS, STATUS, case_status
+from ..core.filters import EVENT_LABELS, STATUS, case_stage, case_status
 from ..models import Case, WaterUser, Well
 
 
@@ -29,6 +29,7 @@ def case_summary(case: Case, well: Well, owner: WaterUser, instance) -> dict:
     return {"number": case.number, "town": case.town, "town_name": directory.name(case.town),
             "well_no": well.well_no, "party_name": owner.name, "status": status,
             "status_label": case_status(instance) if instance is not None else STATUS.get(status, "未启动"),
+            "stage": instance.stage if instance is not None else None, "stage_label": case_stage(instance),
             "registered_at": case.created_at}
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields as f
 
+from engine.stage import STAGES
+
 from .base import DEFAULT_LIMIT, MAX_LIMIT
 
 CASE_NUMBER = r"^乳整\d{4}-\d{5,}$"
@@ -33,6 +35,11 @@ class CaseQuery(Paging):
                     metadata={"description": "镇（街道）代码，如 xiacun（限于账号可见的镇）"})
     q = f.String(load_default=None, validate=ma.validate.Length(max=64, error="关键词不能超过64个字"),
                  metadata={"description": "井编号或用水户名称中的关键词"})
+
+
+class CaseListQuery(CaseQuery):
+    stage = f.String(load_default=None, validate=ma.validate.OneOf(list(STAGES), error="没有这个案件阶段"),
+                     metadata={"description": "案件阶段代码：" + "、".join(f"{c}（{n}）" for c, n in STAGES.items())})
 
 
 class PartyQuery(Paging):
@@ -226,6 +233,9 @@ class CaseSummary(Strict):
     party_name = f.String(required=True)
     status = f.String(required=True, metadata={"description": "running / completed / suspended / cancelled / not_started"})
     status_label = f.String(required=True, metadata={"description": "页面上显示的状态，如 办理中、整治完成"})
+    stage = f.String(allow_none=True, required=True,
+                     metadata={"description": "案件阶段代码（" + " / ".join(STAGES) + "），未启动为空"})
+    stage_label = f.String(required=True, metadata={"description": "案件阶段，如 整改中、已封井（巡查中）"})
     registered_at = f.DateTime(required=True)
 
 
@@ -233,7 +243,7 @@ class CaseDetail(CaseSummary):
     outcome = f.String(allow_none=True)
     category = f.String(allow_none=True, metadata={"description": "分类（决策表结果）"})
     instance_version = f.Integer(allow_none=True)
-    stage = f.List(f.String(), required=True, metadata={"description": "当前环节的名称（页面“当前环节”）"})
+    step_titles = f.List(f.String(), required=True, metadata={"description": "当前环节的名称（页面“当前环节”）"})
     well = f.Nested(Well, required=True)
     party = f.Nested(Party, required=True)
     current_steps = f.List(f.Nested(Task), required=True)

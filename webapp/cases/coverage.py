@@ -53,6 +53,9 @@ def announce():
                 flash(f"已发布管网覆盖（{form.document_no.data}）：{len(cases)} 口已办证自备井转入关闭封井程序。",
                       "success")
                 return redirect(url_for("coverage.announce"))
+        elif form.submit.data:  # 确认发布 without the preview's confirmation (an old page, a lost field)
+            flash("尚未发布，没有任何案件被改变：请先核对下方将转入关闭封井程序的自备井，确认无误后再点“确认发布”。", "warning")
+            status = 422
         form.confirmed.data = "1"
     elif form.is_submitted():
         status = 422

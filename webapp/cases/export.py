@@ -8,9 +8,9 @@ from forms.identifiers import mask_party_id
 
 from .. import directory
 from ..core import spreadsheets
-from ..core.filters import case_status
+from ..core.filters import case_stage
 
-CASE_COLUMNS = [("案件编号", 16), ("井编号", 16), ("用水户", 28), ("镇区", 16), ("村（社区）", 14), ("状态", 14),
+CASE_COLUMNS = [("案件编号", 16), ("井编号", 16), ("用水户", 28), ("镇区", 16), ("村（社区）", 14), ("阶段", 16),
                 ("当前环节", 30), ("办理部门", 24), ("承办人", 16), ("办理期限", 18), ("登记时间", 18)]
 WELL_COLUMNS = [("井编号", 16), ("用水户", 28), ("证件号码", 22), ("法定代表人", 12), ("联系电话", 16),
                 ("镇区", 16), ("村（社区）", 14), ("位置", 24), ("纬度", 11), ("经度", 11), ("井深（米）", 10),
@@ -32,7 +32,7 @@ def workbook(rows, tz: str) -> bytes:
     def yes_no(value):
         return "是" if value else "否"
 
-    cases = ([case.number, well.well_no, owner.name, directory.name(case.town), well.village, case_status(instance),
+    cases = ([case.number, well.well_no, owner.name, directory.name(case.town), well.village, case_stage(instance),
               "、".join(t.title for t in tasks), "、".join(directory.name(t.department) for t in tasks),
               "、".join(t.assignee or "" for t in tasks).strip("、"),
               local(min((t.due_at for t in tasks if t.due_at), default=None)), local(case.created_at)]

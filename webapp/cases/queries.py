@@ -5,6 +5,7 @@ from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.stage import STAGES
 from engine.tables import Event, Instance, OpenTask, Timer
 
 from ..core import keyset
@@ -44,9 +45,11 @@ def case_events(session: Session, case_id: int, audit_key: bytes) -> list[Event]
     return audit.Marker(session, audit_key).mark(list(rows))
 
 
-def _cases(town: str | None, q: str | None):
+def _cases(town: str | None, q: str | None, stage: str | None = None):
     query = select(Case, Well, WaterUser).join(Well, Case.well_id == Well.id).join(
         WaterUser, Well.owner_id == WaterUser.id)
+    if stage:
+        query = query.where(Case.instance_id.in_(select(Instance.id).where(Instance.stage == stage)))
     if town:
         query = query.where(Case.town == town)
     if q:
@@ -62,10 +65,10 @@ def _matching_wells(q: str):
                  select(Well.id).where(Well.owner_id.in_(select(WaterUser.id).where(WaterUser.name.like(like)))))
 
 
-def case_export(session: Session, town: str | None, q: str | None, limit: int):
+def case_export(session: Session, town: str | None, q: str | None, limit: int, stage: str | None = None):
     """The case list's rows for a spreadsheet — (case, well, owner, instance, open tasks) — oldest first;
     None when more than ``limit`` cases match."""
-    query = _cases(town, q)
+    query = _cases(town, q, stage)
     if session.scalar(select(func.count()).select_from(query.subquery())) > limit:
         return None
     rows = session.execute(query.add_columns(Instance).outerjoin(Instance, Instance.id == Case.instance_id)
@@ -77,16 +80,28 @@ def case_export(session: Session, town: str | None, q: str | None, limit: int):
     return [(case, well, owner, instance, tasks.get(case.id, [])) for case, well, owner, instance in rows]
 
 
-def case_list(session: Session, town: str | None, q: str | None, page: int, size: int,
+def case_list(session: Session, town: str | None, q: str | None, page: int, size: int, stage: str | None = None,
               after: str | None = None, before: str | None = None):
     """Cases for the case list: (case, well, owner) rows, newest first, a page by its neighbour's cursor
     (keyset on the case id, the (town, id) index for a town); the total counted up to keyset.CAP."""
-    query = _cases(town, q)
+    query = _cases(town, q, stage)
     total = session.scalar(select(func.count()).select_from(
         query.with_only_columns(Case.id, maintain_column_froms=True).limit(keyset.CAP).subquery()))
     window = keyset.fetch(session, query, [keyset.Segment((), ((Case.id, True),))], size, key=lambda row: row[0],
                           after=after, before=before, skip=0 if (after or before) else (max(page, 1) - 1) * size)
     return window.rows, total, max(page, 1), window
+
+
+def stage_counts(session: Session, town: str | None, q: str | None) -> dict[str, int]:
+    """The list's cases per stage under its other filters (the chips show what each stage would give), in
+    one statement: each stage counted up to keyset.CAP (999+) through the stage index, not a GROUP BY
+    over every case."""
+    cases = _cases(town, q).with_only_columns(Case.id, maintain_column_froms=True).join(
+        Instance, Instance.id == Case.instance_id)
+    counts = [select(func.count()).select_from(cases.where(Instance.stage == code).limit(keyset.CAP).subquery())
+              .scalar_subquery().label(code) for code in STAGES]
+    row = session.execute(select(*counts)).one()
+    return {code: n for code, n in zip(STAGES, row) if n}
 
 
 def waiting_cases(session, towns: list[str], villages: list[str]) -> list[Case]:

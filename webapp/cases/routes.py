@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from engine.stage import STAGES
 from forms.credit import CreditRepairApplicationForm
 from forms.reconsideration import ReconsiderationApplicationForm
 from forms.register import RegisterWellForm
@@ -19,6 +20,7 @@ from ..documents.forms import RegenerateForm
 from ..models import Case
 from ..permissions import (
     can_accept_credit_repair,
+    can_note_case,
     can_regenerate_document,
     can_register,
     can_register_reconsideration,
@@ -28,6 +30,7 @@ from ..permissions import (
 from ..problems import service as problems
 from . import bp, credit
 from .export import workbook as case_export_workbook
+from .notes.routes import note_form
 from .queries import (
     case_events,
     case_export,
@@ -36,6 +39,7 @@ from .queries import (
     case_tasks,
     case_timers,
     instances_by_id,
+    stage_counts,
 )
 from .service import RETRY, RegistrationRefused, is_duplicate_registration, register_case
 
@@ -46,13 +50,21 @@ def index():
     own_town = current_user.department.code if current_user.department.is_town else None
     town = own_town or (request.args.get("town") or None)
     q = (request.args.get("q") or "").strip() or None
+    stage = _stage_arg()
     rows, total, page, window = case_list(db.session(), town, q, request.args.get("page", 1, type=int),
-                                          current_app.config["PAGE_SIZE"], after=request.args.get("after") or None,
-                                          before=request.args.get("before") or None)
+                                          current_app.config["PAGE_SIZE"], stage=stage,
+                                          after=request.args.get("after") or None, before=request.args.get("before") or None)
     instances = instances_by_id(db.session(), [c.instance_id for c, _, _ in rows])
     towns = directory.choices(TOWN)
     return render_template("cases/index.html", rows=rows, total=total, page=page, window=window, q=q,
-                           town=town, towns=towns, own_town=own_town, instances=instances)
+                           town=town, towns=towns, own_town=own_town, instances=instances, stage=stage,
+                           stage_counts=stage_counts(db.session(), town, q))
+
+
+def _stage_arg() -> str | None:
+    """The 阶段 filter: a stage code (engine/stage.py); anything else shows every stage."""
+    stage = request.args.get("stage") or None
+    return stage if stage in STAGES else None
 
 
 EXPORT_LIMIT = 20_000
@@ -71,14 +83,15 @@ def export():
     town = own_town or (request.args.get("town") or None)
     q = (request.args.get("q") or "").strip() or None
     session = db.session()
-    rows = case_export(session, town, q, EXPORT_LIMIT)
+    stage = _stage_arg()
+    rows = case_export(session, town, q, EXPORT_LIMIT, stage=stage)
     if rows is None:
         flash(f"符合条件的案件超过 {EXPORT_LIMIT:,} 个，请按镇区或关键词缩小范围后再导出。", "warning")
-        return redirect(url_for("cases.index", town=town, q=q))
+        return redirect(url_for("cases.index", town=town, q=q, stage=stage))
     data = case_export_workbook(rows, current_app.config["TIMEZONE"])
     # Personal data leaving the system: on the record, with the filters used.
     workflow.engine().record(session, "cases_exported", actor=current_user.actor,
-                             data={"rows": len(rows), "town": town, "q": q})
+                             data={"rows": len(rows), "town": town, "q": q, "stage": stage})
     db.commit()
     return spreadsheets.download(data, "cases")
 
@@ -103,7 +116,9 @@ def show(case_id: int):
                            timer_titles=workflow.engine().current.timer_events,
                            review_form=ReconsiderationApplicationForm(formdata=None)
                            if can_register_reconsideration(current_user) else None,
-                           may_regenerate={g[0].number: can_regenerate_document(current_user, g[0]) for g in groups})
+                           may_regenerate={g[0].number: can_regenerate_document(current_user, g[0]) for g in groups},
+                           note_form=note_form(session, current_user, formdata=None)
+                           if can_note_case(current_user, case) else None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -113,13 +128,22 @@ def new():
     form = RegisterWellForm()
     if current_user.department.is_town:
         form.town.choices = [(current_user.department.code, current_user.department.name)]
+        if not form.is_submitted():
+            form.town.data = current_user.department.code  # their only town: chosen for them
     else:
         form.town.choices = directory.choices(TOWN)
     if form.validate_on_submit():
         session = db.session()
-        done = unit_of_work.run(lambda: register_case(
-            session, workflow.engine(), form.user_data(), form.well_data(), current_user),
-            RegistrationRefused, IntegrityError)
+
+        def attempt():
+            return unit_of_work.run(lambda: register_case(
+                session, workflow.engine(), form.user_data(), form.well_data(), current_user),
+                RegistrationRefused, IntegrityError)
+        done = attempt()
+        if isinstance(done.error, IntegrityError) and is_duplicate_registration(done.error):
+            # PostgreSQL let both of a double submission past the checks; SQLite ran them one after the other.
+            # Checked again now that the winner has committed, the loser is told what SQLite tells it.
+            done = attempt()
         if isinstance(done.error, RegistrationRefused):
             getattr(form, done.error.field).errors.append(done.error.message)
         elif isinstance(done.error, IntegrityError) and not is_duplicate_registration(done.error):

@@ -33,6 +33,8 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "PAGE_SIZE": ("20", "inbox rows per page"),
     "PROXIES": ("0", "number of reverse proxies in front of the app (nginx: 1), so client addresses (login limit, audit) are the real ones"),
     "TIMER_INTERVAL": ("30", "seconds between sweeps of `flask timers run`"),
+    "IDLE_MINUTES": ("30", "minutes without a request after which a session ends (a warning shows a minute before)"),
+    "NOTIFY_HOUR": ("8", "China-time hour from which `flask notify sweep` writes the day's reminders and digests (working days only)"),
     "PATROL_DAYS": ("90", "days between patrols of a sealed well (巡查周期), fixed for a case when it is registered"),
 }
 
@@ -83,6 +85,23 @@ def _login_limits(values: dict, relaxed: bool) -> None:
             raise ConfigError(f"{PREFIX}{name} must read like `5 per 15 minutes` (got {values[name]!r}).") from None
 
 
+def _hour(value) -> int:
+    try:
+        hour = int(value)
+    except (TypeError, ValueError):
+        hour = -1
+    if not 0 <= hour <= 23:
+        raise ConfigError(f"{PREFIX}NOTIFY_HOUR must be an hour from 0 to 23 (got {value!r}).")
+    return hour
+
+
+def _idle_minutes(value) -> int:
+    minutes = _positive_int("IDLE_MINUTES", value, "minutes")
+    if minutes < 2:  # the warning comes a minute before the end: one minute would warn at once
+        raise ConfigError(f"{PREFIX}IDLE_MINUTES must be at least 2 minutes (got {value!r}).")
+    return minutes
+
+
 def from_environment(overrides: dict | None = None) -> dict:
     """The Flask config mapping built from the environment, then ``overrides`` (used by tests)."""
     values = {name: os.environ.get(PREFIX + name, default) for name, (default, _) in SETTINGS.items()}
@@ -119,6 +138,8 @@ def from_environment(overrides: dict | None = None) -> dict:
         "PROXIES": int(values["PROXIES"]),
         "TIMER_INTERVAL": float(values["TIMER_INTERVAL"]),
         "PATROL_DAYS": _positive_int("PATROL_DAYS", values["PATROL_DAYS"]),
+        "IDLE_MINUTES": _idle_minutes(values["IDLE_MINUTES"]),
+        "NOTIFY_HOUR": _hour(values["NOTIFY_HOUR"]),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": str(values["SECURE_COOKIES"]) == "1",

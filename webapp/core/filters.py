@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from engine.assignment import PRIORITIES
 from engine.overrides import TYPES as OVERRIDE_TYPES
+from engine.stage import STAGES
 from forms.choices import PURPOSES, ROLES
 from forms.identifiers import mask_party_id
 from forms.overrides import change_label
@@ -54,6 +55,7 @@ EVENT_LABELS = {
     "file_downloaded": "下载附件",
     "problems_exported": "导出问题清单",
     "coverage_announced": "发布管网覆盖扩展",
+    "case_note": "办理意见",
     "villages_updated": "修改村居名单",
     "report_published": "发布调度简报",
     "report_downloaded": "下载调度简报",
@@ -132,7 +134,17 @@ def case_status(instance) -> str:
     return STATUS.get(instance.status, instance.status)
 
 
+def case_stage(instance) -> str:
+    """Where a case stands (engine/stage.py), the words every list and page shows; a paused case says so."""
+    if instance is None:
+        return "未启动"
+    label = STAGES.get(instance.stage or "") or case_status(instance)
+    return f"{label}（已暂停）" if instance.status == "suspended" else label
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(case_stage, "case_stage")
+    app.add_template_global(STAGES, "STAGES")
     app.add_template_filter(local_dt, "dt")
     app.add_template_filter(local_date, "d")
     app.add_template_filter(directory.name, "dept")

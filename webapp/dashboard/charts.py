@@ -81,6 +81,7 @@ def horizontal(title: str, labels: list[str], series: list[tuple[str, list[int]]
 def weekly(title: str, labels: list[str], series: list[tuple[str, list[int]]]) -> Markup:
     chart = pygal.Bar(**{**BASE, "print_values": False, "show_y_guides": True}, height=280,
                       show_minor_x_labels=False, x_labels_major_every=2, legend_at_bottom_columns=len(series),
+                      truncate_label=-1,  # pygal cut "12/15" to "12…": every other week's date fits whole
                       **_ticks(series))
     chart.title = title
     chart.x_labels = labels

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import Session
 
+from engine.stage import STAGES
 from engine.tables import Event, Instance, OpenTask
 
 from .. import directory
@@ -44,8 +45,8 @@ from . import phases as phases_module
 RECTIFICATION_STEPS = ("notice", "rectify_report", "supply_connection", "seal_well", "seal_acceptance",
                        "permit_approval", "meter_verification", "tax_registration")
 # The steps in the order of bpmn/well_case.bpmn, so tables read like the procedure.
-STEP_ORDER = ("commitment", "inspect", "exemption_review", "notice", "rectify_report", "supply_connection",
-              "seal_well", "seal_acceptance", "permit_approval", "meter_verification", "tax_registration",
+STEP_ORDER = ("commitment", "inspect", "exemption_apply", "exemption_review", "notice", "rectify_report",
+              "supply_connection", "seal_well", "seal_acceptance", "permit_approval", "meter_verification", "tax_registration",
               "recheck", "credit_record", "credit_review")
 CATEGORIES = {"covered_unlicensed": "管网覆盖区·无取水许可", "covered_licensed": "管网覆盖区·有取水许可",
               "uncovered": "管网未覆盖区", "urban_village": "城中村", "hidden": "隐瞒不报", None: "尚未分类"}
@@ -96,6 +97,7 @@ def compute(session: Session, period: Period, now: datetime, tz: ZoneInfo,
         "towns": towns,
         "categories": _categories(groups),
         "stages": snapshot["stages"],
+        "case_stages": _case_stages(session),
         "departments": snapshot["departments"],
         "weeks": _weeks(session, period, tz),
         "phases": [{"name": p.name, "dates": p.dates_label, "status": p.status(today), "work": p.work}
@@ -221,6 +223,13 @@ def _snapshot(session: Session, now: datetime) -> dict:
         "departments": [{"code": c, "name": directory.name(c), "open": departments[c][0],
                          "overdue": departments[c][1]} for c in dept_order],
     }
+
+
+def _case_stages(session: Session) -> list[dict]:
+    """Cases by where they stand now (wf_instance.stage, engine/stage.py), one GROUP BY, in the stages' order."""
+    counts = dict(session.execute(select(Instance.stage, func.count()).join(Case, Case.instance_id == Instance.id)
+                                  .group_by(Instance.stage)).all())
+    return [{"code": code, "name": name, "cases": int(counts.get(code, 0))} for code, name in STAGES.items()]
 
 
 # -- trend by week ------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The campaign's phases (plan §四 时间节点) as settings, and their timeline with today marked.
 
 Defaults are the plan's dates (乳政办发〔2022〕3号): month and day of each phase, in the year
-``WELLS_CAMPAIGN_YEAR``. A phase moved by the city is set on its own with ``WELLS_PHASE_<KEY>`` as
+``WELLS_CAMPAIGN_YEAR``; unset, the year of the data: the campaign that had begun when the first case was
+registered (China time; this year before any case), so that the dashboard neither shows a campaign long over
+nor leaves the first cases before its start. A phase moved by the city is set on its own with ``WELLS_PHASE_<KEY>`` as
 ``YYYY-MM-DD/YYYY-MM-DD`` (an open end, like the long-term phase 3: ``YYYY-MM-DD/``). The settings
 follow ``webapp/config.py``'s style (``SETTINGS`` name -> (default, description), the ``WELLS_``
 prefix, an app-config override beats the environment) and are read once, when the blueprint is
@@ -12,6 +14,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from rules.timezone import today_in_china
 
 from ..core.config import PREFIX, ConfigError
 
@@ -47,7 +51,8 @@ PLAN: tuple[PhaseSpec, ...] = (
 
 # name -> (default, description), as webapp/config.py: the README's configuration table lists them.
 SETTINGS: dict[str, tuple[str, str]] = {
-    "CAMPAIGN_YEAR": ("2022", "year the campaign starts in: the plan's phase dates (7/15 …) are placed in it"),
+    "CAMPAIGN_YEAR": ("", "year the campaign starts in: the plan's phase dates (7/15 …) are placed in it; "
+                          "empty = the year of the first case registered (this year before any)"),
     **{f"PHASE_{p.key.upper()}": ("", f"dates of the {p.name} as YYYY-MM-DD/YYYY-MM-DD (open end: YYYY-MM-DD/); "
                                       "empty = the plan's dates in WELLS_CAMPAIGN_YEAR") for p in PLAN},
 }
@@ -81,9 +86,23 @@ def _value(name: str, config) -> str:
     return os.environ.get(PREFIX + name, SETTINGS[name][0])
 
 
-def from_settings(config) -> tuple[Phase, ...]:
-    """The phases with their dates, from app config / environment / the plan; ConfigError if unreadable."""
+def year_is_set(config) -> bool:
+    return bool(_value("CAMPAIGN_YEAR", config).strip())
+
+
+def year_of(first_registered: date) -> int:
+    """The campaign year whose start (the plan's 7/15) is on or before the first case's registration."""
+    month, day = min((p.start[1], p.start[2]) for p in PLAN if p.start[0] == 0)
+    started = (first_registered.month, first_registered.day) >= (month, day)
+    return first_registered.year if started else first_registered.year - 1
+
+
+def from_settings(config, data_year: int | None = None) -> tuple[Phase, ...]:
+    """The phases with their dates, from app config / environment / the plan; ConfigError if unreadable.
+    Without WELLS_CAMPAIGN_YEAR the plan's dates are placed in ``data_year`` (None: this year in China)."""
     year_text = _value("CAMPAIGN_YEAR", config).strip()
+    if not year_text:
+        year_text = str(data_year or today_in_china().year)
     if not (year_text.isdigit() and 2000 <= int(year_text) <= 2099):
         raise ConfigError(f"{PREFIX}CAMPAIGN_YEAR={year_text!r} is not a year (2000–2099), e.g. 2022.")
     year = int(year_text)

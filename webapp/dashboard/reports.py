@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, defer
 
 from engine.tables import utcnow
 
-from ..core import workflow
-from ..models import User
+from ..core import db, workflow
+from ..models import Case, User
 from . import docx_render, figures, phases
 from .forms import KINDS
 from .tables import CampaignReport
@@ -35,7 +35,11 @@ def today() -> date:
 
 
 def campaign_phases() -> tuple[phases.Phase, ...]:
-    return current_app.config["CAMPAIGN_PHASES"]
+    configured = current_app.config["CAMPAIGN_PHASES"]
+    if configured is not None:
+        return configured
+    first = db.session().scalar(select(func.min(Case.created_at)))  # the year of the data: the first case's
+    return phases.from_settings(current_app.config, phases.year_of(first.astimezone(zone()).date()) if first else None)
 
 
 def live_figures(session: Session, period: figures.Period) -> dict:
@@ -54,14 +58,16 @@ def default_period(kind: str | None, day: date) -> figures.Period:
     return figures.Period(min(phases.campaign_start(campaign_phases()), day), day)
 
 
-def presets(day: date) -> list[tuple[str, figures.Period]]:
+def presets(day: date) -> list[tuple[str, figures.Period, str]]:
+    """(label, period, the report kind that fits it): a month is too long for a weekly dispatch, the campaign
+    for a monthly summary, so the report page's shortcuts switch to the kind their period fits."""
     monday = day - timedelta(days=day.weekday())
     last_month_end = day.replace(day=1) - timedelta(days=1)
-    return [("本周", figures.Period(monday, day)),
-            ("上周", figures.Period(monday - timedelta(days=7), monday - timedelta(days=1))),
-            ("本月", figures.Period(day.replace(day=1), day)),
-            ("上月", figures.Period(last_month_end.replace(day=1), last_month_end)),
-            ("行动以来", default_period(None, day))]
+    return [("本周", figures.Period(monday, day), "weekly"),
+            ("上周", figures.Period(monday - timedelta(days=7), monday - timedelta(days=1)), "weekly"),
+            ("本月", figures.Period(day.replace(day=1), day), "monthly"),
+            ("上月", figures.Period(last_month_end.replace(day=1), last_month_end), "monthly"),
+            ("行动以来", default_period(None, day), "briefing")]
 
 
 # -- what a report page and its DOCX show -----------------------------------------------------------

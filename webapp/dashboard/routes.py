@@ -19,7 +19,9 @@ from .tables import CampaignReport
 @bp.record_once
 def _read_phases(state) -> None:
     # At start-up: a wrong WELLS_PHASE_* or WELLS_CAMPAIGN_YEAR stops the app with a clear message.
-    state.app.config["CAMPAIGN_PHASES"] = phases.from_settings(state.app.config)
+    # Without WELLS_CAMPAIGN_YEAR the year comes from the data, per request (reports.campaign_phases).
+    found = phases.from_settings(state.app.config)
+    state.app.config["CAMPAIGN_PHASES"] = found if phases.year_is_set(state.app.config) else None
 
 
 @bp.before_request

@@ -13,7 +13,7 @@ from forms.choices import PURPOSES, REQUIRED_ACTS
 from forms.registry import EMPTY_DISPLAY, display_data
 from forms.validators import format_date_zh
 from rules.articles import notice_basis
-from rules.calendar import WORKING_DAY_THRESHOLD
+from rules.deadlines import WORKING_DAY_THRESHOLD
 
 from .. import directory
 from ..models import Case

@@ -1,6 +1,6 @@
 """The deadlines a document prints for a party, fixed when the document is first issued.
 
-A deadline printed for a party is final (``rules.calendar.party_deadline``): the diagram's timer keeps the
+A deadline printed for a party is final (``rules.deadlines.party_deadline``): the diagram's timer keeps the
 date computed when the step was done — in a year nobody has entered yet, with the conservative calendar.
 Worked out again later, after the office has entered the year (工作日历), the same period can end days
 earlier, and a regenerated document would then tell the party less time than the first one and than the
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from rules.calendar import party_deadline_date
+from rules.deadlines import party_deadline_date
 
 # 行政处罚法 Art 44, 45, 64: five working days from service of the prior notice to state a defence or ask
 # for a hearing; the diagram's pen_statement_timer waits the same party_deadline(prior_notice_served_on, 5).

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from forms.choices import DISPOSAL_TYPES, choice_label
 from forms.penalty_rules import BASES, wan
 from forms.validators import format_date_zh
-from rules.calendar import WORKING_DAY_THRESHOLD
+from rules.deadlines import WORKING_DAY_THRESHOLD
 from rules.fines import SURCHARGE_RATE, hearing_applies
 
 from ..models import Case

@@ -127,7 +127,7 @@ _checker: RowChecker | None = None
 
 def _in_processes(checker: RowChecker, body, workers: int, chunk: int, session: Session):
     if workers <= 1 or len(body) < 2 * chunk:
-        yield from checks._in_order(checker, body)
+        yield from checks.in_order(checker, body)
         return
     global _checker
     _checker = checker

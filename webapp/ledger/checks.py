@@ -201,7 +201,7 @@ class RowChecker:
                              form.user_data() if ok else None, form.well_data() if ok else None)
 
 
-def _in_order(checker: RowChecker, body: list[tuple[int, list]]):
+def in_order(checker: RowChecker, body: list[tuple[int, list]]):
     return (checker(number, values) for number, values in body)
 
 
@@ -212,7 +212,7 @@ def check(data: bytes, cols: list[Column], towns: list[tuple[str, str]], own_tow
 
 
 def check_rows(headers: list[str], body: list[tuple[int, list]], cols: list[Column], towns: list[tuple[str, str]],
-               own_town: str | None, session: Session, each=_in_order) -> Checked:
+               own_town: str | None, session: Session, each=in_order) -> Checked:
     """Every row through the registration form, then duplicates within the file and against the database.
 
     ``each(checker, body)`` yields the checker's answer for every row in order (the bulk loader checks

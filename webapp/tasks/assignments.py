@@ -17,6 +17,7 @@ from .. import directory
 from ..core import db, unit_of_work, workflow
 from ..core.feedback import flash_errors
 from ..models import Case
+from ..notifications import triggers as notifications
 from ..permissions import can_act_on, can_assign, can_release, is_head_of, is_supervisor, require
 from . import answers as task_answers
 from .queries import department_users
@@ -99,9 +100,12 @@ def assign(task_guid: str):
         flash_errors(form, "warning")
         return redirect(request.referrer or url_for("tasks.show", task_guid=task_guid))
     # The assignee was chosen among the task's department: the engine refuses if it moved meanwhile.
-    return _apply(lambda: assignment.assign(workflow.engine(), db.session(), task_guid, form.assignee.data,
-                                            current_user.actor, priority=int(form.priority.data),
-                                            department=task.department),
+    def assign_and_tell():
+        assignment.assign(workflow.engine(), db.session(), task_guid, form.assignee.data, current_user.actor,
+                          priority=int(form.priority.data), department=task.department)
+        notifications.after_assignment(db.session(), current_user.username)  # same transaction
+
+    return _apply(assign_and_tell,
                   f"已将“{task.title}”指派给 {form.assignee.data}。",
                   request.referrer or url_for("inbox.index"), task_guid)
 
@@ -130,9 +134,12 @@ def bulk_assign():
         if guid not in found:  # handled (or moved away) since the inbox was shown
             return task_answers.gone(guid, "无需再指派", prefix=_nothing_assigned(guid))
     # All or nothing, checked again under the cases' locks (a task completed meanwhile refuses it all).
-    done = unit_of_work.run(lambda: assignment.assign_many(
-        workflow.engine(), session, [t.task_guid for t in tasks], form.assignee.data, current_user.actor,
-        priority=int(form.priority.data), department=department))
+    def assign_and_tell():
+        assignment.assign_many(workflow.engine(), session, [t.task_guid for t in tasks], form.assignee.data,
+                               current_user.actor, priority=int(form.priority.data), department=department)
+        notifications.after_assignment(session, current_user.username)  # same transaction
+
+    done = unit_of_work.run(assign_and_tell)
     if not done:
         guid = getattr(done.error, "task_guid", None)
         return task_answers.page(done.error, guid, _nothing_assigned(guid))

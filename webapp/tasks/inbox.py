@@ -5,10 +5,12 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from engine.overrides import spanning_timers
+from engine.stage import STAGES
 from engine.tables import utcnow
 from forms.assignment import AssignForm
 
 from .. import directory
+from ..cases.queries import instances_by_id
 from ..core import db, workflow
 from ..directory.departments import TOWN
 from ..permissions import is_head_of, is_supervisor
@@ -28,6 +30,7 @@ def index():
         q=(request.args.get("q") or "").strip() or None,
         view=request.args.get("view") if request.args.get("view") in VIEWS else "all",
         sort=request.args.get("sort") if request.args.get("sort") in SORTS else "default",
+        stage=request.args.get("stage") if request.args.get("stage") in STAGES else None,
     )
     inboxes = current_user.inboxes
     department = request.args.get("dept") if request.args.get("dept") in inboxes else inboxes[0]
@@ -42,4 +45,5 @@ def index():
         assign_form.assignee.choices = assignee_choices(department)
     return render_template("inbox/index.html", page=page, filters=filters, towns=towns, now=utcnow(),
                            views=VIEWS, sorts=SORTS, assign_form=assign_form, department=department,
-                           inboxes=inboxes, timer_titles=workflow.engine().current.timer_events)
+                           inboxes=inboxes, timer_titles=workflow.engine().current.timer_events,
+                           instances=instances_by_id(db.session(), [t.instance_id for t in page.rows]))

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from engine.tables import OpenTask, Timer
+from engine.tables import Instance, OpenTask, Timer
 from forms.assignment import PRIORITY_CHOICES
 
 from ..core import keyset
@@ -27,6 +27,7 @@ class InboxFilters:
     q: str | None = None
     view: str = "all"  # all | pool (unassigned) | mine (assigned to me)
     sort: str = "default"
+    stage: str | None = None  # the case's stage (engine/stage.py)
 
 
 @dataclass
@@ -64,6 +65,8 @@ def inbox(session: Session, department: str, username: str, filters: InboxFilter
         conditions.append(OpenTask.assignee.is_(None))
     if filters.town:
         conditions.append(OpenTask.town == filters.town)
+    if filters.stage:
+        conditions.append(OpenTask.instance_id.in_(select(Instance.id).where(Instance.stage == filters.stage)))
     if filters.q:
         like = f"%{filters.q.strip()}%"
         conditions.append(or_(OpenTask.well_no.like(like), OpenTask.party_name.like(like)))

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine import InstanceNotRunning, StaleForm, TaskAlreadyHandled, TaskNotFound, TaskTaken, task_fate
-from engine.tables import Event, OpenTask
+from engine.tables import Event, Instance, OpenTask
 from forms.assignment import ActionForm, AssignForm
 from forms.registry import form_for
 
@@ -107,7 +107,9 @@ def _panel(task) -> dict:
             "may_claim": can_claim(current_user, task) and task.assignee is None,
             "may_release": can_release(current_user, task),
             "may_complete": can_complete(current_user, task),
-            "read_only": not can_act_on(current_user, task)}
+            "read_only": not can_act_on(current_user, task),
+            # the case's stage in the header (the identity map has it when the page loaded the instance)
+            "stage_instance": db.session().get(Instance, task.instance_id)}
 
 
 def _moved_away(task) -> bool:
