@@ -103,6 +103,9 @@ def populate(url: str, folder: Path, size: int) -> dict:
                                            "rectify_days": 5 + n % 40, "notice_served_on": day,
                                            "service_method": "direct", "legal_basis": "《中华人民共和国水法》第六十九条"},
                                 Actor("water.clerk", "water"))
+    with app.app_context():  # as autovacuum soon would after the moves (the loader analyzed after the load)
+        from webapp.ledger.bulk import analyze
+        analyze(app.extensions["sa_sessionmaker"])
     return {**loaded, "moved_on": moved, "seconds": round(time.perf_counter() - started, 1)}
 
 

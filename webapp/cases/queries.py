@@ -45,16 +45,35 @@ def case_events(session: Session, case_id: int, audit_key: bytes) -> list[Event]
     return audit.Marker(session, audit_key).mark(list(rows))
 
 
-def _cases(town: str | None, q: str | None, stage: str | None = None):
-    query = select(Case, Well, WaterUser).join(Well, Case.well_id == Well.id).join(
-        WaterUser, Well.owner_id == WaterUser.id)
+def _cases(town: str | None, q: str | None, stage: str | None = None, session: Session | None = None):
+    return select(Case, Well, WaterUser).join(Well, Case.well_id == Well.id).join(
+        WaterUser, Well.owner_id == WaterUser.id).where(*_case_conditions(town, q, stage, session))
+
+
+def _case_conditions(town: str | None, q: str | None, stage: str | None = None,
+                     session: Session | None = None) -> list:
+    """The list's filters as conditions on ``well_case`` alone, so that counting needs no join.
+
+    With ``session``, a search is run once per request (kept in ``session.info``): when it matches fewer
+    than keyset.CAP wells their ids are the condition, so the counts and the page that follow are index
+    look-ups, not the search again."""
+    conditions = []
     if stage:
-        query = query.where(Case.instance_id.in_(select(Instance.id).where(Instance.stage == stage)))
+        conditions.append(Case.instance_id.in_(select(Instance.id).where(Instance.stage == stage)))
     if town:
-        query = query.where(Case.town == town)
+        conditions.append(Case.town == town)
     if q:
-        query = query.where(Case.well_id.in_(_matching_wells(q)))
-    return query
+        found = _search(session, q) if session is not None else None
+        conditions.append(Case.well_id.in_(found if found is not None else _matching_wells(q)))
+    return conditions
+
+
+def _search(session: Session, q: str) -> list[int] | None:
+    searches = session.info.setdefault("case_list_searches", {})
+    if q not in searches:
+        ids = session.scalars(select(_matching_wells(q).subquery().c.id).limit(keyset.CAP)).all()
+        searches[q] = ids if len(ids) < keyset.CAP else None
+    return searches[q]
 
 
 def _matching_wells(q: str):
@@ -84,9 +103,8 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
               after: str | None = None, before: str | None = None):
     """Cases for the case list: (case, well, owner) rows, newest first, a page by its neighbour's cursor
     (keyset on the case id, the (town, id) index for a town); the total counted up to keyset.CAP."""
-    query = _cases(town, q, stage)
-    total = session.scalar(select(func.count()).select_from(
-        query.with_only_columns(Case.id, maintain_column_froms=True).limit(keyset.CAP).subquery()))
+    query = _cases(town, q, stage, session)
+    total = session.scalar(select(keyset.capped(*_case_conditions(town, q, stage, session), table=Case)))
     window = keyset.fetch(session, query, [keyset.Segment((), ((Case.id, True),))], size, key=lambda row: row[0],
                           after=after, before=before, skip=0 if (after or before) else (max(page, 1) - 1) * size)
     return window.rows, total, max(page, 1), window
@@ -96,8 +114,7 @@ def stage_counts(session: Session, town: str | None, q: str | None) -> dict[str,
     """The list's cases per stage under its other filters (the chips show what each stage would give), in
     one statement: each stage counted up to keyset.CAP (999+) through the stage index, not a GROUP BY
     over every case."""
-    cases = _cases(town, q).with_only_columns(Case.id, maintain_column_froms=True).join(
-        Instance, Instance.id == Case.instance_id)
+    cases = select(Case.id).join(Instance, Instance.id == Case.instance_id).where(*_case_conditions(town, q, session=session))
     counts = [select(func.count()).select_from(cases.where(Instance.stage == code).limit(keyset.CAP).subquery())
               .scalar_subquery().label(code) for code in STAGES]
     row = session.execute(select(*counts)).one()

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import and_, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 CAP = 1000
@@ -62,9 +62,9 @@ def fetch(session: Session, query, segments: list[Segment], size: int, key: Call
     columns. ``entity``: the ORM class ``query`` selects (rows are its objects), else rows are tuples.
 
     Each segment is counted first (up to ``CAP``, in whichever index its conditions fit): an empty one is
-    passed over, and a small one (a few overdue tasks among 100,000, the tasks of one assignee, a
-    search's matches) is read whole — materialized, then sorted — rather than found by walking an index
-    in the page's order past every row that does not belong to it."""
+    passed over, and a small one (a few overdue tasks among 100,000, a search's matches) has its order
+    keys read and sorted here, then the page's rows fetched by their unique key — rather than found by
+    walking an index in the page's order past every row that does not belong to it."""
     backwards = before is not None and after is None
     start = _decode(before if backwards else after, segments)
     skipped = skip > 0 and start is None
@@ -86,13 +86,17 @@ def fetch(session: Session, query, segments: list[Segment], size: int, key: Call
         if in_segment <= skip:
             skip -= in_segment
             continue
-        order = segment.order
-        if entity is not None and in_segment < limit:
-            rows = q.cte(f"segment_{index}").prefix_with("MATERIALIZED")
-            alias = aliased(entity, rows)
-            q, order = select(alias), tuple((getattr(alias, column.key), desc) for column, desc in order)
+        order, wanted = segment.order, size + 1 - len(found)
+        if in_segment < limit:
+            # A small segment: its order keys read and sorted here, then the page's rows by their unique
+            # last key — never an index walked past every row that is not in the segment.
+            keys = session.execute(q.with_only_columns(*[c for c, _d in order], maintain_column_froms=True)).all()
+            keys.sort(key=lambda k: _sort_key(order, k), reverse=backwards)
+            unique = order[-1][0]
+            q = q.where(unique.in_([k[-1] for k in keys[skip:skip + wanted]]))
+        else:
+            q = q.offset(skip).limit(wanted)
         q = q.order_by(*[(c.desc() if desc != backwards else c.asc()) for c, desc in order])
-        q = q.offset(skip).limit(size + 1 - len(found))
         skip = 0
         got = session.scalars(q).all() if entity is not None else session.execute(q).all()
         found += [(index, row) for row in got]
