@@ -180,7 +180,7 @@ def skip(engine: Engine, session: Session, task_guid: str, actor: Actor, reason:
 
 
 # Where diagrams keep code that reads task data: conditions, timers, scripts, DMN inputs and rules.
-_CODE_TAGS = {"conditionExpression", "timeDate", "timeDuration", "timeCycle", "script", "text",
+CODE_TAGS = {"conditionExpression", "timeDate", "timeDuration", "timeCycle", "script", "text",
               "inputExpression", "inputEntry", "outputEntry"}
 
 
@@ -189,7 +189,7 @@ def _names_in(files: tuple[tuple[str, str], ...]) -> frozenset[str]:
     names: set[str] = set()
     for _name, text in files:
         for element in etree.fromstring(text.encode("utf-8")).iter():
-            if isinstance(element.tag, str) and etree.QName(element).localname in _CODE_TAGS and element.text:
+            if isinstance(element.tag, str) and etree.QName(element).localname in CODE_TAGS and element.text:
                 names.update(re.findall(r"[A-Za-z_]\w*", element.text))
     return frozenset(names)
 

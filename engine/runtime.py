@@ -56,6 +56,13 @@ class Engine:
         LockedInstance(self, session, instance, rows={}, workflow=workflow, before=TaskScan()).save(actor, [started])
         return instance
 
+    def start_many(self, session: Session, process_id: str, starts, actor: Actor = SYSTEM,
+                   exemplars: dict | None = None) -> list[int]:
+        """Start many instances set-based, each as ``start`` would (``bulk.start_many``); their ids in order."""
+        from . import bulk  # bulk builds on the runtime (and overrides): imported when first used
+
+        return bulk.start_many(self, session, process_id, starts, actor, exemplars)
+
     def complete(self, session: Session, task_guid: str, data: dict, actor: Actor,
                  expected_version: int | None = None, departments: tuple[str, ...] | None = None,
                  may_take_over: bool = False) -> InstanceRow:

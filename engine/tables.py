@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -119,9 +120,14 @@ class OpenTask(EngineBase):
     """One row per READY human task: the whole inbox is a query over this table."""
 
     __tablename__ = "wf_open_task"
+    # The inbox's orderings, counts and views (migration 20261206_0018; webapp/tasks/queries.py); on
+    # PostgreSQL also trigram indexes of well_no and party_name for the search.
     __table_args__ = (
-        Index("ix_wf_open_task_department_created", "department", "created_at"),
-        Index("ix_wf_open_task_department_due", "department", "due_at"),
+        Index("ix_wf_open_task_department_created", "department", "created_at", "id"),
+        Index("ix_wf_open_task_department_due", "department", "due_at", "id"),
+        Index("ix_wf_open_task_department_priority", "department", "priority", "due_at", text("created_at DESC"), "id"),
+        Index("ix_wf_open_task_department_task_spec", "department", "task_spec"),
+        Index("ix_wf_open_task_department_assignee", "department", "assignee"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -270,6 +270,9 @@ class _Named:
 
 
 def init_app(app: Flask) -> None:
+    from .ledger.command import ledger_cli
+
+    app.cli.add_command(ledger_cli)
     app.cli.add_command(calendar_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(files_cli)

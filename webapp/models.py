@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -179,10 +180,11 @@ class Case(Base):
     """整治案件: one per well, linked to its process instance."""
 
     __tablename__ = "well_case"
+    __table_args__ = (Index("ix_well_case_town_id", "town", "id"),)  # a town's cases, newest first
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     well_id: Mapped[int] = mapped_column(ForeignKey("well.id"), unique=True)
-    town: Mapped[str] = mapped_column(String(32), index=True)
+    town: Mapped[str] = mapped_column(String(32))
     instance_id: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
     registered_by: Mapped[str] = mapped_column(String(64))
     notes: Mapped[str] = mapped_column(Text, default="")

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.stage import STAGES
 from engine.tables import Event, Instance, OpenTask, Timer
 
-from ..core.paging import window
+from ..core import keyset
 from ..models import Case, Document, WaterUser, Well
 
 if TYPE_CHECKING:
@@ -51,28 +52,57 @@ def case_events(session: Session, case_id: int, audit_key: bytes) -> list[Event]
     return audit.Marker(session, audit_key).mark(list(rows))
 
 
-def _cases(town: str | None, q: str | None, stage: str | None = None, filters: CaseFilters | None = None,
-           now: datetime | None = None):
-    query = select(Case, Well, WaterUser).join(Well, Case.well_id == Well.id).join(
-        WaterUser, Well.owner_id == WaterUser.id)
-    if filters is not None:
-        query = _searched(query, filters, now)
+def _cases(town: str | None, q: str | None, stage: str | None = None, session: Session | None = None,
+           filters: CaseFilters | None = None, now: datetime | None = None):
+    return select(Case, Well, WaterUser).join(Well, Case.well_id == Well.id).join(
+        WaterUser, Well.owner_id == WaterUser.id).where(*_case_conditions(town, q, stage, session, filters, now))
+
+
+def _case_conditions(town: str | None, q: str | None, stage: str | None = None,
+                     session: Session | None = None, filters: CaseFilters | None = None,
+                     now: datetime | None = None) -> list:
+    """The list's filters as conditions on ``well_case`` alone, so that counting needs no join.
+
+    With ``session``, a search is run once per request (kept in ``session.info``): when it matches fewer
+    than keyset.CAP wells their ids are the condition, so the counts and the page that follow are index
+    look-ups, not the search again. ``filters`` adds the search form's other fields (``_searched``)."""
+    conditions = []
     if stage:
-        query = query.where(Case.instance_id.in_(select(Instance.id).where(Instance.stage == stage)))
+        conditions.append(Case.instance_id.in_(select(Instance.id).where(Instance.stage == stage)))
     if town:
-        query = query.where(Case.town == town)
+        conditions.append(Case.town == town)
     if q:
-        like = f"%{q.strip()}%"
-        query = query.where(or_(Well.well_no.like(like), WaterUser.name.like(like)))
-    return query
+        found = _search(session, q) if session is not None else None
+        conditions.append(Case.well_id.in_(found if found is not None else _matching_wells(q)))
+    if filters is not None:
+        conditions += _searched(filters, now)
+    return conditions
 
 
-def _searched(query, f: CaseFilters, now: datetime | None):
-    """The search's other filters (cases/search.py), each a clause on an indexed column or an IN over an
-    indexed one: the instance's category, the open tasks (step, department, overdue, due dates: one task
-    meeting them all), the documents' numbers. The town, the stage and ``q`` are the caller's arguments."""
+def _search(session: Session, q: str) -> list[int] | None:
+    searches = session.info.setdefault("case_list_searches", {})
+    if q not in searches:
+        ids = session.scalars(select(_matching_wells(q).subquery().c.id).limit(keyset.CAP)).all()
+        searches[q] = ids if len(ids) < keyset.CAP else None
+    return searches[q]
+
+
+def _matching_wells(q: str):
+    """The wells whose number, or whose water user's name, contains ``q``: two searches each an index can
+    serve (a trigram index on PostgreSQL), not one over the joined rows."""
+    like = f"%{q.strip()}%"
+    return union(select(Well.id).where(Well.well_no.like(like)),
+                 select(Well.id).where(Well.owner_id.in_(select(WaterUser.id).where(WaterUser.name.like(like)))))
+
+
+def _searched(f: CaseFilters, now: datetime | None) -> list:
+    """The search's other filters (cases/search.py) as conditions on ``well_case``, each an IN over an
+    indexed column: the instance's category, the open tasks (step, department, overdue, due dates: one task
+    meeting them all), the well (village, number), the party (name or code), the documents' numbers. The
+    town, the stage and ``q`` are the caller's arguments."""
+    conditions = []
     if f.category:
-        query = query.where(Case.instance_id.in_(select(Instance.id).where(Instance.category == f.category)))
+        conditions.append(Case.instance_id.in_(select(Instance.id).where(Instance.category == f.category)))
     if f.on_open_tasks:
         tasks = select(OpenTask.case_id)
         if f.step:
@@ -85,28 +115,32 @@ def _searched(query, f: CaseFilters, now: datetime | None):
             tasks = tasks.where(OpenTask.due_at >= f.due[0])
         if f.due and f.due[1]:
             tasks = tasks.where(OpenTask.due_at < f.due[1])
-        query = query.where(Case.id.in_(tasks))
+        conditions.append(Case.id.in_(tasks))
     if f.registered and f.registered[0]:
-        query = query.where(Case.created_at >= f.registered[0])
+        conditions.append(Case.created_at >= f.registered[0])
     if f.registered and f.registered[1]:
-        query = query.where(Case.created_at < f.registered[1])
+        conditions.append(Case.created_at < f.registered[1])
+    wells = []
     if f.village:
-        query = query.where(Well.village == f.village)
+        wells.append(Well.village == f.village)
+    if f.well_no:
+        wells.append(Well.well_no.like(f"%{f.well_no}%"))
     if f.party:
         # A full credit code / ID number is the party itself (unique index); anything else part of a name.
-        query = query.where(or_(WaterUser.party_id == f.party.upper(), WaterUser.name.like(f"%{f.party}%")))
-    if f.well_no:
-        query = query.where(Well.well_no.like(f"%{f.well_no}%"))
+        wells.append(Well.owner_id.in_(select(WaterUser.id).where(
+            or_(WaterUser.party_id == f.party.upper(), WaterUser.name.like(f"%{f.party}%")))))
+    if wells:
+        conditions.append(Case.well_id.in_(select(Well.id).where(*wells)))
     if f.document:
-        query = query.where(Case.id.in_(select(Document.case_id).where(Document.number.like(f"%{f.document}%"))))
-    return query
+        conditions.append(Case.id.in_(select(Document.case_id).where(Document.number.like(f"%{f.document}%"))))
+    return conditions
 
 
 def case_export(session: Session, town: str | None, q: str | None, limit: int, stage: str | None = None,
                 filters: CaseFilters | None = None, now: datetime | None = None):
     """The case list's rows for a spreadsheet — (case, well, owner, instance, open tasks) — oldest first;
     None when more than ``limit`` cases match."""
-    query = _cases(town, q, stage, filters, now)
+    query = _cases(town, q, stage, session, filters, now)
     if session.scalar(select(func.count()).select_from(query.subquery())) > limit:
         return None
     rows = session.execute(query.add_columns(Instance).outerjoin(Instance, Instance.id == Case.instance_id)
@@ -119,22 +153,28 @@ def case_export(session: Session, town: str | None, q: str | None, limit: int, s
 
 
 def case_list(session: Session, town: str | None, q: str | None, page: int, size: int, stage: str | None = None,
-              filters: CaseFilters | None = None, now: datetime | None = None):
-    """Cases for the case list: (case, well, owner) rows, newest first."""
-    query = _cases(town, q, stage, filters, now)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    page, pages, offset = window(total, page, size)
-    rows = session.execute(query.order_by(Case.id.desc()).limit(size).offset(offset)).all()
-    return rows, total, page, pages
+              after: str | None = None, before: str | None = None, filters: CaseFilters | None = None,
+              now: datetime | None = None):
+    """Cases for the case list: (case, well, owner) rows, newest first, a page by its neighbour's cursor
+    (keyset on the case id, the (town, id) index for a town); the total counted up to keyset.CAP."""
+    query = _cases(town, q, stage, session, filters, now)
+    total = session.scalar(select(keyset.capped(*_case_conditions(town, q, stage, session, filters, now), table=Case)))
+    window = keyset.fetch(session, query, [keyset.Segment((), ((Case.id, True),))], size, key=lambda row: row[0],
+                          after=after, before=before, skip=0 if (after or before) else (max(page, 1) - 1) * size)
+    return window.rows, total, max(page, 1), window
 
 
 def stage_counts(session: Session, town: str | None, q: str | None, filters: CaseFilters | None = None,
                  now: datetime | None = None) -> dict[str, int]:
-    """The list's cases per stage under its other filters, in one GROUP BY (the chips show what each
-    stage would give)."""
-    sub = _cases(town, q, None, filters, now).with_only_columns(Case.instance_id).subquery()
-    return dict(session.execute(select(Instance.stage, func.count()).join(sub, sub.c.instance_id == Instance.id)
-                                .group_by(Instance.stage)).all())
+    """The list's cases per stage under its other filters (the chips show what each stage would give), in
+    one statement: each stage counted up to keyset.CAP (999+) through the stage index, not a GROUP BY
+    over every case."""
+    cases = select(Case.id).join(Instance, Instance.id == Case.instance_id).where(
+        *_case_conditions(town, q, session=session, filters=filters, now=now))
+    counts = [select(func.count()).select_from(cases.where(Instance.stage == code).limit(keyset.CAP).subquery())
+              .scalar_subquery().label(code) for code in STAGES]
+    row = session.execute(select(*counts)).one()
+    return {code: n for code, n in zip(STAGES, row) if n}
 
 
 def waiting_cases(session, towns: list[str], villages: list[str]) -> list[Case]:

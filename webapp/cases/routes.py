@@ -64,14 +64,15 @@ def index():
     else:
         last_view.remember(LAST_VIEW, PARAMS)
     now = utcnow()
-    rows, total, page, pages = case_list(session, filters.town, filters.q, request.args.get("page", 1, type=int),
-                                         current_app.config["PAGE_SIZE"], stage=filters.stage, filters=filters,
-                                         now=now)
+    rows, total, page, window = case_list(session, filters.town, filters.q, request.args.get("page", 1, type=int),
+                                          current_app.config["PAGE_SIZE"], stage=filters.stage, filters=filters,
+                                          now=now, after=request.args.get("after") or None,
+                                          before=request.args.get("before") or None)
     instances = instances_by_id(session, [c.instance_id for c, _, _ in rows])
     keep = dict(parse_qsl(query_string(request.args))) if status == 200 else {}
     if _own_town():
         keep.pop("town", None)
-    return render_template("cases/index.html", rows=rows, total=total, page=page, pages=pages, form=form,
+    return render_template("cases/index.html", rows=rows, total=total, page=page, window=window, form=form,
                            filters=filters, keep=keep, own_town=_own_town(), instances=instances,
                            stage=filters.stage, stage_counts=stage_counts(session, filters.town, filters.q,
                                                                           filters, now),

@@ -62,6 +62,24 @@ def well_elsewhere(well_no: str, well_town: str) -> str:
     return f"机井编号 {well_no} 已在其他镇（街道）登记，请核对编号；如有疑问请联系{directory.name(well_town)}"
 
 
+def case_start(well_data: dict, party_name: str, party_kind: str) -> tuple[dict, dict]:
+    """A new case's engine context and start data (the registration page and the bulk loader alike)."""
+    context = {"town": well_data["town"], "well_no": well_data["well_no"], "party_name": party_name}
+    data = {"well_no": well_data["well_no"], "town": well_data["town"], "purpose": well_data["purpose"],
+            "in_coverage": well_data["in_coverage"], "has_permit": bool(well_data.get("permit_no")),
+            "hidden_well": well_data["hidden_well"], "party_kind": party_kind,
+            # Nothing obstructed so far: a step skipped by a supervisor still lets its gateway decide.
+            "obstructed": False, "seal_obstructed": False,
+            # No sealing accepted yet: after a failed recheck's penalty, a well found sealed is a new
+            # sealing to accept unless the case's own sealing had been accepted (penalty_sealed_gw).
+            "seal_accepted": False,
+            # A licensed well's non-renewal falls due ahead of this date (None: unknown, asked then).
+            "permit_valid_to": well_data["permit_valid_to"].isoformat() if well_data.get("permit_valid_to") else None,
+            # The patrol period in force when the case starts: its patrol timer counts it.
+            "patrol_days": current_app.config["PATROL_DAYS"]}
+    return context, data
+
+
 def register_case(session: Session, engine: Engine, user_data: dict, well_data: dict, registered_by: User) -> Case:
     """Create (or reuse) the water user, create the well and its case, and start the case's process."""
     existing_well = session.scalar(select(Well).where(Well.well_no == well_data["well_no"]))
@@ -89,22 +107,9 @@ def register_case(session: Session, engine: Engine, user_data: dict, well_data: 
     case = Case(well_id=well.id, town=well.town, registered_by=registered_by.username)
     session.add(case)
     session.flush()
+    context, data = case_start(well_data, owner.name, owner.kind)
     instance = engine.start(
-        session, PROCESS_ID, case.id,
-        context={"town": well.town, "well_no": well.well_no, "party_name": owner.name},
-        data={"well_no": well.well_no, "town": well.town, "purpose": well.purpose,
-              "in_coverage": well.in_coverage, "has_permit": bool(well.permit_no),
-              "hidden_well": well.hidden_well, "party_kind": owner.kind,
-              # Nothing obstructed so far: a step skipped by a supervisor still lets its gateway decide.
-              "obstructed": False, "seal_obstructed": False,
-              # No sealing accepted yet: after a failed recheck's penalty, a well found sealed is a new
-              # sealing to accept unless the case's own sealing had been accepted (penalty_sealed_gw).
-              "seal_accepted": False,
-              # A licensed well's non-renewal falls due ahead of this date (None: unknown, asked then).
-              "permit_valid_to": well.permit_valid_to.isoformat() if well.permit_valid_to else None,
-              # The patrol period in force when the case starts: its patrol timer counts it.
-              "patrol_days": current_app.config["PATROL_DAYS"]},
-        actor=registered_by.actor,
+        session, PROCESS_ID, case.id, context=context, data=data, actor=registered_by.actor,
     )
     case.instance_id = instance.id
     session.flush()

@@ -20,7 +20,7 @@ from .. import directory
 from ..directory import people
 from ..permissions import can_register, is_supervisor
 from ..tasks.queries import badge_counts
-from . import db
+from . import db, keyset
 
 EVENT_LABELS = {
     "started": "登记立案",
@@ -155,6 +155,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda code: dict(PURPOSES).get(code, code or ""), "purpose")
     app.add_template_filter(lambda code: dict(ROLES).get(code, code or ""), "role")
     app.add_template_filter(lambda b: "是" if b else "否", "yesno")
+    app.add_template_filter(keyset.count_label, "count_label")  # a count that stopped at keyset.CAP: 999+
     app.add_template_filter(case_status, "case_status")
     app.add_template_filter(lambda end: OUTCOMES.get(end, end or ""), "outcome")
     app.add_template_filter(mask_party_id, "mask")

@@ -8,12 +8,13 @@ from flask import redirect, request, session
 
 
 def recall(key: str, params: tuple[str, ...]):
-    """A redirect to the remembered view when the list is asked for with none of its filters, or to the bare
-    list after 清除条件; None when the request names its own filters (or there is nothing to recall)."""
+    """A redirect to the remembered view when the list is asked for bare (no argument at all), or to the bare
+    list after 清除条件; None when the request names its own filters or page (or there is nothing to recall).
+    ``params`` are the list's filters (kept for symmetry with ``remember``)."""
     if "clear" in request.args:
         session.pop(key, None)
         return redirect(request.path)
-    if any(p in request.args for p in params):
+    if request.args:  # its own filters, or a page of them (a cursor, a page number): shown as asked
         return None
     remembered = session.get(key)
     return redirect(f"{request.path}?{remembered}") if remembered else None

@@ -81,7 +81,7 @@ def compute(session: Session, period: Period, now: datetime, tz: ZoneInfo,
             phases: tuple[phases_module.Phase, ...]) -> dict:
     """All figures of the period; ``now`` is the generation time (for the snapshot and overdue tasks)."""
     start, end = period.bounds(tz)
-    towns = _towns(session, start, end)
+    towns, groups = _towns(session, start, end)
     totals = {key: sum(t[key] for t in towns) for key in TOWN_KEYS}
     snapshot = _snapshot(session, now)
     totals.update(in_rectification=sum(t["in_rectification"] for t in towns),
@@ -95,7 +95,7 @@ def compute(session: Session, period: Period, now: datetime, tz: ZoneInfo,
         "generated_at": now.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         "totals": totals,
         "towns": towns,
-        "categories": _categories(session, end),
+        "categories": _categories(groups),
         "stages": snapshot["stages"],
         "case_stages": _case_stages(session),
         "departments": snapshot["departments"],
@@ -116,7 +116,7 @@ def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _towns(session: Session, start: datetime, end: datetime) -> list[dict]:
+def _towns(session: Session, start: datetime, end: datetime) -> tuple[list[dict], list]:
     def finished(status: str, *more):
         return and_(Instance.status == status, Instance.completed_at < end, *more)
 
@@ -129,10 +129,17 @@ def _towns(session: Session, start: datetime, end: datetime) -> list[dict]:
         "sanctioned": _count_if(finished("completed", Instance.outcome == "end_sanctioned")),
         "cancelled": _count_if(finished("cancelled")),
     }
-    rows = {row.town: row._mapping for row in session.execute(
-        select(Case.town, *(expr.label(key) for key, expr in counted.items()))
+    # One pass over the cases, by town and category: the towns' figures and the categories' (figures
+    # "categories") are both sums of these groups (issue 14: one scan of 100,000 cases, not two).
+    groups = session.execute(
+        select(Case.town, Instance.category, *(expr.label(key) for key, expr in counted.items()))
         .outerjoin(Instance, Instance.id == Case.instance_id)
-        .where(Case.created_at < end).group_by(Case.town))}
+        .where(Case.created_at < end).group_by(Case.town, Instance.category)).all()
+    rows: dict[str, dict] = {}
+    for group in groups:
+        town = rows.setdefault(group.town, dict.fromkeys(counted, 0))
+        for key in counted:
+            town[key] += int(group._mapping[key])
     exempt = _exempt(session, end)
     sealed = _step_cases(session, start, end, *SEALING_ACCEPTED)
     permitted = _step_cases(session, start, end, Event.task_spec == "permit_approval",
@@ -153,7 +160,7 @@ def _towns(session: Session, start: datetime, end: datetime) -> list[dict]:
         row["in_rectification"] = int(rectifying.get(code, 0))
         row["rate"] = _percent(row["closed"], row["registered"])
         result.append({"code": code, "name": names.get(code, code), **row})
-    return result
+    return result, groups
 
 
 def _step_cases(session: Session, start: datetime, end: datetime, *conditions) -> dict:
@@ -188,12 +195,12 @@ def _percent(part: int, whole: int) -> str:
 
 # -- category -------------------------------------------------------------------------------------
 
-def _categories(session: Session, end: datetime) -> list[dict]:
-    closed = and_(Instance.status == "completed", Instance.completed_at < end)
-    rows = {category: (int(n), int(done)) for category, n, done in session.execute(
-        select(Instance.category, func.count(Case.id), _count_if(closed))
-        .select_from(Case).outerjoin(Instance, Instance.id == Case.instance_id)
-        .where(Case.created_at < end).group_by(Instance.category))}
+def _categories(groups: list) -> list[dict]:
+    """Cases and closed cases by category, from ``_towns``' groups (town × category)."""
+    rows: dict = {}
+    for group in groups:
+        n, done = rows.get(group.category, (0, 0))
+        rows[group.category] = (n + int(group.registered), done + int(group.closed))
     keys = [k for k in CATEGORIES if k in rows] + sorted(k for k in rows if k not in CATEGORIES)
     return [{"code": key or "", "name": CATEGORIES.get(key, key), "cases": rows[key][0], "closed": rows[key][1]}
             for key in keys]

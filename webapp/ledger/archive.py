@@ -51,14 +51,15 @@ def inspect(data: bytes) -> None:
         raise LedgerUnreadable("无法读取该文件：它不是有效的 .xlsx 文件（无法解压），如设置了打开密码请先取消。" + READ_HINT) from exc
     with archive:
         parts = archive.infolist()
-        _check_directory(parts)
+        check_directory(parts)
         budget = [MAX_ELEMENTS]
         for part in parts:
             if part.filename.endswith((".xml", ".rels")) and not part.is_dir():
                 _check_xml(archive, part, budget)
 
 
-def _check_directory(parts: list[zipfile.ZipInfo]) -> None:
+def check_directory(parts: list[zipfile.ZipInfo], max_unpacked: int = MAX_UNPACKED) -> None:
+    """The zip directory alone: parts, encryption, declared unpacked size (``max_unpacked``) and ratio."""
     if len(parts) > MAX_PARTS:
         raise LedgerUnreadable(f"该文件包含 {len(parts)} 个内部部件，不像是一份台账（最多 {MAX_PARTS} 个）。"
                                "请只保留台账工作表，另存为新文件后再导入。")
@@ -66,8 +67,8 @@ def _check_directory(parts: list[zipfile.ZipInfo]) -> None:
         raise LedgerUnreadable("该文件的内容已加密，无法读取。请在 Excel 或 WPS 中取消密码保护，另存后再导入。")
     unpacked = sum(part.file_size for part in parts)
     packed = sum(part.compress_size for part in parts)
-    if unpacked > MAX_UNPACKED:
-        raise LedgerUnreadable(f"该文件解压后有 {unpacked / MB:,.0f} MB，超过了台账文件的上限 {MAX_UNPACKED // MB} MB"
+    if unpacked > max_unpacked:
+        raise LedgerUnreadable(f"该文件解压后有 {unpacked / MB:,.0f} MB，超过了台账文件的上限 {max_unpacked // MB} MB"
                                f"（2000 行的台账解压后约 3 MB）。请删除多余的工作表、图片和空行，或分成几个文件导入。")
     if unpacked > RATIO_FROM and unpacked > MAX_RATIO * max(packed, 1):
         raise LedgerUnreadable(f"该文件的压缩比异常（解压后是压缩时的 {unpacked // max(packed, 1)} 倍），"

@@ -19,7 +19,7 @@ REFUSALS = (RegistrationRefused, IntegrityError)
 
 def register_ledger(session, engine: Engine, result: Checked, agent, filename: str) -> list[Case]:
     """Register the ledger's new rows as ``agent`` (a user, or a system account's agent) and record the import."""
-    cases = [register_case(session, engine, row.user_data(), row.well_data(), agent) for _number, row in result.new]
+    cases = [register_case(session, engine, row.user_data, row.well_data, agent) for _number, row in result.new]
     engine.record(session, "ledger_imported", actor=agent.actor, data={
         "file": filename, "rows": result.rows, "registered": len(result.new), "skipped": len(result.skipped)})
     return cases

@@ -43,7 +43,8 @@ def index():
     department = request.args.get("dept") if request.args.get("dept") in inboxes else inboxes[0]
     page = inbox(db.session(), department, current_user.username, filters,
                  page=request.args.get("page", 1, type=int), size=current_app.config["PAGE_SIZE"], now=utcnow(),
-                 spans=spanning_timers(workflow.engine().current))
+                 spans=spanning_timers(workflow.engine().current),
+                 after=request.args.get("after") or None, before=request.args.get("before") or None)
     towns = directory.choices(TOWN)
     assign_form = None
     if is_head_of(current_user, department) or is_supervisor(current_user):

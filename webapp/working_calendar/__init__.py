@@ -11,6 +11,9 @@ from flask_login import current_user
 
 from rules.timezone import today_in_china
 
+SAFE = ("GET", "HEAD", "OPTIONS")
+READS_MAX_AGE = 1.0  # seconds
+
 
 def init_app(app: Flask) -> None:
     from ..core import db
@@ -19,9 +22,10 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _calendar_current():
-        # One indexed query per request: a year entered through another worker is used from now on.
+        # A write computes deadlines: one indexed query, so a year entered through another worker is used
+        # from now on. A page only shows them: at most one look a second per worker.
         if request.endpoint and not request.endpoint.endswith("static"):
-            service.ensure_current(db.session())
+            service.ensure_current(db.session(), max_age=0 if request.method not in SAFE else READS_MAX_AGE)
 
     @app.context_processor
     def _calendar_banner():

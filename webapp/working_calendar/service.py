@@ -8,6 +8,7 @@ so a year entered through one worker is used by every other one from its next re
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -26,6 +27,7 @@ SOURCE_LABELS = {"office": "已录入", "package": "程序内置", "rule": "未�
 
 _lock = threading.Lock()
 _installed_revision: int | None = None
+_checked_at = float("-inf")  # time.monotonic() of the last look at the stored revision
 
 
 def load_years(session: Session) -> list[calendar.OfficeYear]:
@@ -38,10 +40,18 @@ def office_year(row: CalendarYear) -> calendar.OfficeYear:
                                {d.day: d.name for d in row.days if d.kind == WORKDAY})
 
 
-def ensure_current(session: Session) -> None:
-    """Install the stored years into this process if they changed since it last looked."""
-    global _installed_revision
+def ensure_current(session: Session, max_age: float = 0.0) -> None:
+    """Install the stored years into this process if they changed since it last looked.
+
+    ``max_age``: a request that only reads (a page) skips the query when this process looked less than
+    that many seconds ago — a year entered through another worker reaches its pages within that time;
+    writes (which compute deadlines) and the timer sweep always look (issue 14: one query less per page)."""
+    global _installed_revision, _checked_at
+    now = time.monotonic()
+    if max_age and _installed_revision is not None and now - _checked_at < max_age:
+        return
     revision = session.scalar(select(func.max(CalendarYear.revision))) or 0
+    _checked_at = now
     if revision == _installed_revision:
         return
     years = load_years(session)
