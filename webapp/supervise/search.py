@@ -153,7 +153,10 @@ KEY_LABELS = {
     # the dashboard's reports (webapp/dashboard/reports.py)
     "period_start": "起始日", "period_end": "截止日", "report_id": "简报", "issue_no": "期号",
     # contact details (webapp/admin, the profile page), the case list's stage filter, notes on a case
-    "mobile": "手机号码", "email": "电子邮箱", "stage": "案件阶段", "query": "查询条件（网址参数）", "note_id": "备注编号", "mentions": "提醒的同事",
+    "mobile": "手机号码", "email": "电子邮箱", "stage": "案件阶段", "query": "查询条件（网址参数）",
+    "note_id": "备注编号", "mentions": "提醒的同事",
+    # a whole ledger loaded in batches (webapp/ledger/bulk.py, flask ledger load)
+    "batch": "批次", "batches": "批次总数", "bulk": "批量装载",
 }
 REASONS = {"wrong_password": "密码错误", "unknown_user": "用户名不存在", "inactive": "账号已停用",
            "locked_account": "账号连续登录失败已锁定", "locked_address": "该地址登录失败过多已锁定"}
