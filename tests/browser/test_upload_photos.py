@@ -56,7 +56,7 @@ def test_photos_from_the_phone_reach_the_case_page(serve_case, page):
 
     page.goto(f"{live}/cases/1")
     listed = page.inner_text('[data-testid="attachments"]')
-    assert "现场检查 · 现场照片" in listed and "井口 照片.png" in listed and "task_force.clerk" in listed
+    assert "现场检查 · 现场照片" in listed and "井口 照片.png" in listed and "整治专班经办人（整治专班）" in listed  # the uploader by name
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
     page.goto(live + page.get_attribute('[data-testid="attachments"] a:text("查看")', "href"))
     assert page.evaluate("document.images.length && document.images[0].naturalWidth") == 3
