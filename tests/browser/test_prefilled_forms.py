@@ -7,6 +7,7 @@ import os
 
 import pytest
 from browser_support import logged_in
+from playwright.sync_api import expect
 
 from engine import Actor
 from forms.problems import SPARE_ROWS
@@ -58,7 +59,8 @@ def test_the_sealing_takes_the_phones_position(serve_case, browser):
     assert page.is_visible('[data-testid="locate"]')
     shot(page, "sealing-390-before")
     page.click('[data-testid="locate"]')
-    page.wait_for_function("document.getElementById('latitude').value === '36.934560'")
+    # A locator wait, not wait_for_function: the app's CSP forbids the eval that polling a string needs.
+    expect(page.locator("#latitude")).to_have_value("36.934560")
     assert page.input_value("#longitude") == "121.543210"
     assert "已填入当前位置（精度约 8 米）" in page.inner_text("[data-locate-status]")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
