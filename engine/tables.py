@@ -86,7 +86,10 @@ class SpecVersion(EngineBase):
 
 
 class Instance(EngineBase):
-    """A running (or finished) process instance: one per case."""
+    """A running (or finished) process instance: one per case.
+
+    On PostgreSQL the table's TOAST target is 128 bytes (migration 20261206_0025): ``state`` is kept out of
+    line, so the rows the lists and the dashboard scan are narrow."""
 
     __tablename__ = "wf_instance"
 

@@ -180,7 +180,8 @@ class Case(Base):
     """整治案件: one per well, linked to its process instance."""
 
     __tablename__ = "well_case"
-    __table_args__ = (Index("ix_well_case_town_id", "town", "id"),)  # a town's cases, newest first
+    __table_args__ = (Index("ix_well_case_town_id", "town", "id"),  # a town's cases, newest first
+                      Index("ix_well_case_created_at", "created_at"))  # the first case (the dashboard's period)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     well_id: Mapped[int] = mapped_column(ForeignKey("well.id"), unique=True)

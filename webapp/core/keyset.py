@@ -55,11 +55,13 @@ class Window:
 
 
 def fetch(session: Session, query, segments: list[Segment], size: int, key: Callable, *, after: str | None = None,
-          before: str | None = None, skip: int = 0, entity=None) -> Window:
+          before: str | None = None, skip: int = 0, entity=None, narrow=None) -> Window:
     """A page of ``query`` in the segments' order: after the ``after`` cursor, before the ``before`` one,
     or (neither) the first page after skipping ``skip`` rows (an old link's page number; the skipped rows
     are counted in the index, never loaded). ``key(row)`` gives the object whose attributes are the order
     columns. ``entity``: the ORM class ``query`` selects (rows are its objects), else rows are tuples.
+    ``narrow``: the same rows from fewer tables (``query`` without joins that neither filter nor multiply
+    its rows), for the counts and the order keys: only the page's rows are read with the joins.
 
     Each segment is counted first (up to ``CAP``, in whichever index its conditions fit): an empty one is
     passed over, and a small one (a few overdue tasks among 100,000, a search's matches) has its order
@@ -77,12 +79,13 @@ def fetch(session: Session, query, segments: list[Segment], size: int, key: Call
     indices = range(start[0], -1, -1) if backwards else range(start[0] if start else 0, len(segments))
     for index in indices:
         segment = segments[index]
-        q = query.where(*segment.where)
+        q, keyed = query.where(*segment.where), (query if narrow is None else narrow).where(*segment.where)
         if start and index == start[0]:
-            q = q.where(_beyond(segment.order, start[1], forward=not backwards))
+            beyond = _beyond(segment.order, start[1], forward=not backwards)
+            q, keyed = q.where(beyond), keyed.where(beyond)
         limit = max(CAP, skip + 1)
         in_segment = session.scalar(select(func.count()).select_from(
-            q.with_only_columns(literal(1), maintain_column_froms=True).limit(limit).subquery()))
+            keyed.with_only_columns(literal(1), maintain_column_froms=True).limit(limit).subquery()))
         if in_segment <= skip:
             skip -= in_segment
             continue
@@ -90,7 +93,7 @@ def fetch(session: Session, query, segments: list[Segment], size: int, key: Call
         if in_segment < limit:
             # A small segment: its order keys read and sorted here, then the page's rows by their unique
             # last key — never an index walked past every row that is not in the segment.
-            keys = session.execute(q.with_only_columns(*[c for c, _d in order], maintain_column_froms=True)).all()
+            keys = session.execute(keyed.with_only_columns(*[c for c, _d in order], maintain_column_froms=True)).all()
             keys.sort(key=lambda k: _sort_key(order, k), reverse=backwards)
             unique = order[-1][0]
             q = q.where(unique.in_([k[-1] for k in keys[skip:skip + wanted]]))
