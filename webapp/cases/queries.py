@@ -171,12 +171,18 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
 
 
 def stage_counts(session: Session, town: str | None, q: str | None, filters: CaseFilters | None = None,
-                 now: datetime | None = None) -> dict[str, int]:
+                 now: datetime | None = None, total: int | None = None) -> dict[str, int]:
     """The list's cases per stage under its other filters (the chips show what each stage would give), in
     one statement: each stage counted up to keyset.CAP (999+) through the stage index, not a GROUP BY
-    over every case."""
+    over every case. ``total``: how many cases these filters give, counted up to keyset.CAP, when the
+    caller knows it: fewer than CAP (a search, a village) are grouped by stage in one pass instead, with
+    their conditions (a search's well ids) written once rather than once per stage."""
     cases = select(Case.id).join(Instance, Instance.id == Case.instance_id).where(
         *_case_conditions(town, q, session=session, filters=filters, now=now))
+    if total is not None and total < keyset.CAP:
+        found = dict(session.execute(cases.with_only_columns(Instance.stage, func.count(), maintain_column_froms=True)
+                                     .group_by(Instance.stage)).all())
+        return {code: found[code] for code in STAGES if found.get(code)}
     counts = [select(func.count()).select_from(cases.where(Instance.stage == code).limit(keyset.CAP).subquery())
               .scalar_subquery().label(code) for code in STAGES]
     row = session.execute(select(*counts)).one()

@@ -74,8 +74,9 @@ def index():
         keep.pop("town", None)
     return render_template("cases/index.html", rows=rows, total=total, page=page, window=window, form=form,
                            filters=filters, keep=keep, own_town=_own_town(), instances=instances,
-                           stage=filters.stage, stage_counts=stage_counts(session, filters.town, filters.q,
-                                                                          filters, now),
+                           stage=filters.stage, stage_counts=stage_counts(
+                               session, filters.town, filters.q, filters, now,
+                               total=None if filters.stage else total),  # the list's count is the chips' when no stage is chosen
                            saved=saved_filters.visible(session, current_user),
                            save_form=save_form(current_user, formdata=None, data={"query": urlencode(keep)}),
                            searching=bool(keep)), status

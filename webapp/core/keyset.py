@@ -97,6 +97,12 @@ def fetch(session: Session, query, segments: list[Segment], size: int, key: Call
             keys.sort(key=lambda k: _sort_key(order, k), reverse=backwards)
             unique = order[-1][0]
             q = q.where(unique.in_([k[-1] for k in keys[skip:skip + wanted]]))
+        elif skip and narrow is not None:
+            # An old link's page number far into a big segment: the skipped rows passed over in the narrow
+            # query (an index), the joins made for the page's rows only.
+            unique = order[-1][0]
+            q = q.where(unique.in_(keyed.with_only_columns(unique, maintain_column_froms=True).order_by(
+                *[(c.desc() if desc else c.asc()) for c, desc in order]).offset(skip).limit(wanted).scalar_subquery()))
         else:
             q = q.offset(skip).limit(wanted)
         q = q.order_by(*[(c.desc() if desc != backwards else c.asc()) for c, desc in order])
