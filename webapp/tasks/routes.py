@@ -98,7 +98,8 @@ def show(task_guid: str):
     elif form.is_submitted():
         status = 422
     else:  # the form as the clerk opens it: on the instance's current version (a submission carries its own)
-        form.instance_version.data = case_instance(session, case).version
+        instance = case_instance(session, case)  # held: the panel's stage reads it from the (weak) identity map
+        form.instance_version.data = instance.version
     return render_template("tasks/show.html", task=task, case=case, form=form, **_panel(task)), status
 
 
