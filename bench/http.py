@@ -132,7 +132,8 @@ def populate(url: str, folder: Path, size: int) -> dict:
     return {**loaded, "moved_on": moved, "seconds": round(time.perf_counter() - started, 1)}
 
 
-def measure(port: int, size: int, n: int, warmup: int, first_party: int, strict: bool = True) -> dict[str, list[float]]:
+def measure(port: int, size: int, n: int, warmup: int, first_party: int, strict: bool = True,
+            only: list[str] | None = None) -> dict[str, list[float]]:
     """Every page ``n`` times (after ``warmup``), and ``n`` starts and completions of each kind. Not
     ``strict`` (a baseline of older code): a page it does not offer as asked (no 200) is left out."""
     clients = {}
@@ -144,7 +145,7 @@ def measure(port: int, size: int, n: int, warmup: int, first_party: int, strict:
         return clients[user]
 
     for name, (user, path) in pages(size).items():
-        if not strict and name not in BASELINE_PAGES:
+        if (not strict and name not in BASELINE_PAGES) or (only is not None and not any(o in name for o in only)):
             continue
         c = client(user)
         for i in range(warmup + n):
@@ -220,6 +221,9 @@ def main() -> int:
                         help="the baseline's migration head (default: the revision before this tree's head)")
     parser.add_argument("--keep", action="store_true", help="keep the databases (for bench/load.py …)")
     parser.add_argument("--out", default="http", help="bench/results/<out>.json")
+    parser.add_argument("--pages", default=None,
+                        help="only the pages whose name contains one of these (comma-separated; '' for none: "
+                             "the starts and completions alone)")
     args = parser.parse_args()
 
     trees = {"this tree": support.ROOT, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
@@ -246,7 +250,8 @@ def main() -> int:
                             with support.served(tree, support.app_config(url, folder),
                                                 log=folder / f"gunicorn-{label.replace(' ', '-')}.log") as port:
                                 before = os.getloadavg()[0]
-                                run = measure(port, size, args.n, args.warmup, party, strict=label == "this tree")
+                                run = measure(port, size, args.n, args.warmup, party, strict=label == "this tree",
+                                              only=args.pages.split(",") if args.pages is not None else None)
                                 loads.setdefault(label, []).extend([round(before, 2), round(os.getloadavg()[0], 2)])
                             party += 2 * (args.n + args.warmup) + 10
                             for name, values in run.items():

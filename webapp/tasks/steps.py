@@ -48,16 +48,16 @@ class CaseInfo:
 
     def owner_commitment(self) -> tuple[str, dict] | None:
         """(case number, values) of the commitment letter the water user signed for another well, if any."""
-        # Only the values and the case's id: the case itself (with its well and owner) is loaded for the one
-        # letter found, not for every row (a first well's case, the usual one, finds none).
+        # The values and what the case's number is made of: no case (with its well and owner) is loaded.
         rows = self.session.execute(
-            select(Event.data, Event.case_id).join(Case, Case.id == Event.case_id).join(Well, Well.id == Case.well_id)
+            select(Event.data, Case.id, Case.created_at).join(Case, Case.id == Event.case_id)
+            .join(Well, Well.id == Case.well_id)
             .where(Well.owner_id == self.case.well.owner_id, Case.id != self.case.id,
                    Event.kind == "task_completed", Event.form_key == "commitment_letter")
             .order_by(Event.id.desc()))
-        for data, case_id in rows:
+        for data, case_id, created_at in rows:
             if not data.get("reuse_letter") and data.get("signed_on"):  # the letter itself, not a reuse
-                return self.session.get(Case, case_id).number, data
+                return Case.number_of(case_id, created_at), data
         return None
 
     @cached_property
