@@ -131,6 +131,7 @@ class OpenTask(EngineBase):
         Index("ix_wf_open_task_department_priority", "department", "priority", "due_at", text("created_at DESC"), "id"),
         Index("ix_wf_open_task_department_task_spec", "department", "task_spec"),
         Index("ix_wf_open_task_department_assignee", "department", "assignee"),
+        Index("ix_wf_open_task_due_at", "due_at"),  # the case list's overdue and deadline filters (20261206_0025)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -166,7 +166,9 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
     total = session.scalar(select(keyset.capped(*conditions, table=Case)))
     window = keyset.fetch(session, query, [keyset.Segment((), ((Case.id, True),))], size, key=lambda row: row[0],
                           after=after, before=before, skip=0 if (after or before) else (max(page, 1) - 1) * size,
-                          narrow=select(Case).where(*conditions))
+                          narrow=select(Case).where(*conditions), counted=total,
+                          # any filter but the town may select cases anywhere in the order (keyset.fetch)
+                          collect=keyset.COLLECT if len(conditions) > bool(town) else 0)
     return window.rows, total, max(page, 1), window
 
 
@@ -174,12 +176,13 @@ def stage_counts(session: Session, town: str | None, q: str | None, filters: Cas
                  now: datetime | None = None, total: int | None = None) -> dict[str, int]:
     """The list's cases per stage under its other filters (the chips show what each stage would give), in
     one statement: each stage counted up to keyset.CAP (999+) through the stage index, not a GROUP BY
-    over every case. ``total``: how many cases these filters give, counted up to keyset.CAP, when the
-    caller knows it: fewer than CAP (a search, a village) are grouped by stage in one pass instead, with
-    their conditions (a search's well ids) written once rather than once per stage."""
+    over every case. ``total``: how many cases these filters give, when the caller knows it (counted up
+    to keyset.CAP, or all of them: ``keyset.Window.total``): fewer than keyset.COLLECT (a search, a
+    department's cases) are grouped by stage in one pass instead, with their conditions (a search's well
+    ids, a subquery) written once rather than once per stage."""
     cases = select(Case.id).join(Instance, Instance.id == Case.instance_id).where(
         *_case_conditions(town, q, session=session, filters=filters, now=now))
-    if total is not None and total < keyset.CAP:
+    if total is not None and total < keyset.COLLECT:
         found = dict(session.execute(cases.with_only_columns(Instance.stage, func.count(), maintain_column_froms=True)
                                      .group_by(Instance.stage)).all())
         return {code: found[code] for code in STAGES if found.get(code)}
