@@ -232,38 +232,47 @@ def main() -> int:
     if args.baseline:
         results["baseline"] = {"commit": support.commit_of(args.baseline), "revision": base_revision}
     party = 5_000_000
+    only = [o for o in args.pages.split(",") if o] if args.pages is not None else None
+    sizes = list(map(int, args.sizes.split(",")))
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
-            for size in map(int, args.sizes.split(",")):
-                folder = Path(tmp) / f"{backend}-{size}"
-                folder.mkdir()
-                url = support.database_url(backend, f"wells_bench_http_{size}", folder)
-                try:
-                    support.migrate(url)
-                    built = populate(url, folder, size)
+            # Every size is built first, then the sizes (and the trees) take turns round by round, so the
+            # ratio of 100,000 to 1,000 compares figures taken side by side on this shared machine.
+            urls, folders, figures, loads = {}, {}, {}, {}
+            try:
+                for size in sizes:
+                    folders[size] = Path(tmp) / f"{backend}-{size}"
+                    folders[size].mkdir()
+                    urls[size] = support.database_url(backend, f"wells_bench_http_{size}", folders[size])
+                    support.migrate(urls[size])
+                    built = populate(urls[size], folders[size], size)
+                    results["runs"][f"{backend} {size}"] = {"data": built}
                     print(f"{backend} {size:,}: data built {built}", file=sys.stderr)
-                    figures: dict[str, dict[str, list[float]]] = {}
-                    loads: dict[str, list[float]] = {}
-                    for round_no in range(args.rounds):
+                for round_no in range(args.rounds):
+                    for size in sizes:
+                        url, folder = urls[size], folders[size]
                         for label, tree in trees.items():
                             support.migrate(url, tree, "head") if label == "this tree" else downgrade(url, base_revision)
                             with support.served(tree, support.app_config(url, folder),
                                                 log=folder / f"gunicorn-{label.replace(' ', '-')}.log") as port:
                                 before = os.getloadavg()[0]
                                 run = measure(port, size, args.n, args.warmup, party, strict=label == "this tree",
-                                              only=args.pages.split(",") if args.pages is not None else None)
-                                loads.setdefault(label, []).extend([round(before, 2), round(os.getloadavg()[0], 2)])
+                                              only=only)
+                                loads.setdefault(size, {}).setdefault(label, []).extend(
+                                    [round(before, 2), round(os.getloadavg()[0], 2)])
                             party += 2 * (args.n + args.warmup) + 10
                             for name, values in run.items():
-                                figures.setdefault(label, {}).setdefault(name, []).extend(values)
-                            print(f"  round {round_no + 1} {label}: done (load average {support.machine()['load_average_1m']})",
-                                  file=sys.stderr)
-                    results["runs"][f"{backend} {size}"] = {
-                        "data": built, "load_average_1m": loads,
-                        **{label: {name: support.summary(v) for name, v in named.items()}
-                           for label, named in figures.items()}}
-                finally:
-                    if not args.keep:
+                                figures.setdefault(size, {}).setdefault(label, {}).setdefault(name, []).extend(values)
+                            print(f"  round {round_no + 1} {size:,} {label}: done "
+                                  f"(load average {support.machine()['load_average_1m']})", file=sys.stderr)
+                for size in sizes:
+                    results["runs"][f"{backend} {size}"].update(
+                        {"load_average_1m": loads.get(size, {}),
+                         **{label: {name: support.summary(v) for name, v in named.items()}
+                            for label, named in figures.get(size, {}).items()}})
+            finally:
+                if not args.keep:
+                    for url in urls.values():
                         support.drop_database(url)
     results["targets"] = targets(results)
     path = support.write_results(args.out, results)
@@ -340,7 +349,7 @@ def targets(results: dict) -> dict:
 def report(results: dict) -> None:
     for run, figures in results["runs"].items():
         labels = [k for k in figures if k not in ("data", "load_average_1m")]
-        print(f"\n{run} open cases (load average 1 min around each turn: {figures.get('load_average_1m')})")
+        print(f"\n{run} open cases (load average 1 min before and after each turn: {figures.get('load_average_1m')})")
         print(f"{'':32}" + "".join(f"{label + ' p50/p95 ms':>28}" for label in labels))
         for name in figures[labels[0]]:
             print(f"{name:32}" + "".join(f"{figures[label][name]['p50_ms']:>19} / {figures[label][name]['p95_ms']:<7}"
