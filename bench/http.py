@@ -94,8 +94,9 @@ LIST_P95_MS, LIST_RATIO, DASHBOARD_MS = 30.0, 1.5, 300.0
 COMPLETE_DOC_MS, COMPLETE_NO_DOC_MS, BASELINE_RATIO = 16.0, 10.0, 0.4
 
 
-def populate(url: str, folder: Path, size: int) -> dict:
-    """``size`` open cases in one town (bulk loader), a fiftieth moved on to a step with a deadline."""
+def populate(url: str, folder: Path, size: int, moved: int | None = None) -> dict:
+    """``size`` open cases in one town (bulk loader), a fiftieth (or ``moved``) moved on to a step with a
+    deadline."""
     import time_machine
     from sqlalchemy import select
 
@@ -106,7 +107,7 @@ def populate(url: str, folder: Path, size: int) -> dict:
     app = support.make_app(url, folder)
     started = time.perf_counter()
     loaded = support.load_rows(app, support.ledger_rows(size, towns=[TOWN_NAME]))
-    moved = max(1, size // 50)
+    moved = moved or max(1, size // 50)
     # Moved on a month ago, so that some deadlines are past (the rectification period is a few days).
     with app.app_context(), time_machine.travel(datetime.now(timezone.utc) - timedelta(days=30), tick=True):
         factory, engine = app.extensions["sa_sessionmaker"], workflow.engine()
@@ -221,6 +222,9 @@ def main() -> int:
                         help="the baseline's migration head (default: the revision before this tree's head)")
     parser.add_argument("--keep", action="store_true", help="keep the databases (for bench/load.py …)")
     parser.add_argument("--out", default="http", help="bench/results/<out>.json")
+    parser.add_argument("--moved", type=int, default=None,
+                        help="cases moved on to 整改情况报告 (default a fiftieth of each size; 2000 keeps the "
+                             "bureau's inbox of 100,000 at 1,000,000)")
     parser.add_argument("--pages", default=None,
                         help="only the pages whose name contains one of these (comma-separated; '' for none: "
                              "the starts and completions alone)")
@@ -245,7 +249,7 @@ def main() -> int:
                     folders[size].mkdir()
                     urls[size] = support.database_url(backend, f"wells_bench_http_{size}", folders[size])
                     support.migrate(urls[size])
-                    built = populate(urls[size], folders[size], size)
+                    built = populate(urls[size], folders[size], size, args.moved)
                     results["runs"][f"{backend} {size}"] = {"data": built}
                     print(f"{backend} {size:,}: data built {built}", file=sys.stderr)
                 for round_no in range(args.rounds):
