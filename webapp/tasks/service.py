@@ -20,7 +20,6 @@ from ..attachments import storage as attachments
 from ..documents import service as documents
 from ..integrations import outbox
 from ..models import Case, Document, User
-from ..notifications import triggers as notifications
 from ..problems import service as problems
 
 
@@ -93,5 +92,4 @@ def _after_step(session: Session, engine: Engine, step: Step,
     issued = documents.issue_for_step(session, engine, step.case, step.form_key, step.task_guid, step.data,
                                       step.user)
     attachments.store(session, engine, step.case, step.form_key, step.task_guid, uploads or {}, step.user)
-    notifications.after_step(session, step.user.username)  # the tasks the step opened, told in its transaction
     return issued
