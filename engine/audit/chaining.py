@@ -96,6 +96,11 @@ def append(session: Session, key: bytes, events: list[dict]) -> None:
     if pending is None:
         pending = session.info[_PENDING] = _Pending(key)
     transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:
+        # No statement yet: the session has not begun its transaction, so a rollback now would be no
+        # transaction's end and would leave these events for the next commit. Begin it (autobegin).
+        session.connection()
+        transaction = session.get_transaction()
     pending.entries.extend((transaction, values) for values in events)
 
 
