@@ -107,7 +107,7 @@ def wells(per_town: int):
         for town, (lat0, lon0) in TOWN_POINTS.items():
             for i in range(per_town):
                 n += 1
-                located = i % 11 != 10  # now and then a well registered without coordinates
+                located = n % 11 != 0  # now and then a well registered without coordinates
                 user = {"kind": "enterprise", "name": f"乳山演示{n:03d}有限公司", "party_id": _credit_code(n),
                         "legal_rep": "法定代表人", "address": "演示地址", "phone": "0631-6650000", "industry": "食品",
                         "town": town}
