@@ -90,3 +90,52 @@ def test_the_dashboard_draws_every_case_on_a_phone(serve_case, browser):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
     assert not problems, problems
     page.context.close()
+
+
+def _png() -> bytes:
+    """A 256-pixel tile of one colour."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + bytes((200, 225, 200)) * 256 for _ in range(256))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 256, 256, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_with_a_tile_service_its_tiles_alone_may_load(serve_case, browser, monkeypatch):
+    """天地图 configured: its tiles are drawn (answered here by the browser's request interception, so nothing
+    leaves the machine), they are asked for with the page's origin alone as the referrer (天地图 checks a browser
+    key's domain; no case address leaves), and an image from any other host is refused by the CSP."""
+    url = ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default"
+           "&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY")
+    for name, value in (("MAP_TILE_URL", url), ("MAP_LABEL_URL", url.replace("vec", "cva")),
+                        ("MAP_TILE_SUBDOMAINS", "01234567"), ("MAP_TILE_ATTRIBUTION", "©天地图 <b>审图号</b>")):
+        monkeypatch.setenv(f"WELLS_{name}", value)
+    base = serve_case(["commitment", "inspect"], [])
+    page = logged_in(browser, base, "water.clerk", 1366, 900)
+    asked: list[tuple[str, str | None]] = []
+
+    def tile(route):
+        asked.append((route.request.url, route.request.headers.get("referer")))
+        route.fulfill(status=200, content_type="image/png", body=_png())
+
+    page.route("https://*.tianditu.gov.cn/**", tile)
+    page.route("https://elsewhere.example.com/**", lambda route: route.fulfill(status=200, body=_png()))
+    problems = _watch(page)
+    page.goto(f"{base}/cases/map?town=xiacun")
+    expect(page.locator('#wells-map[data-mode="points"]')).to_have_attribute("data-shown", "2")
+    expect(page.locator(".leaflet-tile-loaded").first).to_be_visible()
+    assert asked and {referrer for _, referrer in asked} == {f"{base}/"}
+    assert {u.split("/")[3] for u, _ in asked} == {"vec_w", "cva_w"}  # the map and its place names
+    expect(page.locator(".leaflet-control-attribution")).to_have_text("©天地图 <b>审图号</b>")  # text, not markup
+    expect(page.locator(".map-town-name")).to_have_count(0)  # the tiles are the base: no outlines drawn
+    assert not problems, problems
+    page.evaluate("() => { const i = new Image(); i.src = 'https://elsewhere.example.com/x.png'; document.body.append(i); }")
+    for _ in range(20):  # the refusal is reported as the image is tried
+        if any("elsewhere.example.com" in p for p in problems):
+            break
+        page.wait_for_timeout(100)
+    assert any("Content Security Policy" in p and "elsewhere.example.com" in p for p in problems), problems
+    page.context.close()
