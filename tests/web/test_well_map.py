@@ -314,3 +314,39 @@ def test_demo_wells_lie_in_every_town_at_several_stages(make_app, login):
     again = app.test_cli_runner().invoke(args=["demo", "wells"])
     assert "已经有案件" in again.output  # only into a database without cases
     assert _points(login("leading_office.clerk", on=app))["total"] == 140
+
+
+def test_the_vendored_leaflet_is_the_release_as_published():
+    """The files under static/vendor/leaflet-1.9.4 are the npm tarball's (leaflet-1.9.4.tgz, integrity
+    sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA==, checked when
+    it was taken; docs/architecture.md): a local edit would be a fork nobody reviews as one."""
+    import hashlib
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "webapp" / "static" / "vendor" / "leaflet-1.9.4"
+    expected = {
+        "LICENSE": "53e8dc25862014e4324741ca18fbe3611e11d42ef69f59f86ea8c5389647d4cb",
+        "leaflet.css": "a7837102824184820dfa198d1ebcd109ff6d0ff9a2672a074b9a1b4d147d04c6",
+        "leaflet.js": "db49d009c841f5ca34a888c96511ae936fd9f5533e90d8b2c4d57596f4e5641a",
+        "leaflet.js.map": "600a10dc5cd110de0699510d322afcbe01c7ca90b4c5f48adc20314c70aac753",
+        "images/layers-2x.png": "066daca850d8ffbef007af00b06eac0015728dee279c51f3cb6c716df7c42edf",
+        "images/layers.png": "1dbbe9d028e292f36fcba8f8b3a28d5e8932754fc2215b9ac69e4cdecf5107c6",
+        "images/marker-icon-2x.png": "00179c4c1ee830d3a108412ae0d294f55776cfeb085c60129a39aa6fc4ae2528",
+        "images/marker-icon.png": "574c3a5cca85f4114085b6841596d62f00d7c892c7b03f28cbfa301deb1dc437",
+        "images/marker-shadow.png": "264f5c640339f042dd729062cfc04c17f8ea0f29882b538e3848ed8f10edb4da",
+    }
+    found = {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in folder.rglob("*") if p.is_file()}
+    assert found == expected
+
+
+def test_every_map_setting_is_in_the_readme():
+    from pathlib import Path
+
+    from webapp.core.config import SETTINGS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    names = [name for name in SETTINGS if name.startswith("MAP_")]
+    assert len(names) == 5
+    for name in names:
+        assert f"| `WELLS_{name}` |" in readme, name
