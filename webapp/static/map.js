@@ -245,7 +245,7 @@
     var stage = line(content, '阶段', symbolOf(p[3]).label);
     var more = el('div', 'small text-muted', '正在读取案件信息…');
     content.appendChild(more);
-    L.popup({ maxWidth: 280, autoPanPadding: [16, 16] }).setLatLng(where).setContent(content).openOn(map);
+    var popup = L.popup({ maxWidth: 280, autoPanPadding: [16, 16] }).setLatLng(where).setContent(content).openOn(map);
     getJSON(cfg.popup.replace('{id}', p[0])).then(function (c) {
       more.textContent = '';
       more.className = 'small';
@@ -258,7 +258,8 @@
       var open = el('a', 'btn btn-sm btn-primary mt-1', '打开案件');
       open.href = url;
       more.appendChild(open);
-    }).catch(function (error) { more.textContent = error.message; });
+      popup.update();  // taller now: laid out again and panned into view
+    }).catch(function (error) { more.textContent = error.message; popup.update(); });
   }
 
   map.on('popupopen', function (e) {
@@ -271,5 +272,6 @@
 
   var x = cfg.extent;
   map.on('moveend', refresh);
-  map.fitBounds([[x[0], x[1]], [x[2], x[3]]], { padding: [24, 24], maxZoom: 15 });
+  // More room at the top: the towns' names stand above their outlines.
+  map.fitBounds([[x[0], x[1]], [x[2], x[3]]], { paddingTopLeft: [24, 40], paddingBottomRight: [24, 24], maxZoom: 15 });
 }());
