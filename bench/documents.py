@@ -47,6 +47,19 @@ REGISTRATION = {
 }
 
 
+def _first(*modules: str, names: tuple[str, ...] | None) -> tuple:
+    """``names`` from the first of ``modules`` that can be imported (the module itself when ``names`` is None)."""
+    import importlib
+
+    for module in modules:
+        try:
+            found = importlib.import_module(module)
+        except ImportError:
+            continue
+        return (found,) if names is None else tuple(getattr(found, name) for name in names)
+    raise ImportError(f"none of {modules}")
+
+
 def worker(tree: Path, backend: str, n: int, warmup: int, pg_url: str) -> dict:
     """Time ``n`` renders and ``n`` completions with the code of ``tree`` (after ``warmup`` of each)."""
     sys.path[:] = [str(tree)] + [p for p in sys.path if p and Path(p).resolve() != HERE.parent]
@@ -54,11 +67,12 @@ def worker(tree: Path, backend: str, n: int, warmup: int, pg_url: str) -> dict:
     from alembic import command
     from sqlalchemy import create_engine, func, make_url, select
 
-    from engine.tables import Instance, OpenTask
+    # The modules by their names now, or by their names before issue 13's layout (a baseline such as e7cfae5).
+    Instance, OpenTask = _first("engine.tables", "engine.store", names=("Instance", "OpenTask"))
     from webapp import create_app
     from webapp.cli import alembic_config, seed_departments_and_accounts
-    from webapp.core import db
-    from webapp.directory.departments import DEMO_PASSWORD
+    (db,) = _first("webapp.core.db", "webapp.db", names=None)
+    (DEMO_PASSWORD,) = _first("webapp.directory.departments", "webapp.departments", names=("DEMO_PASSWORD",))
     from webapp.documents import content, service
     from webapp.documents.catalogue import KINDS
     from webapp.models import Case, Document

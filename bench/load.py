@@ -15,6 +15,7 @@ Prints a table and writes bench/results/load.json. The load generator runs on th
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import tempfile
@@ -85,18 +86,22 @@ def timed(latencies, lock, name, call):
     return result
 
 
-def sample_locks(url: str, stop: float, samples: list) -> None:
+def sample_locks(url: str, stop: float, samples: list, kinds: Counter) -> None:
+    """Every 100 ms: how many of the database's backends wait on a lock and how many are active; ``kinds``
+    counts the lock waits by kind (transactionid: a row another transaction holds, tuple, relation…)."""
     from sqlalchemy import create_engine, make_url, text
 
     name = make_url(url).database
     engine = create_engine(url)
     with engine.connect() as conn:
         while time.monotonic() < stop:
-            waiting, active = conn.execute(text(
-                "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*) FILTER (WHERE state = 'active') "
-                "FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name}).one()
+            rows = conn.execute(text(
+                "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name}).all()
             conn.rollback()
-            samples.append((waiting, active))
+            waits = [r.wait_event for r in rows if r.wait_event_type == "Lock"]
+            kinds.update(waits)
+            samples.append((len(waits), sum(1 for r in rows if r.state == "active")))
             time.sleep(0.1)
     engine.dispose()
 
@@ -109,10 +114,11 @@ def cpu_times() -> tuple[float, float]:
 
 def run(port: int, run_no: int, url: str, clients: int, seconds: float) -> dict:
     stop = time.monotonic() + seconds
-    tally, latencies, lock, errors, samples = Counter(), {}, threading.Lock(), [], []
+    tally, latencies, lock, errors, samples, kinds = Counter(), {}, threading.Lock(), [], [], Counter()
     threads = [threading.Thread(target=client_loop, args=(port, run_no, i, stop, tally, latencies, lock, errors))
                for i in range(clients)]
-    sampler = threading.Thread(target=sample_locks, args=(url, stop, samples))
+    sampler = threading.Thread(target=sample_locks, args=(url, stop, samples, kinds))
+    load_before = os.getloadavg()[0]
     busy0, total0 = cpu_times()
     started = time.monotonic()
     for t in (*threads, sampler):
@@ -128,7 +134,9 @@ def run(port: int, run_no: int, url: str, clients: int, seconds: float) -> dict:
         "lock_wait_share_of_samples": round(sum(1 for w, _a in samples if w) / max(1, len(samples)), 3),
         "mean_backends_waiting_on_locks": round(sum(w for w, _a in samples) / max(1, len(samples)), 3),
         "mean_active_backends": round(sum(a for _w, a in samples) / max(1, len(samples)), 2),
+        "lock_waits_by_kind": dict(kinds),
         "samples": len(samples), "cpu_busy_share": round((busy1 - busy0) / max(1e-9, total1 - total0), 2),
+        "load_average_1m": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
         "latency": {name: support.summary(values) for name, values in latencies.items()},
     }
 
@@ -156,7 +164,8 @@ def main() -> int:
                 results["runs"][f"-w {workers}"] = figures
                 print(f"-w {workers}: {figures['starts_per_s']} starts/s, {figures['completions_per_s']} completions/s, "
                       f"{figures['errors']} errors; lock waits in {figures['lock_wait_share_of_samples']:.1%} of samples "
-                      f"(mean {figures['mean_backends_waiting_on_locks']}); CPU busy {figures['cpu_busy_share']:.0%}; "
+                      f"(mean {figures['mean_backends_waiting_on_locks']}, {figures['lock_waits_by_kind']}); "
+                      f"CPU busy {figures['cpu_busy_share']:.0%}; load {figures['load_average_1m']}; "
                       f"submit p50/p95 {figures['latency'].get('submit', {}).get('p50_ms')}/"
                       f"{figures['latency'].get('submit', {}).get('p95_ms')} ms", flush=True)
         finally:

@@ -38,4 +38,19 @@ def connect(url: str, pre_ping: bool = False, **kwargs) -> SAEngine:
     # a round trip on every request, about a tenth of a task completion (bench/engine.py).
     kwargs.setdefault("pool_recycle", 1800)
     kwargs.setdefault("pool_pre_ping", pre_ping)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _planner_settings(dbapi_connection, _record):
+        # Once per pooled connection (behind PgBouncer in transaction mode set them on the role instead:
+        # docs/scaling.md), for the statements of a case register whose working set is in memory (issue 14):
+        # - no JIT compilation: the inbox's step counts (a recursive query whose estimate crosses
+        #   jit_above_cost at 100,000 open tasks) took 26 ms, 13 of them compiling, for 1 ms of work; none of
+        #   the application's statements runs long enough to win it back;
+        # - random_page_cost 1.1 instead of 4 (a spinning disk's): the cases at one stage, 2,000 of 100,000,
+        #   were found by reading every case (18 ms) rather than through the stage index (2.5 ms).
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off; SET random_page_cost = 1.1")
+        dbapi_connection.commit()
+
+    return engine

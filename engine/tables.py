@@ -86,7 +86,10 @@ class SpecVersion(EngineBase):
 
 
 class Instance(EngineBase):
-    """A running (or finished) process instance: one per case."""
+    """A running (or finished) process instance: one per case.
+
+    On PostgreSQL the table's TOAST target is 128 bytes (migration 20261206_0025): ``state`` is kept out of
+    line, so the rows the lists and the dashboard scan are narrow."""
 
     __tablename__ = "wf_instance"
 
@@ -128,6 +131,7 @@ class OpenTask(EngineBase):
         Index("ix_wf_open_task_department_priority", "department", "priority", "due_at", text("created_at DESC"), "id"),
         Index("ix_wf_open_task_department_task_spec", "department", "task_spec"),
         Index("ix_wf_open_task_department_assignee", "department", "assignee"),
+        Index("ix_wf_open_task_due_at", "due_at"),  # the case list's overdue and deadline filters (20261206_0025)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

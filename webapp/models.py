@@ -180,7 +180,8 @@ class Case(Base):
     """整治案件: one per well, linked to its process instance."""
 
     __tablename__ = "well_case"
-    __table_args__ = (Index("ix_well_case_town_id", "town", "id"),)  # a town's cases, newest first
+    __table_args__ = (Index("ix_well_case_town_id", "town", "id"),  # a town's cases, newest first
+                      Index("ix_well_case_created_at", "created_at"))  # the first case (the dashboard's period)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     well_id: Mapped[int] = mapped_column(ForeignKey("well.id"), unique=True)
@@ -194,9 +195,14 @@ class Case(Base):
 
     @property
     def number(self) -> str:
+        return self.number_of(self.id, self.created_at)
+
+    @staticmethod
+    def number_of(case_id: int, created_at: datetime) -> str:
+        """The number of the case with this id and registration time (without loading the case)."""
         # The year the case was registered in China, not in UTC (1 January before 08:00 is still
         # the new year in Rushan).
-        return f"乳整{self.created_at.astimezone(CHINA).year}-{self.id:05d}"
+        return f"乳整{created_at.astimezone(CHINA).year}-{case_id:05d}"
 
 
 class Problem(Base):

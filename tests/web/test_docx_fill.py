@@ -120,3 +120,19 @@ def test_a_step_that_issues_a_document_reads_the_department_names_once(app, logi
         event.remove(bind, "before_cursor_execute", count)
     assert any("INSERT INTO case_document" in s for s in statements)  # the letter was issued
     assert sum("FROM department" in s for s in statements) == 1
+
+
+def test_the_zip_is_the_one_zipfile_writes():
+    """The parts compressed once when the template was prepared, the filled ones per document: byte for byte the
+    zip ``zipfile`` writes from the same parts (same order, time stamps, level), so any reader opens it."""
+    import time_machine
+
+    template = catalogue.KINDS["commitment"].template
+    with time_machine.travel(1767225600, tick=False):
+        ours = docx_fill.fill(template, _context(template))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=docx_fill.COMPRESSLEVEL) as z:
+            for name, blob in _parts(ours):
+                z.writestr(name, blob)
+    assert ours == out.getvalue()
+    assert zipfile.ZipFile(io.BytesIO(ours)).testzip() is None

@@ -16,7 +16,7 @@ from engine import assignment
 from engine.tables import OpenTask
 from webapp.core import db, workflow
 from webapp.core.keyset import CAP
-from webapp.models import User
+from webapp.models import Case, User
 
 NEXT = re.compile(r'rel="next" data-testid="next-page" href="([^"]+)"')
 PREVIOUS = re.compile(r'rel="prev" data-testid="previous-page" href="([^"]+)"')
@@ -181,3 +181,33 @@ def test_the_case_list_pages_newest_first_and_searches_numbers_and_names(make_ap
     assert list(dict.fromkeys(re.findall(r"L-\d{3}", by_name))) == ["L-007"]
     by_number = client.get("/cases/?q=L-00").get_data(as_text=True)
     assert 'data-testid="case-total">9<' in by_number
+
+
+STAGE_CHIP = re.compile(r'data-stage="(\w+)"[^>]*>[^<]*<span class="badge text-bg-light">([\d+]+)</span>')
+
+
+def test_the_case_list_past_a_thousand_cases_by_page_number_and_its_stage_counts(app, login, tmp_path):
+    """Over CAP cases: an old link's page number far into the list shows the cases a walk would reach there
+    (the skipped ones passed over in the index), and the stage counts are the same whether the list's
+    count let them be grouped (a search: fewer than CAP) or they were counted per stage (999+)."""
+    load(app, tmp_path, [row(n) for n in range(1, CAP + 6)])
+    client = login("water.clerk")
+    with app.app_context():
+        newest_first = [c.well.well_no for c in db.session().scalars(select(Case).order_by(Case.id.desc()))]
+    page = client.get("/cases/?page=50").get_data(as_text=True)
+    assert list(dict.fromkeys(re.findall(r"L-\d+", page))) == newest_first[49 * 20:50 * 20]
+    everything = client.get("/cases/").get_data(as_text=True)
+    assert dict(STAGE_CHIP.findall(everything)) == {"inspection": "999+"}
+    searched = client.get("/cases/?q=L-100").get_data(as_text=True)  # L-100, L-1000 … L-1005
+    assert 'data-testid="case-total">7<' in searched
+    assert dict(STAGE_CHIP.findall(searched)) == {"inspection": "7"}
+    with_stage = client.get("/cases/?q=L-100&stage=inspection").get_data(as_text=True)  # counted per stage
+    assert dict(STAGE_CHIP.findall(with_stage)) == {"inspection": "7"}
+    # A filter on another table (the wells' village) with over CAP matches: their order keys read in any
+    # order and sorted here (keyset.COLLECT), the same pages as the walk in order gives.
+    village = client.get("/cases/?village=东村&page=2").get_data(as_text=True)
+    assert list(dict.fromkeys(re.findall(r"L-\d+", village))) == newest_first[20:40]
+    assert dict(STAGE_CHIP.findall(village)) == {"inspection": "999+"}
+    town = login("xiacun.clerk")
+    walked = ROW.findall(town.get("/inbox/").get_data(as_text=True))  # walked in order: no filter
+    assert len(walked) == 20 and ROW.findall(town.get("/inbox/?stage=inspection").get_data(as_text=True)) == walked

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, defer
 
 from engine import audit
 from engine.stage import STAGES
@@ -34,11 +34,13 @@ def case_timers(session: Session, instance_id: int | None) -> list[Timer]:
 
 
 def instances_by_id(session: Session, ids: list[int | None]) -> dict[int, Instance]:
-    """The instances of a page of cases, in one query (their status shows in the list)."""
+    """The instances of a page of cases, in one query (their status and stage show in the list), without
+    their workflow state and context: a list never reads them, and the state is kilobytes a row."""
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}
-    return {i.id: i for i in session.scalars(select(Instance).where(Instance.id.in_(wanted)))}
+    return {i.id: i for i in session.scalars(select(Instance).where(Instance.id.in_(wanted))
+                                             .options(defer(Instance.state), defer(Instance.context)))}
 
 
 def case_instance(session: Session, case: Case) -> Instance | None:
@@ -165,20 +167,33 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
               now: datetime | None = None):
     """Cases for the case list: (case, well, owner) rows, newest first, a page by its neighbour's cursor
     (keyset on the case id, the (town, id) index for a town); the total counted up to keyset.CAP."""
-    query = _cases(town, q, stage, session, filters, now)
-    total = session.scalar(select(keyset.capped(*_case_conditions(town, q, stage, session, filters, now), table=Case)))
+    conditions = _case_conditions(town, q, stage, session, filters, now)
+    # The page's rows with their well and owner from the joins themselves (not joined a second time for the
+    # relationships); the counts on well_case alone: every case has one well and the well one owner.
+    query = _cases(town, q, stage, session, filters, now).options(contains_eager(Case.well).contains_eager(Well.owner))
+    total = session.scalar(select(keyset.capped(*conditions, table=Case)))
     window = keyset.fetch(session, query, [keyset.Segment((), ((Case.id, True),))], size, key=lambda row: row[0],
-                          after=after, before=before, skip=0 if (after or before) else (max(page, 1) - 1) * size)
+                          after=after, before=before, skip=0 if (after or before) else (max(page, 1) - 1) * size,
+                          narrow=select(Case).where(*conditions), counted=total,
+                          # any filter but the town may select cases anywhere in the order (keyset.fetch)
+                          collect=keyset.COLLECT if len(conditions) > bool(town) else 0)
     return window.rows, total, max(page, 1), window
 
 
 def stage_counts(session: Session, town: str | None, q: str | None, filters: CaseFilters | None = None,
-                 now: datetime | None = None) -> dict[str, int]:
+                 now: datetime | None = None, total: int | None = None) -> dict[str, int]:
     """The list's cases per stage under its other filters (the chips show what each stage would give), in
     one statement: each stage counted up to keyset.CAP (999+) through the stage index, not a GROUP BY
-    over every case."""
+    over every case. ``total``: how many cases these filters give, when the caller knows it (counted up
+    to keyset.CAP, or all of them: ``keyset.Window.total``): fewer than keyset.COLLECT (a search, a
+    department's cases) are grouped by stage in one pass instead, with their conditions (a search's well
+    ids, a subquery) written once rather than once per stage."""
     cases = select(Case.id).join(Instance, Instance.id == Case.instance_id).where(
         *_case_conditions(town, q, session=session, filters=filters, now=now))
+    if total is not None and total < keyset.COLLECT:
+        found = dict(session.execute(cases.with_only_columns(Instance.stage, func.count(), maintain_column_froms=True)
+                                     .group_by(Instance.stage)).all())
+        return {code: found[code] for code in STAGES if found.get(code)}
     counts = [select(func.count()).select_from(cases.where(Instance.stage == code).limit(keyset.CAP).subquery())
               .scalar_subquery().label(code) for code in STAGES]
     row = session.execute(select(*counts)).one()

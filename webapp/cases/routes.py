@@ -15,7 +15,7 @@ from rules.timezone import today_in_china
 
 from .. import directory
 from ..attachments import storage as attachments
-from ..core import db, last_view, spreadsheets, unit_of_work, workflow
+from ..core import db, keyset, last_view, spreadsheets, unit_of_work, workflow
 from ..directory import people
 from ..directory.departments import TOWN
 from ..documents import service as documents
@@ -74,11 +74,20 @@ def index():
         keep.pop("town", None)
     return render_template("cases/index.html", rows=rows, total=total, page=page, window=window, form=form,
                            filters=filters, keep=keep, own_town=_own_town(), instances=instances,
-                           stage=filters.stage, stage_counts=stage_counts(session, filters.town, filters.q,
-                                                                          filters, now),
+                           stage=filters.stage, stage_counts=stage_counts(
+                               session, filters.town, filters.q, filters, now,
+                               total=None if filters.stage else _known(total, window)),
                            saved=saved_filters.visible(session, current_user),
                            save_form=save_form(current_user, formdata=None, data={"query": urlencode(keep)}),
                            searching=bool(keep)), status
+
+
+def _known(total: int, window) -> int | None:
+    """How many cases the list has, if known: all of them when the page read their keys, else the capped
+    count when it did not reach the cap (the stage chips' count when no stage is chosen)."""
+    if window.total is not None:
+        return window.total
+    return total if total < keyset.CAP else None
 
 
 #: The session key of the case list's last view.

@@ -10,7 +10,7 @@ import hashlib
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
@@ -38,7 +38,9 @@ def campaign_phases() -> tuple[phases.Phase, ...]:
     configured = current_app.config["CAMPAIGN_PHASES"]
     if configured is not None:
         return configured
-    first = db.session().scalar(select(func.min(Case.created_at)))  # the year of the data: the first case's
+    if "campaign_first_case" not in g:  # once per request: a page asks for the phases several times
+        g.campaign_first_case = db.session().scalar(select(func.min(Case.created_at)))
+    first = g.campaign_first_case  # the year of the data: the first case's
     return phases.from_settings(current_app.config, phases.year_of(first.astimezone(zone()).date()) if first else None)
 
 

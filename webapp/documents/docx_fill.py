@@ -11,8 +11,11 @@ modification time and size: an office's edited template is read again at the nex
 
 Each document renders those compiled templates and post-processes them with docxtpl's own functions
 (``resolve_listing``, ``fix_tables``, ``fix_docpr_ids``), then serializes the parts as python-docx would
-have, and writes the zip at a low compression level (level 1: a few per cent bigger, several times faster).
-Every part's bytes equal what ``DocxTemplate.render`` + ``save`` gives (tests/web/test_docx_fill.py).
+have. The zip is written here (``_zip``): the parts the filling does not change (the styles alone are
+0.8 MB of XML) were compressed once when the template was prepared, so a document compresses only its
+few kilobytes of filled parts — at zlib's default level, as docxtpl does, so the file is as small as
+docxtpl's. Every part's bytes equal what ``DocxTemplate.render`` + ``save`` gives
+(tests/web/test_docx_fill.py).
 
 Templates with parts this does not reproduce (footnotes, no core properties part) take docxtpl's way.
 """
@@ -21,8 +24,11 @@ from __future__ import annotations
 import copy
 import io
 import re
+import struct
 import threading
+import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +38,7 @@ from docx.opc.oxml import parse_xml, serialize_part_xml
 from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined, Template
 
-COMPRESSLEVEL = 1  # the commitment letter: 39 KB at zlib's default (6), 56 KB at 1, in about half the time
+COMPRESSLEVEL = 6  # zlib's default, as docxtpl and python-docx write (the unchanged parts cost it only once)
 FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 # docxtpl.DocxTemplate.render_properties fills these core properties.
 PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
@@ -49,9 +55,49 @@ class _Header:
     template: Template
 
 
+@dataclass(frozen=True)
+class _Packed:
+    """A zip member's name, CRC-32, size and deflated bytes."""
+    name: bytes
+    crc: int
+    size: int
+    data: bytes
+
+
+def _pack(name: str, blob: bytes) -> _Packed:
+    deflate = zlib.compressobj(COMPRESSLEVEL, zlib.DEFLATED, -15)  # raw deflate, as zip stores it
+    return _Packed(name.encode(), zlib.crc32(blob), len(blob), deflate.compress(blob) + deflate.flush())
+
+
+def _zip(members: list[_Packed]) -> bytes:
+    """A zip of the members (deflated), as ``zipfile`` writes one from ``writestr``: local headers stamped
+    with the current local time, a central directory, the end record."""
+    now = time.localtime()
+    dostime = now.tm_hour << 11 | now.tm_min << 5 | now.tm_sec // 2
+    dosdate = (now.tm_year - 1980) << 9 | now.tm_mon << 5 | now.tm_mday
+    out, directory, offset = io.BytesIO(), io.BytesIO(), 0
+    for m in members:
+        flags = 0 if m.name.isascii() else 0x800  # bit 11: the name is UTF-8
+        out.write(struct.pack(zipfile.structFileHeader, zipfile.stringFileHeader, 20, 0, flags, zipfile.ZIP_DEFLATED,
+                              dostime, dosdate, m.crc, len(m.data), m.size, len(m.name), 0))
+        out.write(m.name)
+        out.write(m.data)
+        directory.write(struct.pack(zipfile.structCentralDir, zipfile.stringCentralDir, 20, 3, 20, 0, flags,
+                                    zipfile.ZIP_DEFLATED, dostime, dosdate, m.crc, len(m.data), m.size, len(m.name),
+                                    0, 0, 0, 0, 0o600 << 16, offset))
+        directory.write(m.name)
+        offset = out.tell()
+    central = directory.getvalue()
+    out.write(central)
+    out.write(struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive, 0, 0, len(members), len(members),
+                          len(central), offset, 0))
+    return out.getvalue()
+
+
 @dataclass
 class Prepared:
-    members: list[tuple[str, bytes]]  # the package as python-docx writes it, in its order
+    members: list[tuple[str, _Packed | None]]  # the package in python-docx's order, each part compressed
+                                                # once, or None for the parts every document fills
     body_member: str
     shell: object                     # the document element without its body
     body_index: int
@@ -87,8 +133,12 @@ def _prepare(path: Path) -> Prepared | None:
         return None
     out = io.BytesIO()
     doc.save(out)
+    filled = {_member(doc.part), _member(core_part)}
+    filled.update(_member(part) for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI)
+                  for _key, part in tpl.get_headers_footers(uri))
     with zipfile.ZipFile(io.BytesIO(out.getvalue())) as pristine:
-        members = [(info.filename, pristine.read(info)) for info in pristine.infolist()]
+        members = [(info.filename, None if info.filename in filled else _pack(info.filename, pristine.read(info)))
+                   for info in pristine.infolist()]
     root = doc.element
     body_index = list(root).index(root.body)
     shell = copy.deepcopy(root)
@@ -151,11 +201,7 @@ def fill(path: Path, context: dict) -> bytes:
     for name, template in ready.properties.items():
         setattr(properties, name, template.render(context))
     replaced[ready.core_member] = serialize_part_xml(core)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESSLEVEL) as docx:
-        for name, blob in ready.members:
-            docx.writestr(name, replaced.get(name, blob))
-    return out.getvalue()
+    return _zip([packed or _pack(name, replaced[name]) for name, packed in ready.members])
 
 
 def fill_with_docxtpl(path: Path, context: dict) -> bytes:

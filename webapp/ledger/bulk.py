@@ -189,10 +189,22 @@ LOADED_TABLES = ("water_user", "well", "well_case", "wf_instance", "wf_open_task
 def analyze(factory: sessionmaker) -> None:
     """Fresh statistics for the tables a load filled: until autovacuum gets to them, the planner would
     plan the inbox and the case list for the tables as they were before (a town's 100,000 new tasks
-    taken for none)."""
-    with factory() as session, session.begin():
+    taken for none).
+
+    On PostgreSQL a VACUUM (ANALYZE) — about 3 s after 100,000 wells — and not only the statistics: it
+    also moves the trigram indexes' pending entries into the indexes (a search of the well numbers took
+    13 ms with them pending, 2 ms after), marks the new pages all-visible (the counts become index-only
+    scans) and clears the cases' first row versions (each case row is written, then given its instance).
+    Autovacuum would do the same later — or never, where it is switched off."""
+    engine = factory.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        with factory() as session, session.begin():
+            for table in LOADED_TABLES:
+                session.execute(text(f"ANALYZE {table}"))
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # VACUUM: no transaction
         for table in LOADED_TABLES:
-            session.execute(text(f"ANALYZE {table}"))
+            conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
 
 
 def _register_batch(session: Session, engine: Engine, rows: list[Row], user: User, exemplars: dict) -> None:

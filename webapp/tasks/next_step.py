@@ -1,7 +1,9 @@
 """The message after a submission: what comes next and who does it, with links to the case and to the
 documents the step issued ("“封井”已提交。下一步：封井验收（市水利局）。 乳整2026-00002 封井记录.docx").
 
-Read after the commit, so the open tasks are the case's as the next reader finds them.
+The task page reads what comes next at the end of the step's transaction (``next_text``), while the
+instance is still locked: the open tasks are the case's as the next reader finds them. Without it, they are
+read after the commit.
 """
 from __future__ import annotations
 
@@ -30,10 +32,11 @@ def what_next(session: Session, case: Case) -> str:
 
 
 def flash_submitted(session: Session, case: Case, title: str, documents: list[Document] | None,
-                    done_text: str | None = None) -> None:
+                    done_text: str | None = None, next_text: str | None = None) -> None:
+    """``next_text``: ``what_next`` as read in the step's transaction (else it is read now)."""
     links = [("document", doc.id, f"下载 {doc.file_name}") for doc in documents or []]
     links.append(("case", case.id, f"查看案件 {case.number}"))
-    text = (done_text or f"“{title}”已提交。") + what_next(session, case)
+    text = (done_text or f"“{title}”已提交。") + (next_text if next_text is not None else what_next(session, case))
     if documents:
         text += "已生成文书 " + str(len(documents)) + " 份："
     flash_links(text, links)

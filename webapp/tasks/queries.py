@@ -88,8 +88,12 @@ def inbox(session: Session, department: str, username: str, filters: InboxFilter
     else:
         total = min(keyset.CAP, sum(count for _spec, _title, count in step_counts))
     query = select(OpenTask).where(*conditions, *chosen, *([OpenTask.due_at < now] if filters.overdue else []))
+    # A stage (the instances') may select tasks anywhere in the order (keyset.fetch); a step or a town is a
+    # column of the task itself, checked as the index is walked (collecting their keys cost more than it
+    # saved when they are most of the inbox).
+    collect = keyset.COLLECT if filters.stage else 0
     window = keyset.fetch(session, query, segments, size, key=lambda row: row, entity=OpenTask,
-                          after=after, before=before, skip=skip)
+                          after=after, before=before, skip=skip, collect=collect)
     return InboxPage(rows=window.rows, total=total, page=max(page, 1), after=window.after, before=window.before,
                      step_counts=step_counts, overdue_count=overdue_count,
                      spans=_spanning_deadlines(session, window.rows, spans or {}))

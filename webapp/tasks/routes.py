@@ -44,7 +44,6 @@ def show(task_guid: str):
         return render_template("tasks/gone.html", message=people.explained(_moved(task.task_guid, task.department))), 409
     require(can_view_task(current_user, task), case_id=task.case_id)
     case = session.get(Case, task.case_id) or abort(404)
-    instance = case_instance(session, case)
     form = form_for(task.form_key).for_case(CaseInfo(session, case))
     status = 200
     if form.is_submitted():
@@ -59,11 +58,18 @@ def show(task_guid: str):
             f.errors = [] if isinstance(f.errors, list) else f.errors
     elif form.validate_on_submit():
         data, engine = form.task_data(), workflow.engine()
-        done = unit_of_work.run(lambda: step_service.complete_step(
-            session, engine, case, task.form_key, task_guid, data, current_user, form.uploads(),
-            expected_version=form.instance_version.data, may_take_over=is_head_of(current_user, task.department)))
+
+        def complete():
+            issued = step_service.complete_step(
+                session, engine, case, task.form_key, task_guid, data, current_user, form.uploads(),
+                expected_version=form.instance_version.data, may_take_over=is_head_of(current_user, task.department))
+            # What comes next, read before the commit: the instance is still locked, so the open tasks are
+            # those the next reader finds, and the message costs no transaction of its own.
+            return issued, next_step.what_next(session, case)
+        done = unit_of_work.run(complete)
         if done:
-            next_step.flash_submitted(session, case, task.title, done.value)
+            issued, then = done.value
+            next_step.flash_submitted(session, case, task.title, issued, next_text=then)
             return redirect(url_for("inbox.index"))
         exc = done.error
         if isinstance(exc, TaskTaken):
@@ -91,7 +97,8 @@ def show(task_guid: str):
             status = 422
     elif form.is_submitted():
         status = 422
-    else:
+    else:  # the form as the clerk opens it: on the instance's current version (a submission carries its own)
+        instance = case_instance(session, case)  # held: the panel's stage reads it from the (weak) identity map
         form.instance_version.data = instance.version
     return render_template("tasks/show.html", task=task, case=case, form=form, **_panel(task)), status
 

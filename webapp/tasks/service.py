@@ -84,6 +84,8 @@ def _after_step(session: Session, engine: Engine, step: Step,
 
     Files come last: a step refused for its document has written nothing to disk. Files written before
     a later failure are deleted when the transaction ends without a commit (see ``attachments.storage``).
+    The reminders of the tasks the step opened are written at the commit by the notifications' observer
+    of the audit events (``engine.audit.OBSERVERS``), so whatever opens a task tells of it.
     """
     hook = STEP_HOOKS.get(step.form_key)
     if hook is not None:

@@ -48,14 +48,16 @@ class CaseInfo:
 
     def owner_commitment(self) -> tuple[str, dict] | None:
         """(case number, values) of the commitment letter the water user signed for another well, if any."""
+        # The values and what the case's number is made of: no case (with its well and owner) is loaded.
         rows = self.session.execute(
-            select(Event.data, Case).join(Case, Case.id == Event.case_id).join(Well, Well.id == Case.well_id)
+            select(Event.data, Case.id, Case.created_at).join(Case, Case.id == Event.case_id)
+            .join(Well, Well.id == Case.well_id)
             .where(Well.owner_id == self.case.well.owner_id, Case.id != self.case.id,
                    Event.kind == "task_completed", Event.form_key == "commitment_letter")
             .order_by(Event.id.desc()))
-        for data, case in rows:
+        for data, case_id, created_at in rows:
             if not data.get("reuse_letter") and data.get("signed_on"):  # the letter itself, not a reuse
-                return case.number, data
+                return Case.number_of(case_id, created_at), data
         return None
 
     @cached_property
