@@ -1,4 +1,5 @@
 # make run  — set up (venv, pinned requirements, migrations, departments and demo accounts) and serve
+# make demo — the same with demonstration wells in every town (the map shows them)
 # make test — install the test requirements and run the test suite (SQLite)
 # make lint — ruff over the whole tree (rules in pyproject.toml)
 # make test-api — Schemathesis against the live REST API
@@ -7,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint test-browser test-api setup test-setup db browser-deps timers bench clean
+.PHONY: run demo test lint test-browser test-api setup test-setup db browser-deps timers bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,12 @@ db: setup
 	WELLS_DEMO=1 $(BIN)/flask seed --demo
 
 run: db
+	WELLS_DEMO=1 WELLS_SECURE_COOKIES=0 $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# The same with demonstration wells in every town at several stages (for the map, the lists, the dashboard);
+# written only into a demo database without cases (otherwise the command says so and the demo starts as it is).
+demo: db
+	-WELLS_DEMO=1 $(BIN)/flask demo wells
 	WELLS_DEMO=1 WELLS_SECURE_COOKIES=0 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 timers: db

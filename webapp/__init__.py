@@ -46,6 +46,7 @@ def create_app(settings: dict | None = None) -> Flask:
         supervise,
         tasks,
     )
+    from . import map as wells_map
     from .admin import departments as admin_departments  # noqa: F401  (routes of admin.bp)
     from .admin import system_accounts as admin_system_accounts  # noqa: F401
     from .admin import users as admin_users  # noqa: F401
@@ -63,6 +64,7 @@ def create_app(settings: dict | None = None) -> Flask:
     from .documents import routes as document_routes  # noqa: F401
     from .integrations import pages as integration_pages
     from .ledger import routes as ledger_routes  # noqa: F401
+    from .map import routes as map_routes  # noqa: F401
     from .problems import routes as problem_routes  # noqa: F401
     from .supervise import audit as supervise_routes  # noqa: F401
     from .supervise import overrides
@@ -70,9 +72,10 @@ def create_app(settings: dict | None = None) -> Flask:
     from .tasks import routes as task_routes  # noqa: F401
     for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, supervise.bp, assignments.bp, overrides.bp,
                       admin.bp, diagram.bp, ledger.bp, documents.bp, attachments.bp, problems.bp,
-                      coverage.bp, credit.bp, reconsideration.bp, dashboard.bp, integration_pages.bp):
+                      coverage.bp, credit.bp, reconsideration.bp, dashboard.bp, integration_pages.bp, wells_map.bp):
         app.register_blueprint(blueprint)
     coverage.init_app(app)
+    wells_map.init_app(app)
     from . import cli
     from .core import filters, security
     cli.init_app(app)

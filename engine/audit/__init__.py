@@ -33,13 +33,13 @@ below, from ``engine.audit``.
 """
 from rules.timezone import CHINA  # noqa: F401 - webapp/supervise formats the alarm banner's times with it
 
-from .chaining import append, chain_of, event, flush, pending
+from .chaining import OBSERVERS, append, chain_of, event, flush, pending
 from .reading import UNTRUSTED_EVENT, UNTRUSTED_HEAD, Marker, open_alarms, within_heads
 from .sealing import CHAINS, CONTENT, GENESIS, event_is_genuine, head_is_genuine, seal, sign_head
 from .verification import Problem, Verdict, verify
 
 __all__ = [
-    "CHAINS", "CONTENT", "GENESIS", "UNTRUSTED_EVENT", "UNTRUSTED_HEAD", "Marker", "Problem", "Verdict", "append",
+    "CHAINS", "CONTENT", "GENESIS", "OBSERVERS", "UNTRUSTED_EVENT", "UNTRUSTED_HEAD", "Marker", "Problem", "Verdict", "append",
     "chain_of", "event", "event_is_genuine", "flush", "head_is_genuine", "open_alarms", "pending", "seal",
     "sign_head", "verify", "within_heads",
 ]

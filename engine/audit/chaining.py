@@ -30,6 +30,11 @@ _event = Event.__table__
 _head = AuditHead.__table__
 _alarm = AuditAlarm.__table__
 _PENDING = "wells.audit.pending"
+#: ``session.info`` key: functions called as ``observe(session, events)`` with the transaction's buffered
+#: events right before they are chained at the commit (a session factory puts them in its ``info``). The
+#: one place where what a transaction did (tasks opened by any path: a step, a timer, an override, a
+#: registration, a bulk load…) can be acted on in that same transaction; an observer may write rows.
+OBSERVERS = "wells.audit.observers"
 
 _beyond = _event.alias("beyond")
 # The heads a commit needs, locked in id order, each with the last position of any row found beyond it
@@ -91,6 +96,11 @@ def append(session: Session, key: bytes, events: list[dict]) -> None:
     if pending is None:
         pending = session.info[_PENDING] = _Pending(key)
     transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:
+        # No statement yet: the session has not begun its transaction, so a rollback now would be no
+        # transaction's end and would leave these events for the next commit. Begin it (autobegin).
+        session.connection()
+        transaction = session.get_transaction()
     pending.entries.extend((transaction, values) for values in events)
 
 
@@ -142,6 +152,12 @@ def flush(session: Session) -> None:
 @sa_event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     if session.get_nested_transaction() is None:  # the outermost commit, not a savepoint's release
+        observers = session.info.get(OBSERVERS)
+        if observers:
+            events = pending(session)
+            if events:
+                for observe in observers:
+                    observe(session, events)
         flush(session)
 
 

@@ -2,7 +2,8 @@
 
 axe-core is the copy pinned with axe-playwright-python (requirements-test.txt): the test evaluates it in the page
 (no CDN, and the app's CSP is left as it is). Each role logs in once per viewport and walks its pages: log-in,
-inboxes, task pages of several kinds (also with their errors shown), case page and list, problems, diagrams,
+inboxes, task pages of several kinds (also with their errors shown), case page, list and map (its points drawn, a
+case's popup open), problems, diagrams,
 ledger, dashboard and reports, audit and security log, overrides, coverage, the admin pages, and the error pages
 (403, 404, 410). Closed <details> are opened first so that the forms folded inside them are checked too; at 390 px
 the collapsed menu is opened once per role. A failure lists every page, rule and element at once.
@@ -15,6 +16,7 @@ import pytest
 import time_machine
 from axe_playwright_python.sync_playwright import Axe
 from browser_support import logged_in, serve_notice
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 AXE = Axe()
@@ -64,6 +66,17 @@ class Walk:
             page.click(selector)
         self.check(page, label)
 
+    def map(self, page, path: str, popup: bool = False) -> None:
+        """A page with the wells map: checked once its points are drawn, and with a case's popup open."""
+        page.goto(self.base + path)
+        page.wait_for_selector("#wells-map[data-mode]")
+        self.check(page, path)
+        if popup:
+            page.click("#wells-map")  # the test's wells are all at the map's centre
+            page.wait_for_selector('[data-testid="map-popup"] a.btn')
+            expect(page.locator(".leaflet-popup")).to_have_css("opacity", "1")  # faded in: its real colours
+            self.check(page, path + " (popup open)")
+
     def task_path(self, page, spec: str) -> str:
         return page.get_attribute(f'[data-testid="task-{spec}"]', "href")
 
@@ -97,6 +110,7 @@ def test_no_page_has_an_accessibility_violation(serve_case, browser, width):
     walk.click(page, "#submit", "/cases/new (errors)")
     for path in ("/ledger/", "/ledger/import", "/cases/"):
         walk.visit(page, path)
+    walk.map(page, "/cases/map?town=nanhuang")  # a town's user: the own town's cases whatever is asked
     page.context.close()
 
     # The task force: the inspection, empty and with its errors.
@@ -116,12 +130,13 @@ def test_no_page_has_an_accessibility_violation(serve_case, browser, width):
     walk.visit(page, "/admin/", "403")
     for path in ("/cases/", "/cases/1", "/cases/1/diagram", "/problems/", "/diagrams/"):
         walk.visit(page, path)
+    walk.map(page, "/cases/map", popup=True)
     page.context.close()
 
     # The leading office's supervisor: dashboard and reports, audit, overrides, coverage, heatmap.
     page = user("leading_office.supervisor")
     walk.menu(page)
-    walk.visit(page, "/dashboard/")
+    walk.map(page, "/dashboard/")
     walk.visit(page, "/dashboard/reports/")
     walk.visit(page, "/dashboard/reports/preview?kind=weekly")
     walk.click(page, '[data-testid="publish-form"] button', "published report")

@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import sessionmaker
 
 from engine import Actor, audit, checkpoint
 from engine.tables import AuditAlarm, AuditHead, Event, OpenTask
@@ -127,7 +128,43 @@ def test_events_are_written_at_the_commit_and_leave_with_a_rollback(wf, session_
         kept.commit()
         s.commit()
     assert [(e.kind, e.data) for e in events(session_factory)] == [("login", {"n": 1}), ("login", {"n": 2})]
+    with session_factory() as s:
+        wf.record(s, "logout", actor=WATER)  # before any statement: no transaction had begun yet
+        s.rollback()
+        wf.record(s, "login", actor=WATER, data={"n": 3})
+        s.commit()
+    assert [e.data for e in events(session_factory)][-1:] == [{"n": 3}]
+    assert [e.kind for e in events(session_factory)].count("logout") == 0
     assert verdict(wf, session_factory).ok
+
+
+def test_observers_see_a_committing_transactions_events_once_before_they_are_chained(wf, sa_engine):
+    """What the web layer's reminders rely on: every outermost commit with events calls the session's
+    observers once with those events (a savepoint's rolled-back ones gone), before they are written, so an
+    observer's rows commit with them; a rollback calls nothing."""
+    seen = []
+
+    def observe(session, events):
+        in_table = session.scalar(select(func.count()).select_from(Event))
+        seen.append(([(e["kind"], e["task_spec"]) for e in events], in_table))
+
+    factory = sessionmaker(sa_engine, expire_on_commit=False, info={audit.OBSERVERS: (observe,)})
+    with factory() as s:
+        wf.record(s, "login", actor=WATER)  # the first thing in the session: the rollback still drops it
+        s.rollback()
+        s.commit()  # nothing buffered: not called
+    assert seen == []
+    with factory() as s, s.begin():
+        wf.start(s, "well_case", 1, {"town": "xiacun"}, actor=WATER)
+        savepoint = s.begin_nested()
+        wf.record(s, "logout", actor=WATER)
+        savepoint.rollback()
+        kept = s.begin_nested()
+        wf.record(s, "login", actor=WATER)
+        kept.commit()  # a savepoint's release is no commit: not called
+        assert seen == []
+    assert seen == [([("started", None), ("task_created", "commitment"), ("login", None)], 0)]
+    assert len(events(factory)) == 3
 
 
 def test_a_transaction_does_not_hold_the_chain_while_it_works(wf, session_factory):

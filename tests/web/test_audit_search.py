@@ -150,6 +150,50 @@ def test_person_filter_is_a_prefix_match(trail):
     assert chains(supervisor.get("/supervise/audit?person=water_")) == []
 
 
+def test_person_by_name_picked_from_the_list_or_typed_in_part(trail):
+    supervisor, events = trail
+    xiacun = expected(events, lambda e: e.actor == "xiacun.clerk")
+    page = supervisor.get("/supervise/audit").get_data(as_text=True)
+    datalist = page[page.index('<datalist id="people"'):page.index("</datalist>")]
+    assert 'list="people"' in page and '<option value="夏村镇经办人（夏村镇）">' in datalist
+    assert '<option value="系统管理员（领导小组办公室）">' in datalist
+    assert '<option value="系统">' in datalist
+    # The list's choice, the same typed with ASCII brackets, and a part of the name: the clerk's events.
+    for typed in ("夏村镇经办人（夏村镇）", "夏村镇经办人(夏村镇)", "夏村", " 夏村镇经办 "):
+        response = supervisor.get("/supervise/audit", query_string={"person": typed})
+        assert response.status_code == 200 and chains(response) == xiacun, typed
+        assert 'data-testid="people-named">人员：夏村镇经办人（夏村镇）<' in response.get_data(as_text=True)
+    # A part several people share: all of them, named above the results.
+    clerks = supervisor.get("/supervise/audit", query_string={"person": "经办人"})
+    assert chains(clerks) == expected(events, lambda e: e.actor.endswith(".clerk"))
+    named = re.search(r'data-testid="people-named">人员：([^<]+)<', clerks.get_data(as_text=True)).group(1)
+    assert "夏村镇经办人（夏村镇）" in named and "大孤山镇经办人（大孤山镇）" in named
+    # Combined with the other filters, and carried by the pager's and the exports' links.
+    html = supervisor.get("/supervise/audit", query_string={"person": "夏村", "kind": "task_completed"}
+                          ).get_data(as_text=True)
+    assert chains_of(html) == expected(events, lambda e: e.actor == "xiacun.clerk" and e.kind == "task_completed")
+    assert 'href="/supervise/audit.csv?person=%E5%A4%8F%E6%9D%91&amp;kind=task_completed"' in html
+    exported = read_csv(supervisor.get("/supervise/audit.csv", query_string={"person": "夏村镇经办人（夏村镇）"}))
+    assert len(exported) - 1 == len(xiacun)
+
+
+def test_a_system_account_and_the_system_by_name(app, login):
+    from api_support import make_account
+
+    make_account(app, name="tax_system", scopes=["cases:read"])
+    supervisor = login("leading_office.supervisor")
+    assert '<option value="系统账号：tax_system 系统">' in supervisor.get("/supervise/audit").get_data(as_text=True)
+    for typed, shown in (("系统账号：tax_system 系统", "系统账号：tax_system 系统"), ("tax_sys", None), ("系统", "系统")):
+        response = supervisor.get("/supervise/audit", query_string={"person": typed})
+        assert response.status_code == 200, typed
+        html = response.get_data(as_text=True)
+        assert (f'data-testid="people-named">人员：{shown}<' in html) if shown else "people-named" not in html
+
+
+def chains_of(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'data-testid="event" data-id="(\d+)"', html)]
+
+
 def test_department_filter(trail):
     supervisor, events = trail
     for code in ("xiacun", "dagushan", "task_force", "water"):
@@ -225,6 +269,8 @@ def test_pages_keep_the_filters(make_app, login, trail):
     ({"kind": "deleted"}, "请从列表中选择一项"),
     ({"department": "mars"}, "请从列表中选择一项"),
     ({"person": "x" * 65}, "最多只能填写64个字"),
+    ({"person": "张三"}, "没有找到姓名含“张三”的人员。请从下拉列表中选择"),
+    ({"person": "夏村镇经办人（市水利局）"}, "没有找到姓名含“夏村镇经办人（市水利局）”的人员"),
 ])
 def test_bad_input_is_explained_without_results(trail, query, message):
     supervisor, _ = trail

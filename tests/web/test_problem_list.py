@@ -1,6 +1,7 @@
 """The problem list through the web: from the inspection's answers to the notice, to the recheck's 销号."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -39,6 +40,25 @@ def to_recheck(app, login):
                           instance_version(app))
         assert response.status_code == 302, response.get_data(as_text=True)
     return water, task_guid_in(water.get("/inbox/").get_data(as_text=True), "recheck")
+
+
+STAGE_BADGE = re.compile(r'<span class="badge [^"]*" data-testid="case-stage"\s+data-stage="[a-z]*">[^<]+</span>')
+
+
+def stage_badges(page: str) -> list[str]:
+    """The stage badges of a list page, as rendered (classes, stage and words)."""
+    return [" ".join(b.split()) for b in STAGE_BADGE.findall(page)]
+
+
+def test_each_problem_shows_its_case_stage_as_the_case_list_does(app, login):
+    water, guid = walk_to_notice(app, login)
+    assert submit(water, guid, NOTICE, instance_version(app)).status_code == 302
+    problems_page = water.get("/problems/").get_data(as_text=True)
+    [on_case_list] = stage_badges(water.get("/cases/").get_data(as_text=True))
+    assert 'data-stage="rectifying">整改中<' in on_case_list and "text-bg-warning" in on_case_list
+    assert stage_badges(problems_page) == [on_case_list, on_case_list]  # one per problem row, the same badge
+    # A town's clerk sees the same on the town's list.
+    assert stage_badges(login("xiacun.clerk").get("/problems/").get_data(as_text=True)) == [on_case_list] * 2
 
 
 def test_the_notice_form_starts_from_what_the_inspection_found(app, login):
@@ -103,6 +123,10 @@ def test_an_open_problem_at_recheck_leads_to_the_penalty(app, login):
     assert open_steps(app) == ["pen_filing"]  # the administrative penalty, then the credit sanction
     page = client.get("/cases/1").get_data(as_text=True)
     assert "复查未到位" in page and "1. 未安装取水计量设施：未整改到位" in page
+    # The problem list shows where the case went: 处罚中, the case list's badge.
+    assert stage_badges(client.get("/problems/?status=all").get_data(as_text=True)) == [
+        stage_badges(client.get("/cases/").get_data(as_text=True))[0]] * 2
+    assert 'data-stage="penalty">处罚中<' in client.get("/problems/").get_data(as_text=True)
 
 
 def test_the_problem_list_filters_and_exports_what_it_shows(app, login, fixed_clock):

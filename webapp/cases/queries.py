@@ -81,6 +81,12 @@ def _case_conditions(town: str | None, q: str | None, stage: str | None = None,
     return conditions
 
 
+def case_conditions(session: Session, filters: CaseFilters, now: datetime) -> list:
+    """The case list's conditions on ``well_case`` for validated search filters (town, stage, ``q`` and the
+    rest): what another page showing "the cases of this search" (the map) must use to show the same cases."""
+    return _case_conditions(filters.town, filters.q, filters.stage, session, filters, now)
+
+
 def _search(session: Session, q: str) -> list[int] | None:
     searches = session.info.setdefault("case_list_searches", {})
     if q not in searches:
@@ -100,7 +106,7 @@ def _matching_wells(q: str):
 def _searched(f: CaseFilters, now: datetime | None) -> list:
     """The search's other filters (cases/search.py) as conditions on ``well_case``, each an IN over an
     indexed column: the instance's category, the open tasks (step, department, overdue, due dates: one task
-    meeting them all), the well (village, number), the party (name or code), the documents' numbers. The
+    meeting them all), the well (village, number, coordinates missing), the party (name or code), the documents' numbers. The
     town, the stage and ``q`` are the caller's arguments."""
     conditions = []
     if f.category:
@@ -127,6 +133,8 @@ def _searched(f: CaseFilters, now: datetime | None) -> list:
         wells.append(Well.village == f.village)
     if f.well_no:
         wells.append(Well.well_no.like(f"%{f.well_no}%"))
+    if f.unlocated:
+        wells.append(or_(Well.latitude.is_(None), Well.longitude.is_(None)))
     if f.party:
         # A full credit code / ID number is the party itself (unique index); anything else part of a name.
         wells.append(Well.owner_id.in_(select(WaterUser.id).where(

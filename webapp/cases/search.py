@@ -22,7 +22,7 @@ from ..directory.departments import TOWN
 
 #: The parameters the search reads (the remembered view and the saved filters keep only these).
 PARAMS = ("town", "stage", "step", "category", "department", "overdue", "village", "party", "well_no",
-          "document", "q", "registered_from", "registered_to", "due_from", "due_to")
+          "document", "q", "registered_from", "registered_to", "due_from", "due_to", "unlocated")
 
 
 class CaseSearchForm(ZhForm):
@@ -46,6 +46,8 @@ class CaseSearchForm(ZhForm):
     registered_to = ZhDateField("登记日期至", validators=[])
     due_from = ZhDateField("办理期限自", validators=[])
     due_to = ZhDateField("办理期限至", validators=[])
+    # The wells the map cannot show (no coordinates registered): the map links here with its filters.
+    unlocated = BooleanField("仅看未填坐标的井")
 
     def validate_registered_to(self, field) -> None:
         _ordered(self.registered_from.data, field.data, "登记日期")
@@ -61,7 +63,7 @@ class CaseSearchForm(ZhForm):
             overdue=bool(self.overdue.data), village=self.village.data or None, party=self.party.data or None,
             well_no=self.well_no.data or None, document=self.document.data or None, q=self.q.data or None,
             registered=_range(self.registered_from.data, self.registered_to.data),
-            due=_range(self.due_from.data, self.due_to.data))
+            due=_range(self.due_from.data, self.due_to.data), unlocated=bool(self.unlocated.data))
 
 
 def _ordered(start: date | None, end: date | None, what: str) -> None:
@@ -92,6 +94,7 @@ class CaseFilters:
     q: str | None = None
     registered: tuple | None = None
     due: tuple | None = None
+    unlocated: bool = False
 
     @property
     def on_open_tasks(self) -> bool:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from forms import uploads
 
@@ -36,6 +38,11 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "IDLE_MINUTES": ("30", "minutes without a request after which a session ends (a warning shows a minute before)"),
     "NOTIFY_HOUR": ("8", "China-time hour from which `flask notify sweep` writes the day's reminders and digests (working days only)"),
     "PATROL_DAYS": ("90", "days between patrols of a sealed well (巡查周期), fixed for a case when it is registered"),
+    "MAP_TILE_URL": ("", "tile URL template of the wells map's base layer: {z} {x} {y}, optionally {s} (e.g. 天地图 vec_w with its key); empty = no tile server: the map draws the towns from the wells' own coordinates"),
+    "MAP_LABEL_URL": ("", "optional second tile layer drawn over the base layer, same form (天地图's place names, cva_w)"),
+    "MAP_TILE_SUBDOMAINS": ("", "the values of {s} in the tile URLs: one character each (01234567 for 天地图's t0–t7) or comma-separated; required when a URL has {s}"),
+    "MAP_TILE_ATTRIBUTION": ("", "the tile service's attribution shown on the map, plain text (required with a tile URL), e.g. ©天地图 审图号"),
+    "MAP_MAX_ZOOM": ("18", "closest zoom level of the wells map (the tile service's last level; 天地图: 18)"),
 }
 
 
@@ -102,6 +109,66 @@ def _idle_minutes(value) -> int:
     return minutes
 
 
+#: What a tile URL template may hold besides its text: Leaflet fills these in, and refuses any other {name}.
+TILE_PLACEHOLDERS = {"{s}", "{z}", "{x}", "{y}", "{-y}"}
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+def _tile_url(name: str, value: str, subdomains: list[str]) -> tuple[str, ...]:
+    """Check a tile URL template; return the origins its tiles come from (one per subdomain), which are
+    exactly what the CSP's img-src must add. Only an origin of plain host characters reaches the header."""
+    parts = urlsplit(value)
+    where = f"{PREFIX}{name}"
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(f"{where} must be an https:// (or http://) URL template (got {value!r}).")
+    if any(c.isspace() or c in "'\"<>" for c in value):
+        raise ConfigError(f"{where} must not contain spaces or quotes (got {value!r}).")
+    unknown = set(re.findall(r"\{[^}]*\}", value)) - TILE_PLACEHOLDERS
+    if unknown or not all(p in value for p in ("{z}", "{x}")) or not ("{y}" in value or "{-y}" in value):
+        raise ConfigError(f"{where} must contain {{z}}, {{x}} and {{y}} and no other placeholder than {{s}} "
+                          f"(got {value!r}).")
+    netloc = parts.netloc
+    if "@" in netloc:
+        raise ConfigError(f"{where} must not carry a user name or password (got {value!r}).")
+    if "{s}" in value and not subdomains:
+        raise ConfigError(f"{where} has {{s}}: set {PREFIX}MAP_TILE_SUBDOMAINS to its values (天地图: 01234567).")
+    hosts = [netloc.replace("{s}", s) for s in subdomains] if "{s}" in netloc else [netloc]
+    origins = []
+    for host in hosts:
+        name_part, _, port = host.partition(":")
+        if "{" in host or not _HOST.match(name_part) or (port and not port.isdigit()):
+            raise ConfigError(f"{where}: {host!r} is not a host name ({{s}} may only stand for part of the host).")
+        origins.append(f"{parts.scheme}://{host.lower()}")
+    return tuple(origins)
+
+
+def _map_tiles(values: dict) -> dict:
+    """The wells map's tile service, checked at start-up: None (the offline map) or the layers, the
+    attribution and the origins the CSP lets images come from (nothing else is added)."""
+    url, labels = str(values["MAP_TILE_URL"] or "").strip(), str(values["MAP_LABEL_URL"] or "").strip()
+    max_zoom = _positive_int("MAP_MAX_ZOOM", values["MAP_MAX_ZOOM"], "zoom levels")
+    if max_zoom > 22:
+        raise ConfigError(f"{PREFIX}MAP_MAX_ZOOM must be at most 22 (got {values['MAP_MAX_ZOOM']!r}).")
+    if not url:
+        if labels:
+            raise ConfigError(f"{PREFIX}MAP_LABEL_URL is drawn over {PREFIX}MAP_TILE_URL: set that too, or neither.")
+        return {"MAP_TILES": None, "MAP_TILE_ORIGINS": (), "MAP_MAX_ZOOM": max_zoom}
+    raw = str(values["MAP_TILE_SUBDOMAINS"] or "").strip()
+    subdomains = [s.strip() for s in raw.split(",") if s.strip()] if "," in raw else list(raw)
+    if any(not _HOST.match(s) for s in subdomains):
+        raise ConfigError(f"{PREFIX}MAP_TILE_SUBDOMAINS must be letters and digits (got {raw!r}).")
+    attribution = str(values["MAP_TILE_ATTRIBUTION"] or "").strip()
+    if not attribution or len(attribution) > 200:
+        raise ConfigError(f"{PREFIX}MAP_TILE_ATTRIBUTION must name the tile service as its terms ask (at most 200 "
+                          "characters), e.g. ©天地图 and its 审图号: a tile service is shown with its attribution.")
+    origins = _tile_url("MAP_TILE_URL", url, subdomains)
+    if labels:
+        origins += tuple(o for o in _tile_url("MAP_LABEL_URL", labels, subdomains) if o not in origins)
+    return {"MAP_TILES": {"url": url, "labels": labels or None, "subdomains": subdomains,
+                          "attribution": attribution, "maxZoom": max_zoom},
+            "MAP_TILE_ORIGINS": origins, "MAP_MAX_ZOOM": max_zoom}
+
+
 def from_environment(overrides: dict | None = None) -> dict:
     """The Flask config mapping built from the environment, then ``overrides`` (used by tests)."""
     values = {name: os.environ.get(PREFIX + name, default) for name, (default, _) in SETTINGS.items()}
@@ -140,6 +207,7 @@ def from_environment(overrides: dict | None = None) -> dict:
         "PATROL_DAYS": _positive_int("PATROL_DAYS", values["PATROL_DAYS"]),
         "IDLE_MINUTES": _idle_minutes(values["IDLE_MINUTES"]),
         "NOTIFY_HOUR": _hour(values["NOTIFY_HOUR"]),
+        **_map_tiles(values),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": str(values["SECURE_COOKIES"]) == "1",

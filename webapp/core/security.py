@@ -12,6 +12,14 @@ HSTS = "max-age=31536000"  # one year; only sent when the cookies are HTTPS-only
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
 
+
+def content_security_policy(tile_origins: tuple[str, ...] = ()) -> str:
+    """The CSP: ``CSP`` as it is, unless the wells map has a tile service (WELLS_MAP_TILE_URL), whose origins
+    (checked by config._map_tiles: scheme and host only) are added to img-src and nowhere else."""
+    if not tile_origins:
+        return CSP
+    return CSP.replace("img-src 'self' data:;", "img-src 'self' data: " + " ".join(tile_origins) + ";")
+
 MESSAGES = {
     400: ("请求有误", "提交的内容无法识别，请返回后重新填写。如果页面停留过久，请刷新后再提交。"),
     403: ("无权操作", "您所在的部门无权查看或办理这项内容。如需办理，请联系领导小组办公室。"),
@@ -24,6 +32,8 @@ MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
+    csp = content_security_policy(app.config.get("MAP_TILE_ORIGINS", ()))
+
     @app.before_request
     def _no_nul_bytes():
         # PostgreSQL cannot store a NUL character in text: refuse it with a page, not a 500.
@@ -35,7 +45,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

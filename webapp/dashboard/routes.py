@@ -10,6 +10,8 @@ from werkzeug.datastructures import MultiDict
 
 from ..auth import login_manager
 from ..core import db
+from ..map import symbols as map_symbols
+from ..map import view as well_map
 from ..permissions import require, sees_everything
 from . import bp, charts, phases, reports
 from .forms import KINDS, PeriodForm, PublishForm, ReportForm
@@ -48,14 +50,22 @@ def _common() -> dict:
             "kinds": KINDS}
 
 
+def _map() -> dict:
+    """The dashboard's map: every case (the office sees them all), now, whatever the period."""
+    session = db.session()
+    return {"well_map": well_map.settings(session, [], {}), "map_legend": map_symbols.legend(),
+            "map_unlocated": well_map.unlocated(session, []), "map_list_url": well_map.list_url({}),
+            "map_unlocated_url": well_map.list_url({}, unlocated="y")}
+
+
 @bp.get("/")
 def index():
     form = PeriodForm(_args(None), today=reports.today())
     if not form.validate():
-        return render_template("dashboard/index.html", form=form, figures=None, **_common()), 422
+        return render_template("dashboard/index.html", form=form, figures=None, **_common(), **_map()), 422
     figs = reports.live_figures(db.session(), form.period())
     return render_template("dashboard/index.html", form=form, figures=figs, charts=charts.dashboard_charts(figs),
-                           **_common())
+                           **_common(), **_map())
 
 
 @bp.get("/charts.css")

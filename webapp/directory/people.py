@@ -84,3 +84,49 @@ def in_message(message: str, *logins: str | None) -> str:
 def explained(error: Exception) -> str:
     """``str(error)`` of an engine refusal with the people it names shown by name."""
     return in_message(str(error), getattr(error, "actor", None), getattr(error, "assignee", None))
+
+
+# -- finding people by name (the audit search's 人员 field) -------------------------------------------
+
+_SYSTEM_ACCOUNT = "系统账号："
+_LOGIN_TEXT = re.compile(r"[\x21-\x7e]+")  # what a log-in (or api:<name>) is typed with: no Chinese
+
+
+def picker() -> list[str]:
+    """Every choice of a person field's list, as it reads on the pages: "姓名（部门）" of each account
+    (deactivated ones too: the trail names them), "系统账号：…" of each system account, and "系统"."""
+    from . import name as department_name
+
+    people = sorted(_users().items(), key=lambda item: (department_name(item[1][1]), item[1][0], item[0]))
+    return ([f"{shown}（{department_name(dept)}）" for _login, (shown, dept) in people]
+            + [f"{_SYSTEM_ACCOUNT}{shown}" for shown in sorted(set(_systems().values()))] + ["系统"])
+
+
+def looks_like_login(text: str) -> bool:
+    """A log-in name or its beginning (``xiacun.clerk``, ``api:tax``): matched as typed, as before."""
+    return bool(_LOGIN_TEXT.fullmatch(text))
+
+
+def find(text: str) -> list[str]:
+    """The log-in names a person field's text names: a choice of ``picker()`` exactly, else every account
+    (and system account) whose name contains the text. Empty when nobody is called that."""
+    from . import name as department_name
+
+    text = text.strip()
+    if not text:
+        return []
+    if text == "系统":
+        return [SYSTEM]
+    if text.startswith(_SYSTEM_ACCOUNT):
+        wanted = text[len(_SYSTEM_ACCOUNT):].strip()
+        return sorted(login for login, shown in _systems().items() if shown == wanted)
+    chosen = re.fullmatch(r"(.+?)[（(](.+)[）)]", text)
+    if chosen:
+        shown_wanted, dept_wanted = chosen.group(1).strip(), chosen.group(2).strip()
+        exact = sorted(login for login, (shown, dept) in _users().items()
+                       if shown == shown_wanted and department_name(dept) == dept_wanted)
+        if exact:
+            return exact
+    part = text.casefold()
+    return (sorted(login for login, (shown, _dept) in _users().items() if part in shown.casefold())
+            + sorted(login for login, shown in _systems().items() if part in shown.casefold()))

@@ -40,6 +40,7 @@ from engine.tables import utcnow
 from ..cases.service import case_start
 from ..core.workflow import PROCESS_ID
 from ..models import Case, User, WaterUser, Well
+from ..notifications import triggers as notify
 from . import archive, checks
 from .archive import LedgerUnreadable
 from .checks import Checked, Row, RowChecker
@@ -152,19 +153,31 @@ def _check_chunk(rows):
 
 def register(factory: sessionmaker, engine: Engine, rows: list[Row], user: User, filename: str,
              total_rows: int, skipped: int, batch: int = BATCH, progress=None) -> int:
-    """Register the checked rows in batches of one transaction each; returns the number registered."""
-    done, exemplars = 0, {}
-    for start in range(0, len(rows), batch):
-        part = rows[start:start + batch]
-        with factory() as session, session.begin():
-            _register_batch(session, engine, part, user, exemplars)
-            engine.record(session, "ledger_imported", actor=user.actor, data={
-                "file": filename, "rows": total_rows, "registered": len(part),
-                "skipped": skipped if start == 0 else 0, "batch": start // batch + 1,
-                "batches": -(-len(rows) // batch), "bulk": True})
-        done += len(part)
-        if progress is not None:
-            progress(done, len(rows))
+    """Register the checked rows in batches of one transaction each; returns the number registered.
+
+    The new cases' first tasks are told as one summary per department for the whole load (not one per
+    batch, and never one per task: 100,000 SMS), written after the last batch, or after the last batch
+    that committed when a later one fails."""
+    done, exemplars, told = 0, {}, notify.Folded()
+    try:
+        for start in range(0, len(rows), batch):
+            part = rows[start:start + batch]
+            folded = notify.Folded()
+            with factory() as session, session.begin():
+                session.info[notify.FOLD] = folded  # collected at the commit instead of told
+                _register_batch(session, engine, part, user, exemplars)
+                engine.record(session, "ledger_imported", actor=user.actor, data={
+                    "file": filename, "rows": total_rows, "registered": len(part),
+                    "skipped": skipped if start == 0 else 0, "batch": start // batch + 1,
+                    "batches": -(-len(rows) // batch), "bulk": True})
+            told.merge(folded)  # only a committed batch counts
+            done += len(part)
+            if progress is not None:
+                progress(done, len(rows))
+    finally:
+        if told:
+            with factory() as session, session.begin():
+                notify.summarize(session, told)
     if rows:
         analyze(factory)
     return done

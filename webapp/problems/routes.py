@@ -16,6 +16,7 @@ from forms.choices import PROBLEM_STATUS
 from rules.timezone import today_in_china
 
 from .. import directory
+from ..cases.queries import instances_by_id
 from ..core import db, spreadsheets, workflow
 from ..core.paging import window
 from ..directory.departments import TOWN
@@ -76,9 +77,12 @@ def index():
     page, pages, offset = window(total, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
     rows = session.execute(query.order_by(Problem.deadline, Problem.id).limit(current_app.config["PAGE_SIZE"])
                            .offset(offset)).all()
+    # Each row's case stage, as the case list shows it: the page's instances in one query.
+    instances = instances_by_id(session, [case.instance_id for _p, case, _w, _o in rows])
     return render_template("problems/index.html", rows=rows, total=total, page=page, pages=pages, filters=filters,
                            towns=directory.choices(TOWN), statuses=dict(PROBLEM_STATUS), today=today_in_china(),
-                           own_town=current_user.department.is_town, may_export=can_register(current_user))
+                           own_town=current_user.department.is_town, may_export=can_register(current_user),
+                           instances=instances)
 
 
 @bp.get("/export.xlsx")

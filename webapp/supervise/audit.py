@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from engine.tables import utcnow
 
 from ..core import db, refusals, workflow
+from ..directory import people
 from ..permissions import require
 from . import bp, can_supervise, export
 from .forms import AuditSearchForm
@@ -35,12 +36,13 @@ def _form() -> AuditSearchForm:
 def audit():
     form = _form()
     if not form.validate():
-        return render_template("supervise/audit.html", form=form, result=None, args={}), 422
+        return render_template("supervise/audit.html", form=form, result=None, args={}, people=people.picker()), 422
     result = search_events(db.session(), form.filters(current_app.config["TIMEZONE"]),
                            page=request.args.get("page", 1, type=int), size=current_app.config["PAGE_SIZE"],
                            audit_key=current_app.config["AUDIT_KEY"])
     return render_template("supervise/audit.html", form=form, result=result, args=form.query_args(),
-                           export_limit=_export_limit(), event_content=event_content, content_text=content_text)
+                           export_limit=_export_limit(), event_content=event_content, content_text=content_text,
+                           people=people.picker())
 
 
 @bp.get("/audit.csv", endpoint="audit_csv")

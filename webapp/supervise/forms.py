@@ -12,6 +12,7 @@ from forms.fields import StrippedStringField, ZhDateField, ZhSelectField
 from .. import directory
 from ..core import db
 from ..core.filters import EVENT_LABELS
+from ..directory import people
 from ..models import Case
 from .search import NO_DEPARTMENT, AuditFilters
 
@@ -41,7 +42,8 @@ class AuditSearchForm(ZhForm):
     class Meta:
         csrf = False
 
-    person = StrippedStringField("人员", validators=[Length(max=64)])
+    # A name typed or picked from the list ("姓名（部门）"), or a log-in name (old links, the habit of some).
+    person = StrippedStringField("人员", validators=[Length(max=64)], render_kw={"list": "people"})
     department = ZhSelectField("部门", required=False, placeholder="全部部门")  # choices: __init__
     case = StrippedStringField("案件", validators=[Length(max=32)])
     kind = ZhSelectField("事件", choices=list(EVENT_LABELS.items()), required=False, placeholder="全部事件")
@@ -49,10 +51,28 @@ class AuditSearchForm(ZhForm):
     date_to = AuditDateField("结束日期")
 
     case_id: int | None = None
+    # The accounts the person field names (None: the field is a log-in's beginning, or empty).
+    actors: list[str] | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.department.choices = directory.choices() + [(NO_DEPARTMENT, "无（系统、未知用户名）")]
+
+    def validate_person(self, field) -> None:
+        """A name (or part of one) or a choice of the list names the accounts whose events are shown; a
+        log-in name is matched by its beginning, as the field always did. A name nobody has is refused."""
+        self.actors = None
+        if not field.data or people.looks_like_login(field.data):
+            return
+        found = people.find(field.data)
+        if not found:
+            raise ValidationError(f"没有找到姓名含“{field.data}”的人员。请从下拉列表中选择，或填写姓名中的字、用户名。")
+        self.actors = found
+
+    @property
+    def people_named(self) -> list[str]:
+        """The accounts the person field stands for, by name (shown above the results)."""
+        return [people.name(login) for login in self.actors or []]
 
     def validate_case(self, field) -> None:
         self.case_id = None
@@ -76,7 +96,9 @@ class AuditSearchForm(ZhForm):
 
     def filters(self, tz: str) -> AuditFilters:
         """The validated input as query filters (call after ``validate()``)."""
-        return AuditFilters(actor=self.person.data or None, department=self.department.data or None,
+        login_prefix = self.person.data if self.person.data and self.actors is None else None
+        return AuditFilters(actor=login_prefix, actors=tuple(self.actors) if self.actors is not None else None,
+                            department=self.department.data or None,
                             case_id=self.case_id, kind=self.kind.data or None,
                             date_from=self.date_from.data, date_to=self.date_to.data, tz=tz)
 

@@ -35,6 +35,7 @@ NO_DEPARTMENT = "none"
 @dataclass(frozen=True)
 class AuditFilters:
     actor: str | None = None        # user name, or its beginning
+    actors: tuple[str, ...] | None = None  # exactly these user names (a person picked by name)
     department: str | None = None   # department code, or NO_DEPARTMENT
     case_id: int | None = None
     kind: str | None = None
@@ -72,6 +73,8 @@ def _conditions(filters: AuditFilters) -> list:
     if filters.actor:
         # Prefix match (an exact name is its own prefix); "_" and "%" in names are literal.
         where.append(func.lower(Event.actor).startswith(filters.actor.lower(), autoescape=True))
+    if filters.actors is not None:
+        where.append(Event.actor.in_(filters.actors))
     if filters.department == NO_DEPARTMENT:
         where.append(Event.actor_department.is_(None))
     elif filters.department:

@@ -20,7 +20,6 @@ from ..core import db, unit_of_work, workflow
 from ..core.feedback import flash_errors
 from ..directory import people
 from ..models import Case
-from ..notifications import triggers as notifications
 from ..permissions import can_act_on, can_assign, can_release, is_head_of, is_supervisor, require
 from . import answers as task_answers
 from .queries import department_users
@@ -107,12 +106,10 @@ def assign(task_guid: str):
         flash_errors(form, "warning")
         return redirect(request.referrer or url_for("tasks.show", task_guid=task_guid))
     # The assignee was chosen among the task's department: the engine refuses if it moved meanwhile.
-    def assign_and_tell():
-        assignment.assign(workflow.engine(), db.session(), task_guid, form.assignee.data, current_user.actor,
-                          priority=int(form.priority.data), department=task.department)
-        notifications.after_assignment(db.session(), current_user.username)  # same transaction
-
-    return _apply(assign_and_tell,
+    # The assignee is told at the commit (notifications.triggers, an observer of the engine's events).
+    return _apply(lambda: assignment.assign(workflow.engine(), db.session(), task_guid, form.assignee.data,
+                                            current_user.actor, priority=int(form.priority.data),
+                                            department=task.department),
                   f"已将“{task.title}”指派给 {people.name(form.assignee.data)}。",
                   request.referrer or url_for("inbox.index"), task_guid)
 
@@ -141,12 +138,9 @@ def bulk_assign():
         if guid not in found:  # handled (or moved away) since the inbox was shown
             return task_answers.gone(guid, "无需再指派", prefix=_nothing_assigned(guid))
     # All or nothing, checked again under the cases' locks (a task completed meanwhile refuses it all).
-    def assign_and_tell():
-        assignment.assign_many(workflow.engine(), session, [t.task_guid for t in tasks], form.assignee.data,
-                               current_user.actor, priority=int(form.priority.data), department=department)
-        notifications.after_assignment(session, current_user.username)  # same transaction
-
-    done = unit_of_work.run(assign_and_tell)
+    done = unit_of_work.run(lambda: assignment.assign_many(
+        workflow.engine(), session, [t.task_guid for t in tasks], form.assignee.data, current_user.actor,
+        priority=int(form.priority.data), department=department))  # the assignee is told at the commit
     if not done:
         guid = getattr(done.error, "task_guid", None)
         return task_answers.page(done.error, guid, _nothing_assigned(guid))

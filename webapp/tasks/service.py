@@ -20,7 +20,6 @@ from ..attachments import storage as attachments
 from ..documents import service as documents
 from ..integrations import outbox
 from ..models import Case, Document, User
-from ..notifications import triggers as notifications
 from ..problems import service as problems
 
 
@@ -85,15 +84,13 @@ def _after_step(session: Session, engine: Engine, step: Step,
 
     Files come last: a step refused for its document has written nothing to disk. Files written before
     a later failure are deleted when the transaction ends without a commit (see ``attachments.storage``).
-    The reminders go before the documents: a document's number locks its series until the commit (no
-    gaps), so every document-issuing step of that kind waits for it — the less work after it, the less
-    the clerks wait for each other (bench/load.py samples those waits).
+    The reminders of the tasks the step opened are written at the commit by the notifications' observer
+    of the audit events (``engine.audit.OBSERVERS``), so whatever opens a task tells of it.
     """
     hook = STEP_HOOKS.get(step.form_key)
     if hook is not None:
         hook.write(step)
     session.flush()
-    notifications.after_step(session, step.user.username)  # the tasks the step opened, told in its transaction
     issued = documents.issue_for_step(session, engine, step.case, step.form_key, step.task_guid, step.data,
                                       step.user)
     attachments.store(session, engine, step.case, step.form_key, step.task_guid, uploads or {}, step.user)
