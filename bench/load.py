@@ -88,7 +88,8 @@ def timed(latencies, lock, name, call):
 
 def sample_locks(url: str, stop: float, samples: list, kinds: Counter) -> None:
     """Every 100 ms: how many of the database's backends wait on a lock and how many are active; ``kinds``
-    counts the lock waits by kind (transactionid: a row another transaction holds, tuple, relation…)."""
+    counts the lock waits by kind (transactionid: a row another transaction holds, tuple, relation…) and
+    by kind and waiting statement."""
     from sqlalchemy import create_engine, make_url, text
 
     name = make_url(url).database
@@ -96,11 +97,13 @@ def sample_locks(url: str, stop: float, samples: list, kinds: Counter) -> None:
     with engine.connect() as conn:
         while time.monotonic() < stop:
             rows = conn.execute(text(
-                "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                "SELECT state, wait_event_type, wait_event, left(query, 48) AS query FROM pg_stat_activity "
                 "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name}).all()
             conn.rollback()
             waits = [r.wait_event for r in rows if r.wait_event_type == "Lock"]
             kinds.update(waits)
+            # which statement waits (the document series' upsert, the chain heads' lock, an instance's…)
+            kinds.update(f"{r.wait_event}: {' '.join(r.query.split())}" for r in rows if r.wait_event_type == "Lock")
             samples.append((len(waits), sum(1 for r in rows if r.state == "active")))
             time.sleep(0.1)
     engine.dispose()
