@@ -120,12 +120,15 @@ def new_tasks(session: Session, created: list[dict], again: set[str] = frozenset
     # populate_existing: the engine writes the index with Core; an ORM copy loaded earlier is not current.
     tasks = {t.task_guid: t for t in session.scalars(select(OpenTask).where(OpenTask.task_guid.in_(actors))
                                                       .execution_options(populate_existing=True))}
+    staff: dict[str, list[User]] = {}  # a department's people, read once for its several new tasks
     for guid, task in tasks.items():
         case = session.get(Case, task.case_id)
         if task.assignee:
             people = list(session.scalars(select(User).where(User.username == task.assignee)))
         else:
-            people = department_users(session, task.department)
+            if task.department not in staff:
+                staff[task.department] = department_users(session, task.department)
+            people = staff[task.department]
         people = [u for u in people if u.username != actors[guid]]
         reminder = Reminder(key=keys[guid], subject=f"新任务：{task.title}",
                             text=f"{task_line(task, case)}已到本部门待办，请登录平台认领办理。{due_words(task)}",
