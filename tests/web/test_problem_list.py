@@ -153,10 +153,11 @@ def test_the_problem_list_filters_and_exports_what_it_shows(app, login, fixed_cl
     response = water.get("/problems/export.xlsx?overdue=1&q=XC-001")
     sheet = load_workbook(io.BytesIO(response.data), read_only=True)["问题清单"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:7] == ("案件编号", "井编号", "用水户", "镇区", "序号", "问题类型", "问题描述")
-    assert [(r[1], r[4], r[6], r[11], r[12]) for r in rows[1:]] == [
-        ("XC-001", 1, "未安装取水计量设施", "未销号", "是"),
-        ("XC-001", 2, "位于公共供水管网覆盖范围内，仍取用地下水", "未销号", "是")]
+    assert rows[0][:8] == ("案件编号", "井编号", "用水户", "镇区", "阶段", "序号", "问题类型", "问题描述")
+    # the case's stage as the list shows it: the notice is served, the case is being rectified
+    assert [(r[1], r[4], r[5], r[7], r[12], r[13]) for r in rows[1:]] == [
+        ("XC-001", "整改中", 1, "未安装取水计量设施", "未销号", "是"),
+        ("XC-001", "整改中", 2, "位于公共供水管网覆盖范围内，仍取用地下水", "未销号", "是")]
     assert len(list(load_workbook(io.BytesIO(water.get("/problems/export.xlsx?q=none").data))
                     ["问题清单"].iter_rows())) == 1
     with app.app_context():

@@ -18,6 +18,7 @@ from rules.timezone import today_in_china
 from .. import directory
 from ..cases.queries import instances_by_id
 from ..core import db, spreadsheets, workflow
+from ..core.filters import case_stage
 from ..core.paging import window
 from ..directory.departments import TOWN
 from ..models import Case, Problem, WaterUser, Well
@@ -25,7 +26,7 @@ from ..permissions import can_register, require
 from . import bp
 
 EXPORT_LIMIT = 50_000
-COLUMNS = [("案件编号", 16), ("井编号", 16), ("用水户", 28), ("镇区", 16), ("序号", 6), ("问题类型", 26),
+COLUMNS = [("案件编号", 16), ("井编号", 16), ("用水户", 28), ("镇区", 16), ("阶段", 16), ("序号", 6), ("问题类型", 26),
            ("问题描述", 36), ("整改要求", 22), ("期限（日）", 10), ("送达日期", 12), ("整改期限", 12), ("状态", 12),
            ("逾期", 8), ("复查日期", 12), ("销号日期", 12), ("整改证据", 30)]
 
@@ -95,10 +96,14 @@ def export():
         flash(f"符合条件的问题超过 {EXPORT_LIMIT:,} 条，请按镇区或状态缩小范围后再导出。", "warning")
         return redirect(url_for("problems.index", **filters.args()))
     today = today_in_china()
-    rows = [[case.number, well.well_no, owner.name, directory.name(case.town), p.seq, p.kind_label, p.description,
+    found = session.execute(query.order_by(Case.id, Problem.id)).all()
+    # Each case's stage as the list shows it (case_stage): the instances of every row in one query.
+    instances = instances_by_id(session, list({case.instance_id for _p, case, _w, _o in found}))
+    rows = [[case.number, well.well_no, owner.name, directory.name(case.town),
+             case_stage(instances.get(case.instance_id)), p.seq, p.kind_label, p.description,
              p.act_label, p.rectify_days, p.served_on, p.deadline, p.status_label,
              "是" if p.status == "open" and p.deadline < today else "否", p.checked_on, p.closed_on, p.evidence]
-            for p, case, well, owner in session.execute(query.order_by(Case.id, Problem.id))]
+            for p, case, well, owner in found]
     data = spreadsheets.workbook([("问题清单", COLUMNS, rows)])
     workflow.engine().record(session, "problems_exported", actor=current_user.actor,
                              data={"rows": len(rows), **{k: v for k, v in filters.args().items() if v}})
