@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import Integer, any_, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, contains_eager, defer
 
 from engine import audit
@@ -63,21 +64,23 @@ def _cases(town: str | None, q: str | None, stage: str | None = None, session: S
 def _case_conditions(town: str | None, q: str | None, stage: str | None = None,
                      session: Session | None = None, filters: CaseFilters | None = None,
                      now: datetime | None = None) -> list:
-    """The list's filters as conditions on ``well_case`` alone, so that counting needs no join.
+    """The list's filters as conditions on ``well_case`` alone, so that counting needs no join: the case's
+    summary columns (stage, category, village, well number, party: copies the database keeps, see
+    ``models.Case``) and its indexes.
 
     With ``session``, a search is run once per request (kept in ``session.info``): when it matches fewer
-    than keyset.CAP wells their ids are the condition, so the counts and the page that follow are index
+    than keyset.CAP cases their ids are the condition, so the counts and the page that follow are index
     look-ups, not the search again. ``filters`` adds the search form's other fields (``_searched``)."""
     conditions = []
     if stage:
-        conditions.append(Case.instance_id.in_(select(Instance.id).where(Instance.stage == stage)))
+        conditions.append(Case.stage == stage)
     if town:
         conditions.append(Case.town == town)
     if q:
         found = _search(session, q) if session is not None else None
-        conditions.append(Case.well_id.in_(found if found is not None else _matching_wells(q)))
+        conditions.append(_among(session, Case.id, found) if found is not None else _matching(q))
     if filters is not None:
-        conditions += _searched(filters, now)
+        conditions += _searched(filters, now, session)
     return conditions
 
 
@@ -90,57 +93,78 @@ def case_conditions(session: Session, filters: CaseFilters, now: datetime) -> li
 def _search(session: Session, q: str) -> list[int] | None:
     searches = session.info.setdefault("case_list_searches", {})
     if q not in searches:
-        ids = session.scalars(select(_matching_wells(q).subquery().c.id).limit(keyset.CAP)).all()
+        ids = session.scalars(select(Case.id).where(_matching(q)).limit(keyset.CAP)).all()
         searches[q] = ids if len(ids) < keyset.CAP else None
     return searches[q]
 
 
-def _matching_wells(q: str):
-    """The wells whose number, or whose water user's name, contains ``q``: two searches each an index can
-    serve (a trigram index on PostgreSQL), not one over the joined rows."""
+def _matching(q: str):
+    """The cases whose well number, or whose water user's name, contains ``q``: two conditions each an index
+    can serve (a trigram index on PostgreSQL)."""
     like = f"%{q.strip()}%"
-    return union(select(Well.id).where(Well.well_no.like(like)),
-                 select(Well.id).where(Well.owner_id.in_(select(WaterUser.id).where(WaterUser.name.like(like)))))
+    return or_(Case.well_no.like(like), Case.party_name.like(like))
 
 
-def _searched(f: CaseFilters, now: datetime | None) -> list:
-    """The search's other filters (cases/search.py) as conditions on ``well_case``, each an IN over an
-    indexed column: the instance's category, the open tasks (step, department, overdue, due dates: one task
-    meeting them all), the well (village, number, coordinates missing), the party (name or code), the documents' numbers. The
-    town, the stage and ``q`` are the caller's arguments."""
+def _among(session: Session | None, column, ids: list[int]):
+    """``column IN ids``; on PostgreSQL one array parameter (``= ANY``), not thousands of parameters each
+    bound and sent again for every statement of the page."""
+    if session is not None and session.get_bind().dialect.name == "postgresql":
+        return column == any_(cast(ids, ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def _on_open_tasks(f: CaseFilters, now: datetime | None, session: Session | None):
+    """The cases with one open task meeting all of the open-task fields (step, department, overdue, due
+    dates). With ``session``: the matching case ids read once per request, from wf_open_task's indexes alone
+    — fewer than keyset.COLLECT (the overdue ones, a bureau's) are the condition by id, so the count, the page
+    and the stage chips are look-ups by key; more (most cases) stay a semi-join, which a walk of the list in
+    its order satisfies at once."""
+    tasks = select(OpenTask.case_id)
+    if f.step:
+        tasks = tasks.where(OpenTask.task_spec == f.step)
+    if f.department:
+        tasks = tasks.where(OpenTask.department == f.department)
+    if f.overdue:
+        tasks = tasks.where(OpenTask.due_at < now)
+    if f.due and f.due[0]:
+        tasks = tasks.where(OpenTask.due_at >= f.due[0])
+    if f.due and f.due[1]:
+        tasks = tasks.where(OpenTask.due_at < f.due[1])
+    if session is None:
+        return Case.id.in_(tasks)
+    known = session.info.setdefault("case_list_open_tasks", {})
+    key = (f.step, f.department, f.overdue, f.due, now)
+    if key not in known:
+        ids = session.scalars(tasks.distinct().limit(keyset.COLLECT)).all()
+        known[key] = sorted(ids) if len(ids) < keyset.COLLECT else None
+    return Case.id.in_(tasks) if known[key] is None else _among(session, Case.id, known[key])
+
+
+def _searched(f: CaseFilters, now: datetime | None, session: Session | None = None) -> list:
+    """The search's other filters (cases/search.py) as conditions on ``well_case``: its summary columns
+    (category, village, well number, party name or code), its registration time, and an IN over an indexed
+    column for the open tasks (step, department, overdue, due dates: one task meeting them all), the
+    documents' numbers and the wells without coordinates. The town, the stage and ``q`` are the caller's
+    arguments."""
     conditions = []
     if f.category:
-        conditions.append(Case.instance_id.in_(select(Instance.id).where(Instance.category == f.category)))
+        conditions.append(Case.category == f.category)
     if f.on_open_tasks:
-        tasks = select(OpenTask.case_id)
-        if f.step:
-            tasks = tasks.where(OpenTask.task_spec == f.step)
-        if f.department:
-            tasks = tasks.where(OpenTask.department == f.department)
-        if f.overdue:
-            tasks = tasks.where(OpenTask.due_at < now)
-        if f.due and f.due[0]:
-            tasks = tasks.where(OpenTask.due_at >= f.due[0])
-        if f.due and f.due[1]:
-            tasks = tasks.where(OpenTask.due_at < f.due[1])
-        conditions.append(Case.id.in_(tasks))
+        conditions.append(_on_open_tasks(f, now, session))
     if f.registered and f.registered[0]:
         conditions.append(Case.created_at >= f.registered[0])
     if f.registered and f.registered[1]:
         conditions.append(Case.created_at < f.registered[1])
-    wells = []
     if f.village:
-        wells.append(Well.village == f.village)
+        conditions.append(Case.village == f.village)
     if f.well_no:
-        wells.append(Well.well_no.like(f"%{f.well_no}%"))
-    if f.unlocated:
-        wells.append(or_(Well.latitude.is_(None), Well.longitude.is_(None)))
+        conditions.append(Case.well_no.like(f"%{f.well_no}%"))
     if f.party:
-        # A full credit code / ID number is the party itself (unique index); anything else part of a name.
-        wells.append(Well.owner_id.in_(select(WaterUser.id).where(
-            or_(WaterUser.party_id == f.party.upper(), WaterUser.name.like(f"%{f.party}%")))))
-    if wells:
-        conditions.append(Case.well_id.in_(select(Well.id).where(*wells)))
+        # A full credit code / ID number is the party itself; anything else part of a name.
+        conditions.append(or_(Case.party_id == f.party.upper(), Case.party_name.like(f"%{f.party}%")))
+    if f.unlocated:
+        conditions.append(Case.well_id.in_(select(Well.id).where(or_(Well.latitude.is_(None),
+                                                                     Well.longitude.is_(None)))))
     if f.document:
         conditions.append(Case.id.in_(select(Document.case_id).where(Document.number.like(f"%{f.document}%"))))
     return conditions
@@ -174,9 +198,9 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
     total = session.scalar(select(keyset.capped(*conditions, table=Case)))
     window = keyset.fetch(session, query, [keyset.Segment((), ((Case.id, True),))], size, key=lambda row: row[0],
                           after=after, before=before, skip=0 if (after or before) else (max(page, 1) - 1) * size,
-                          narrow=select(Case).where(*conditions), counted=total,
-                          # any filter but the town may select cases anywhere in the order (keyset.fetch)
-                          collect=keyset.COLLECT if len(conditions) > bool(town) else 0)
+                          # every filter is a column of well_case with an index ending in id (or a few ids):
+                          # walked in the list's order, never a semi-join the planner cannot estimate
+                          narrow=select(Case).where(*conditions), counted=total)
     return window.rows, total, max(page, 1), window
 
 
@@ -188,16 +212,26 @@ def stage_counts(session: Session, town: str | None, q: str | None, filters: Cas
     to keyset.CAP, or all of them: ``keyset.Window.total``): fewer than keyset.COLLECT (a search, a
     department's cases) are grouped by stage in one pass instead, with their conditions (a search's well
     ids, a subquery) written once rather than once per stage."""
-    cases = select(Case.id).join(Instance, Instance.id == Case.instance_id).where(
-        *_case_conditions(town, q, session=session, filters=filters, now=now))
-    if total is not None and total < keyset.COLLECT:
-        found = dict(session.execute(cases.with_only_columns(Instance.stage, func.count(), maintain_column_froms=True)
-                                     .group_by(Instance.stage)).all())
+    cases = select(Case.id).where(*_case_conditions(town, q, session=session, filters=filters, now=now))
+    if (total is not None and total < keyset.COLLECT) or _few(session, q, filters, now):
+        found = dict(session.execute(cases.with_only_columns(Case.stage, func.count()).group_by(Case.stage)).all())
         return {code: found[code] for code in STAGES if found.get(code)}
-    counts = [select(func.count()).select_from(cases.where(Instance.stage == code).limit(keyset.CAP).subquery())
+    counts = [select(func.count()).select_from(cases.where(Case.stage == code).limit(keyset.CAP).subquery())
               .scalar_subquery().label(code) for code in STAGES]
     row = session.execute(select(*counts)).one()
     return {code: n for code, n in zip(STAGES, row) if n}
+
+
+def _few(session: Session, q: str | None, filters: CaseFilters | None, now: datetime | None) -> bool:
+    """Whether the conditions include a set of ids read for this request (a search's matches, the cases of
+    the open tasks asked for), so that the list has fewer than keyset.COLLECT cases."""
+    searches = session.info.get("case_list_searches", {})
+    if q and searches.get(q) is not None:
+        return True
+    if filters is None or not filters.on_open_tasks:
+        return False
+    key = (filters.step, filters.department, filters.overdue, filters.due, now)
+    return session.info.get("case_list_open_tasks", {}).get(key) is not None
 
 
 def waiting_cases(session, towns: list[str], villages: list[str]) -> list[Case]:
