@@ -218,3 +218,21 @@ def test_every_field_and_their_combinations_give_what_the_originals_give(app, lo
             assert total == len(expected), f
             counts = stage_counts(session, f.town, f.q, f, now, total=None)
             assert counts == dict(Counter(session.get(Case, i).stage for i in _expected(session, f, now, False))), f
+            # Two at a time: forwards by the cursors, back from the last page, and an old link's page 2.
+            pages, after, before = [], None, None
+            while True:
+                session.info.clear()
+                rows, _total, _page, window = case_list(session, f.town, f.q, 1, 2, stage=f.stage, filters=f,
+                                                        now=now, after=after)
+                pages.append([case.id for case, _well, _owner in rows])
+                before, after = window.before, window.after
+                if after is None:
+                    break
+            assert [i for page in pages for i in page] == expected, f
+            if len(pages) > 1:
+                session.info.clear()
+                rows, *_rest = case_list(session, f.town, f.q, 1, 2, stage=f.stage, filters=f, now=now, before=before)
+                assert [case.id for case, _well, _owner in rows] == pages[-2], f
+                session.info.clear()
+                rows, *_rest = case_list(session, f.town, f.q, 2, 2, stage=f.stage, filters=f, now=now)
+                assert [case.id for case, _well, _owner in rows] == pages[1], f

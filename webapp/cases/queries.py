@@ -1,6 +1,8 @@
 """The case list, its export and the case page's reads (instance, open tasks, timers, timeline)."""
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Integer, any_, cast, func, or_, select
@@ -68,17 +70,18 @@ def _case_conditions(town: str | None, q: str | None, stage: str | None = None,
     summary columns (stage, category, village, well number, party: copies the database keeps, see
     ``models.Case``) and its indexes.
 
-    With ``session``, a search is run once per request (kept in ``session.info``): when it matches fewer
-    than keyset.CAP cases their ids are the condition, so the counts and the page that follow are index
-    look-ups, not the search again. ``filters`` adds the search form's other fields (``_searched``)."""
+    With ``session``, a filter that may match few cases anywhere in the list (a search, a party, a well
+    number, a document, the open tasks asked for) is run once per request (kept in ``session.info``): when it
+    matches fewer than its limit, their ids are the condition, so the counts and the page that follow are
+    look-ups by key, not the search again (and ``_few_cases`` reads the list's keys once). ``filters`` adds
+    the search form's other fields (``_searched``)."""
     conditions = []
     if stage:
         conditions.append(Case.stage == stage)
     if town:
         conditions.append(Case.town == town)
     if q:
-        found = _search(session, q) if session is not None else None
-        conditions.append(_among(session, Case.id, found) if found is not None else _matching(q))
+        conditions.append(_by_ids(session, ("q", q), _matching(q), keyset.CAP))
     if filters is not None:
         conditions += _searched(filters, now, session)
     return conditions
@@ -90,19 +93,32 @@ def case_conditions(session: Session, filters: CaseFilters, now: datetime) -> li
     return _case_conditions(filters.town, filters.q, filters.stage, session, filters, now)
 
 
-def _search(session: Session, q: str) -> list[int] | None:
-    searches = session.info.setdefault("case_list_searches", {})
-    if q not in searches:
-        ids = session.scalars(select(Case.id).where(_matching(q)).limit(keyset.CAP)).all()
-        searches[q] = ids if len(ids) < keyset.CAP else None
-    return searches[q]
-
-
 def _matching(q: str):
     """The cases whose well number, or whose water user's name, contains ``q``: two conditions each an index
     can serve (a trigram index on PostgreSQL)."""
     like = f"%{q.strip()}%"
     return or_(Case.well_no.like(like), Case.party_name.like(like))
+
+
+def _by_ids(session: Session | None, key: tuple, condition, limit: int, source=None):
+    """``condition`` (on ``well_case``) as the ids of the cases it gives, read once per request, when they are
+    fewer than ``limit``; else the condition itself. ``source``: a query of those case ids (distinct) cheaper
+    than well_case's (``Case.id IN source``: read from the other table's index alone)."""
+    ids = _ids_of(session, key, source if source is not None else select(Case.id).where(condition), limit) \
+        if session is not None else None
+    return condition if ids is None else _among(session, Case.id, ids)
+
+
+def _ids_of(session: Session, key: tuple, source, limit: int) -> list[int] | None:
+    known = session.info.setdefault("case_list_ids", {})
+    if key not in known:
+        found = source.limit(limit).subquery()
+        if session.get_bind().dialect.name == "postgresql":  # one row, one array: not a row per id
+            ids = session.scalar(select(func.array_agg(found.c[0]))) or []
+        else:
+            ids = session.scalars(select(found.c[0])).all()
+        known[key] = sorted(ids) if len(ids) < limit else None
+    return known[key]
 
 
 def _among(session: Session | None, column, ids: list[int]):
@@ -113,12 +129,20 @@ def _among(session: Session | None, column, ids: list[int]):
     return column.in_(ids)
 
 
-def _on_open_tasks(f: CaseFilters, now: datetime | None, session: Session | None):
-    """The cases with one open task meeting all of the open-task fields (step, department, overdue, due
-    dates). With ``session``: the matching case ids read once per request, from wf_open_task's indexes alone
-    — fewer than keyset.COLLECT (the overdue ones, a bureau's) are the condition by id, so the count, the page
-    and the stage chips are look-ups by key; more (most cases) stay a semi-join, which a walk of the list in
-    its order satisfies at once."""
+def _id_keys(q: str | None, f: CaseFilters | None, now: datetime | None) -> list[tuple]:
+    """The keys under which this search's filters keep their ids for the request (``_by_ids``)."""
+    keys = [("q", q)] if q else []
+    if f is not None:
+        keys += [("party", f.party)] if f.party else []
+        keys += [("well_no", f.well_no)] if f.well_no else []
+        keys += [("document", f.document)] if f.document else []
+        keys += [("tasks", f.step, f.department, f.overdue, f.due, now)] if f.on_open_tasks else []
+    return keys
+
+
+def _open_tasks(f: CaseFilters, now: datetime | None):
+    """The case ids of the open tasks meeting all of the open-task fields (step, department, overdue, due
+    dates) together: one task meeting them all."""
     tasks = select(OpenTask.case_id)
     if f.step:
         tasks = tasks.where(OpenTask.task_spec == f.step)
@@ -130,14 +154,7 @@ def _on_open_tasks(f: CaseFilters, now: datetime | None, session: Session | None
         tasks = tasks.where(OpenTask.due_at >= f.due[0])
     if f.due and f.due[1]:
         tasks = tasks.where(OpenTask.due_at < f.due[1])
-    if session is None:
-        return Case.id.in_(tasks)
-    known = session.info.setdefault("case_list_open_tasks", {})
-    key = (f.step, f.department, f.overdue, f.due, now)
-    if key not in known:
-        ids = session.scalars(tasks.distinct().limit(keyset.COLLECT)).all()
-        known[key] = sorted(ids) if len(ids) < keyset.COLLECT else None
-    return Case.id.in_(tasks) if known[key] is None else _among(session, Case.id, known[key])
+    return tasks
 
 
 def _searched(f: CaseFilters, now: datetime | None, session: Session | None = None) -> list:
@@ -145,12 +162,18 @@ def _searched(f: CaseFilters, now: datetime | None, session: Session | None = No
     (category, village, well number, party name or code), its registration time, and an IN over an indexed
     column for the open tasks (step, department, overdue, due dates: one task meeting them all), the
     documents' numbers and the wells without coordinates. The town, the stage and ``q`` are the caller's
-    arguments."""
+    arguments.
+
+    The open tasks' cases are read by id when fewer than keyset.COLLECT (the overdue ones, a bureau's);
+    more (a step most cases are at) stay a semi-join, which the walk of the list in its order satisfies at
+    once. A party, a well number, a document: by id when fewer than keyset.CAP / COLLECT."""
     conditions = []
     if f.category:
         conditions.append(Case.category == f.category)
     if f.on_open_tasks:
-        conditions.append(_on_open_tasks(f, now, session))
+        tasks = _open_tasks(f, now)
+        conditions.append(_by_ids(session, ("tasks", f.step, f.department, f.overdue, f.due, now),
+                                  Case.id.in_(tasks), keyset.COLLECT, source=tasks.distinct()))
     if f.registered and f.registered[0]:
         conditions.append(Case.created_at >= f.registered[0])
     if f.registered and f.registered[1]:
@@ -158,15 +181,18 @@ def _searched(f: CaseFilters, now: datetime | None, session: Session | None = No
     if f.village:
         conditions.append(Case.village == f.village)
     if f.well_no:
-        conditions.append(Case.well_no.like(f"%{f.well_no}%"))
+        conditions.append(_by_ids(session, ("well_no", f.well_no), Case.well_no.like(f"%{f.well_no}%"), keyset.CAP))
     if f.party:
         # A full credit code / ID number is the party itself; anything else part of a name.
-        conditions.append(or_(Case.party_id == f.party.upper(), Case.party_name.like(f"%{f.party}%")))
+        conditions.append(_by_ids(session, ("party", f.party), or_(
+            Case.party_id == f.party.upper(), Case.party_name.like(f"%{f.party}%")), keyset.CAP))
     if f.unlocated:
         conditions.append(Case.well_id.in_(select(Well.id).where(or_(Well.latitude.is_(None),
                                                                      Well.longitude.is_(None)))))
     if f.document:
-        conditions.append(Case.id.in_(select(Document.case_id).where(Document.number.like(f"%{f.document}%"))))
+        documents = select(Document.case_id).where(Document.number.like(f"%{f.document}%"))
+        conditions.append(_by_ids(session, ("document", f.document), Case.id.in_(documents), keyset.COLLECT,
+                                  source=documents.distinct()))
     return conditions
 
 
@@ -195,9 +221,21 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
     # The page's rows with their well and owner from the joins themselves (not joined a second time for the
     # relationships); the counts on well_case alone: every case has one well and the well one owner.
     query = _cases(town, q, stage, session, filters, now).options(contains_eager(Case.well).contains_eager(Well.owner))
+    skip = 0 if (after or before) else (max(page, 1) - 1) * size
+    few = _few_cases(session, town, q, filters, now)
+    if few is not None:
+        # A few cases (a search's, the overdue ones…): their keys read once, counted, paged and grouped by
+        # stage here (``stage_counts``), and only the page's rows read with their well and owner.
+        keys = [_Key(i) for i, at in few if not stage or at == stage]
+        window = keyset.page_of_loaded(keys, [_NEWEST], size, after=after, before=before, skip=skip)
+        ids = [key.id for key in window.rows]
+        # By their ids alone: the ids already meet the conditions (and the planner, given both, read every case).
+        window.rows = session.execute(_cases(None, None).where(Case.id.in_(ids)).order_by(Case.id.desc()).options(
+            contains_eager(Case.well).contains_eager(Well.owner))).all() if ids else []
+        window.total = len(keys)
+        return window.rows, min(len(keys), keyset.CAP), max(page, 1), window
     total = session.scalar(select(keyset.capped(*conditions, table=Case)))
-    window = keyset.fetch(session, query, [keyset.Segment((), ((Case.id, True),))], size, key=lambda row: row[0],
-                          after=after, before=before, skip=0 if (after or before) else (max(page, 1) - 1) * size,
+    window = keyset.fetch(session, query, [_NEWEST], size, key=lambda row: row[0], after=after, before=before, skip=skip,
                           # every filter is a column of well_case with an index ending in id (or a few ids):
                           # walked in the list's order, never a semi-join the planner cannot estimate
                           narrow=select(Case).where(*conditions), counted=total)
@@ -213,7 +251,11 @@ def stage_counts(session: Session, town: str | None, q: str | None, filters: Cas
     department's cases) are grouped by stage in one pass instead, with their conditions (a search's well
     ids, a subquery) written once rather than once per stage."""
     cases = select(Case.id).where(*_case_conditions(town, q, session=session, filters=filters, now=now))
-    if (total is not None and total < keyset.COLLECT) or _few(session, q, filters, now):
+    few = _few_cases(session, town, q, filters, now)
+    if few is not None:
+        found = Counter(at for _id, at in few)
+        return {code: found[code] for code in STAGES if found.get(code)}
+    if total is not None and total < keyset.COLLECT:
         found = dict(session.execute(cases.with_only_columns(Case.stage, func.count()).group_by(Case.stage)).all())
         return {code: found[code] for code in STAGES if found.get(code)}
     counts = [select(func.count()).select_from(cases.where(Case.stage == code).limit(keyset.CAP).subquery())
@@ -222,16 +264,35 @@ def stage_counts(session: Session, town: str | None, q: str | None, filters: Cas
     return {code: n for code, n in zip(STAGES, row) if n}
 
 
+#: The case list's one order: newest first (keyset on the case id).
+_NEWEST = keyset.Segment((), ((Case.id, True),), lambda row: True)
+
+
+@dataclass(frozen=True)
+class _Key:
+    id: int
+
+
+def _few_cases(session: Session, town: str | None, q: str | None, filters: CaseFilters | None,
+               now: datetime | None) -> list[tuple[int, str | None]] | None:
+    """(id, stage) of every case the list's conditions but the stage give, when those conditions include a set
+    of ids read for this request (fewer than keyset.COLLECT cases): read once per request, for the page and
+    the stage chips alike. None: not known to be few."""
+    conditions = _case_conditions(town, q, session=session, filters=filters, now=now)
+    if not _few(session, q, filters, now):
+        return None
+    known = session.info.setdefault("case_list_few", {})
+    key = (town, q, filters, now)
+    if key not in known:
+        known[key] = session.execute(select(Case.id, Case.stage).where(*conditions)).all()
+    return known[key]
+
+
 def _few(session: Session, q: str | None, filters: CaseFilters | None, now: datetime | None) -> bool:
     """Whether the conditions include a set of ids read for this request (a search's matches, the cases of
-    the open tasks asked for), so that the list has fewer than keyset.COLLECT cases."""
-    searches = session.info.get("case_list_searches", {})
-    if q and searches.get(q) is not None:
-        return True
-    if filters is None or not filters.on_open_tasks:
-        return False
-    key = (filters.step, filters.department, filters.overdue, filters.due, now)
-    return session.info.get("case_list_open_tasks", {}).get(key) is not None
+    the open tasks asked for…), so that the list has fewer than keyset.COLLECT cases."""
+    known = session.info.get("case_list_ids", {})
+    return any(known.get(key) is not None for key in _id_keys(q, filters, now))
 
 
 def waiting_cases(session, towns: list[str], villages: list[str]) -> list[Case]:
