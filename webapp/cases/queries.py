@@ -217,10 +217,6 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
               now: datetime | None = None):
     """Cases for the case list: (case, well, owner) rows, newest first, a page by its neighbour's cursor
     (keyset on the case id, the (town, id) index for a town); the total counted up to keyset.CAP."""
-    conditions = _case_conditions(town, q, stage, session, filters, now)
-    # The page's rows with their well and owner from the joins themselves (not joined a second time for the
-    # relationships); the counts on well_case alone: every case has one well and the well one owner.
-    query = _cases(town, q, stage, session, filters, now).options(contains_eager(Case.well).contains_eager(Well.owner))
     skip = 0 if (after or before) else (max(page, 1) - 1) * size
     few = _few_cases(session, town, q, filters, now)
     if few is not None:
@@ -234,6 +230,10 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
             contains_eager(Case.well).contains_eager(Well.owner))).all() if ids else []
         window.total = len(keys)
         return window.rows, min(len(keys), keyset.CAP), max(page, 1), window
+    conditions = _case_conditions(town, q, stage, session, filters, now)
+    # The page's rows with their well and owner from the joins themselves (not joined a second time for the
+    # relationships); the counts on well_case alone: every case has one well and the well one owner.
+    query = _cases(town, q, stage, session, filters, now).options(contains_eager(Case.well).contains_eager(Well.owner))
     total = session.scalar(select(keyset.capped(*conditions, table=Case)))
     window = keyset.fetch(session, query, [_NEWEST], size, key=lambda row: row[0], after=after, before=before, skip=skip,
                           # every filter is a column of well_case with an index ending in id (or a few ids):
@@ -248,13 +248,13 @@ def stage_counts(session: Session, town: str | None, q: str | None, filters: Cas
     one statement: each stage counted up to keyset.CAP (999+) through the stage index, not a GROUP BY
     over every case. ``total``: how many cases these filters give, when the caller knows it (counted up
     to keyset.CAP, or all of them: ``keyset.Window.total``): fewer than keyset.COLLECT (a search, a
-    department's cases) are grouped by stage in one pass instead, with their conditions (a search's well
-    ids, a subquery) written once rather than once per stage."""
-    cases = select(Case.id).where(*_case_conditions(town, q, session=session, filters=filters, now=now))
+    department's cases) are grouped by stage in one pass instead, with their conditions written once rather
+    than once per stage; a few cases whose keys the list read (``_few_cases``) are grouped here."""
     few = _few_cases(session, town, q, filters, now)
     if few is not None:
         found = Counter(at for _id, at in few)
         return {code: found[code] for code in STAGES if found.get(code)}
+    cases = select(Case.id).where(*_case_conditions(town, q, session=session, filters=filters, now=now))
     if total is not None and total < keyset.COLLECT:
         found = dict(session.execute(cases.with_only_columns(Case.stage, func.count()).group_by(Case.stage)).all())
         return {code: found[code] for code in STAGES if found.get(code)}
