@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Integer, any_, cast, func, or_, select
@@ -222,12 +221,12 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
     if few is not None:
         # A few cases (a search's, the overdue ones…): their keys read once, counted, paged and grouped by
         # stage here (``stage_counts``), and only the page's rows read with their well and owner.
-        keys = [_Key(i) for i, at in few if not stage or at == stage]
-        window = keyset.page_of_loaded(keys, [_NEWEST], size, after=after, before=before, skip=skip)
-        ids = [key.id for key in window.rows]
+        ids, stages = few
+        keys = sorted((i for i, at in zip(ids, stages) if not stage or at == stage), reverse=True)
+        window = keyset.page_of_keys(keys, _NEWEST, size, after=after, before=before, skip=skip)
         # By their ids alone: the ids already meet the conditions (and the planner, given both, read every case).
-        window.rows = session.execute(_cases(None, None).where(Case.id.in_(ids)).order_by(Case.id.desc()).options(
-            contains_eager(Case.well).contains_eager(Well.owner))).all() if ids else []
+        window.rows = session.execute(_cases(None, None).where(Case.id.in_(window.rows)).order_by(
+            Case.id.desc()).options(contains_eager(Case.well).contains_eager(Well.owner))).all() if window.rows else []
         window.total = len(keys)
         return window.rows, min(len(keys), keyset.CAP), max(page, 1), window
     conditions = _case_conditions(town, q, stage, session, filters, now)
@@ -252,7 +251,7 @@ def stage_counts(session: Session, town: str | None, q: str | None, filters: Cas
     than once per stage; a few cases whose keys the list read (``_few_cases``) are grouped here."""
     few = _few_cases(session, town, q, filters, now)
     if few is not None:
-        found = Counter(at for _id, at in few)
+        found = Counter(few[1])
         return {code: found[code] for code in STAGES if found.get(code)}
     cases = select(Case.id).where(*_case_conditions(town, q, session=session, filters=filters, now=now))
     if total is not None and total < keyset.COLLECT:
@@ -268,23 +267,25 @@ def stage_counts(session: Session, town: str | None, q: str | None, filters: Cas
 _NEWEST = keyset.Segment((), ((Case.id, True),), lambda row: True)
 
 
-@dataclass(frozen=True)
-class _Key:
-    id: int
-
-
 def _few_cases(session: Session, town: str | None, q: str | None, filters: CaseFilters | None,
-               now: datetime | None) -> list[tuple[int, str | None]] | None:
-    """(id, stage) of every case the list's conditions but the stage give, when those conditions include a set
-    of ids read for this request (fewer than keyset.COLLECT cases): read once per request, for the page and
-    the stage chips alike. None: not known to be few."""
+               now: datetime | None) -> tuple[list[int], list[str | None]] | None:
+    """The ids and the stages of every case the list's conditions but the stage give, when those conditions
+    include a set of ids read for this request (fewer than keyset.COLLECT cases): read once per request, for
+    the page and the stage chips alike, as two lists of plain values (``keyset.page_of_keys``: no rows for
+    the garbage collector). None: not known to be few."""
     conditions = _case_conditions(town, q, session=session, filters=filters, now=now)
     if not _few(session, q, filters, now):
         return None
     known = session.info.setdefault("case_list_few", {})
     key = (town, q, filters, now)
     if key not in known:
-        known[key] = session.execute(select(Case.id, Case.stage).where(*conditions)).all()
+        if session.get_bind().dialect.name == "postgresql":  # one row of two arrays
+            ids, stages = session.execute(select(func.array_agg(Case.id), func.array_agg(Case.stage))
+                                          .where(*conditions)).one()
+            known[key] = (ids or [], stages or [])
+        else:
+            rows = session.execute(select(Case.id, Case.stage).where(*conditions)).all()
+            known[key] = ([i for i, _stage in rows], [at for _id, at in rows])
     return known[key]
 
 
