@@ -134,9 +134,10 @@ def populate(url: str, folder: Path, size: int, moved: int | None = None) -> dic
 
 
 def measure(port: int, size: int, n: int, warmup: int, first_party: int, strict: bool = True,
-            only: list[str] | None = None) -> dict[str, list[float]]:
+            only: list[str] | None = None, every_page: bool = False) -> dict[str, list[float]]:
     """Every page ``n`` times (after ``warmup``), and ``n`` starts and completions of each kind. Not
-    ``strict`` (a baseline of older code): a page it does not offer as asked (no 200) is left out."""
+    ``strict`` (a baseline of older code): only BASELINE_PAGES unless ``every_page``, and a page it does not
+    offer as asked (no 200) is left out."""
     clients = {}
     samples: dict[str, list[float]] = {}
 
@@ -146,7 +147,7 @@ def measure(port: int, size: int, n: int, warmup: int, first_party: int, strict:
         return clients[user]
 
     for name, (user, path) in pages(size).items():
-        if (not strict and name not in BASELINE_PAGES) or (only is not None and not any(o in name for o in only)):
+        if (not strict and not every_page and name not in BASELINE_PAGES) or (only is not None and not any(o in name for o in only)):
             continue
         c = client(user)
         for i in range(warmup + n):
@@ -225,6 +226,10 @@ def main() -> int:
     parser.add_argument("--moved", type=int, default=None,
                         help="cases moved on to 整改情况报告 (default a fiftieth of each size; 2000 keeps the "
                              "bureau's inbox of 100,000 at 1,000,000)")
+    parser.add_argument("--db-prefix", default="wells_bench_http",
+                        help="the PostgreSQL databases' names: <prefix>_<size> (your own on a shared server)")
+    parser.add_argument("--baseline-pages", choices=("few", "all"), default="few",
+                        help="the baseline on the pages of BASELINE_PAGES (e7cfae5 had no others) or on all of them")
     parser.add_argument("--pages", default=None,
                         help="only the pages whose name contains one of these (comma-separated; '' for none: "
                              "the starts and completions alone)")
@@ -247,7 +252,7 @@ def main() -> int:
                 for size in sizes:
                     folders[size] = Path(tmp) / f"{backend}-{size}"
                     folders[size].mkdir()
-                    urls[size] = support.database_url(backend, f"wells_bench_http_{size}", folders[size])
+                    urls[size] = support.database_url(backend, f"{args.db_prefix}_{size}", folders[size])
                     support.migrate(urls[size])
                     built = populate(urls[size], folders[size], size, args.moved)
                     results["runs"][f"{backend} {size}"] = {"data": built}
@@ -256,12 +261,16 @@ def main() -> int:
                     for size in sizes:
                         url, folder = urls[size], folders[size]
                         for label, tree in trees.items():
-                            support.migrate(url, tree, "head") if label == "this tree" else downgrade(url, base_revision)
+                            if label == "this tree":
+                                support.migrate(url, tree, "head")
+                                vacuum(url)  # a migration that rewrote rows: as autovacuum would after it
+                            else:
+                                downgrade(url, base_revision)
                             with support.served(tree, support.app_config(url, folder),
                                                 log=folder / f"gunicorn-{label.replace(' ', '-')}.log") as port:
                                 before = os.getloadavg()[0]
                                 run = measure(port, size, args.n, args.warmup, party, strict=label == "this tree",
-                                              only=only)
+                                              only=only, every_page=args.baseline_pages == "all")
                                 loads.setdefault(size, {}).setdefault(label, []).extend(
                                     [round(before, 2), round(os.getloadavg()[0], 2)])
                             party += 2 * (args.n + args.warmup) + 10
@@ -294,6 +303,19 @@ def head_revision(tree: Path) -> str:
         "print(ScriptDirectory.from_config(alembic_config('sqlite://')).get_current_head())")],
         cwd=tree, capture_output=True, text=True, check=True, env={"PYTHONPATH": str(tree), "PATH": "/usr/bin"})
     return out.stdout.strip()
+
+
+def vacuum(url: str) -> None:
+    """VACUUM (ANALYZE) every table on PostgreSQL (autovacuum is off on the benchmark server): fresh statistics
+    and all-visible pages after a migration that rewrote rows, so that both trees run on tidy tables."""
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE)")
+    engine.dispose()
 
 
 def downgrade(url: str, revision: str) -> None:

@@ -135,8 +135,16 @@ class LockedInstance:
                    for t in after.fired_since(before)]
         loaded = engine.specs_for(self.session, instance.spec_version)
         active = instance.status == "running"
+        finished = workflow.is_completed() and active
+        if finished:
+            instance.status = "completed"
+            instance.completed_at = now
+            instance.outcome = end_event(workflow)
+        # Before the open-task rows: each carries the case's stage (the inbox filters by it).
+        instance.stage = stages.derive(workflow, instance.status, instance.outcome, instance.stage)
         provisional = provisional_timers(engine.script_engine, after.waiting) if active else set()
-        wanted = {str(t.id): index_values(loaded, t, instance.context or {}, after.waiting, provisional)
+        wanted = {str(t.id): {**index_values(loaded, t, instance.context or {}, after.waiting, provisional),
+                              "stage": instance.stage}
                   for t in after.ready} if active else {}
         for guid in changes.plan_open_tasks(self.rows, wanted, now):
             values = wanted[guid]
@@ -146,12 +154,8 @@ class LockedInstance:
         changes.plan_timers({str(t.id): due for t, due in before.waiting} if timer_rows is None else timer_rows,
                             {str(t.id): (t.task_spec.name, due, t.id in provisional) for t, due in after.waiting}
                             if active else {}, rewrite_all=rewrite_timers)
-        if workflow.is_completed() and instance.status == "running":
-            instance.status = "completed"
-            instance.completed_at = now
-            instance.outcome = end_event(workflow)
+        if finished:
             events.append(audit.event("process_completed", instance=instance, actor=actor,
                                       data={"outcome": instance.outcome}))
-        instance.stage = stages.derive(workflow, instance.status, instance.outcome, instance.stage)
         persist.write(self.session, changes, now)
         audit.append(self.session, engine.audit_key, events)  # chained and written when the transaction commits

@@ -24,7 +24,8 @@ _timer = Timer.__table__
 _spec_version = SpecVersion.__table__
 
 # The open-task columns the engine derives from the workflow (the rest are set once at insert).
-DERIVED = ("title", "form_key", "lane", "department", "town", "well_no", "party_name", "due_at", "due_provisional")
+DERIVED = ("title", "form_key", "lane", "department", "town", "well_no", "party_name", "due_at", "due_provisional",
+           "stage")
 # What a rewrite of a row that stays open sets: the derived columns, and the claim (kept, or dropped
 # when the task changes department).
 REWRITTEN = (*DERIVED, "assignee", "assigned_at")

@@ -132,13 +132,17 @@ class OpenTask(EngineBase):
         Index("ix_wf_open_task_department_task_spec", "department", "task_spec"),
         Index("ix_wf_open_task_department_assignee", "department", "assignee"),
         Index("ix_wf_open_task_due_at", "due_at"),  # the case list's overdue and deadline filters (20261206_0025)
+        # The inbox's stage filter (20261206_0026): a department's tasks at one stage, newest first.
+        Index("ix_wf_open_task_department_stage", "department", "stage", "created_at", "id"),
+        # The case list's step filter: the cases with an open task at a step, read from the index alone.
+        Index("ix_wf_open_task_task_spec_case", "task_spec", "case_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_guid: Mapped[str] = mapped_column(String(36), unique=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("wf_instance.id", ondelete="CASCADE"), index=True)
     case_id: Mapped[int] = mapped_column(Integer, index=True)
-    task_spec: Mapped[str] = mapped_column(String(64), index=True)
+    task_spec: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(128))
     form_key: Mapped[str] = mapped_column(String(64))
     lane: Mapped[str] = mapped_column(String(32))
@@ -156,6 +160,9 @@ class OpenTask(EngineBase):
     assignee: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The case's stage (its instance's ``stage``), written with the row at every save, so that the inbox
+    # filters by it on this table alone (issue 14: through the instances it cost 36 ms at 100,000).
+    stage: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class Timer(EngineBase):

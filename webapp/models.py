@@ -177,11 +177,24 @@ class Well(Base):
 
 
 class Case(Base):
-    """整治案件: one per well, linked to its process instance."""
+    """整治案件: one per well, linked to its process instance.
+
+    The case list's summary (issue 14, migration 20261206_0026): ``stage`` and ``category`` (the case's own
+    instance's), ``village``, ``well_no`` (the well's), ``party_id`` and ``party_name`` (its owner's) are
+    copies kept by the database itself — triggers on wf_instance, well, water_user and this table — so that
+    every search field of the list is a condition on this one table and its indexes, whichever path changed
+    the original (a step, a timer, an override, a migration, the bulk loader, a correction). Read them for
+    lists; never write them here (the triggers overwrite them)."""
 
     __tablename__ = "well_case"
     __table_args__ = (Index("ix_well_case_town_id", "town", "id"),  # a town's cases, newest first
-                      Index("ix_well_case_created_at", "created_at"))  # the first case (the dashboard's period)
+                      Index("ix_well_case_created_at", "created_at"),  # the first case (the dashboard's period)
+                      # the list's fields, each with the list's order (newest first) after it
+                      Index("ix_well_case_town_stage_id", "town", "stage", "id"),
+                      Index("ix_well_case_stage_id", "stage", "id"),
+                      Index("ix_well_case_category_id", "category", "id"),
+                      Index("ix_well_case_village_id", "village", "id"),
+                      Index("ix_well_case_party_id", "party_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     well_id: Mapped[int] = mapped_column(ForeignKey("well.id"), unique=True)
@@ -190,6 +203,13 @@ class Case(Base):
     registered_by: Mapped[str] = mapped_column(String(64))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The summary (above): copies the database keeps; the ORM never writes them.
+    stage: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    category: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    village: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    well_no: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    party_id: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    party_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
     well: Mapped[Well] = relationship(lazy="joined")
 

@@ -30,7 +30,10 @@ def clock():
 
 class Case(CaseDriver):
     def stage(self) -> str:
-        return self.instance().stage
+        """The instance's stage, checked to be on each of its open-task rows too (the inbox filters by it)."""
+        found = self.instance().stage
+        assert {spec: task.stage for spec, task in self.tasks().items()} == dict.fromkeys(self.tasks(), found)
+        return found
 
     def override(self, operation, *args, **kwargs):
         with self.factory() as s, s.begin():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import or_, select
 
-from engine.tables import Instance, utcnow
+from engine.tables import utcnow
 
 from ..cases.queries import case_events, case_instance, case_tasks, case_timers, instances_by_id
 from ..core import db, workflow
@@ -46,7 +46,7 @@ def case_list(cursor, limit, town, q, stage):
         like = f"%{q.strip()}%"
         query = query.where(or_(Well.well_no.like(like), WaterUser.name.like(like)))
     if stage:
-        query = query.where(Case.instance_id.in_(select(Instance.id).where(Instance.stage == stage)))
+        query = query.where(Case.stage == stage)  # the case summary's copy of its instance's (models.Case)
     after = decode_cursor(cursor)
     if after is not None:
         query = query.where(Case.id < after)

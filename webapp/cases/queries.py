@@ -1,9 +1,11 @@
 """The case list, its export and the case page's reads (instance, open tasks, timers, timeline)."""
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import Integer, any_, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, contains_eager, defer
 
 from engine import audit
@@ -63,21 +65,24 @@ def _cases(town: str | None, q: str | None, stage: str | None = None, session: S
 def _case_conditions(town: str | None, q: str | None, stage: str | None = None,
                      session: Session | None = None, filters: CaseFilters | None = None,
                      now: datetime | None = None) -> list:
-    """The list's filters as conditions on ``well_case`` alone, so that counting needs no join.
+    """The list's filters as conditions on ``well_case`` alone, so that counting needs no join: the case's
+    summary columns (stage, category, village, well number, party: copies the database keeps, see
+    ``models.Case``) and its indexes.
 
-    With ``session``, a search is run once per request (kept in ``session.info``): when it matches fewer
-    than keyset.CAP wells their ids are the condition, so the counts and the page that follow are index
-    look-ups, not the search again. ``filters`` adds the search form's other fields (``_searched``)."""
+    With ``session``, a filter that may match few cases anywhere in the list (a search, a party, a well
+    number, a document, the open tasks asked for) is run once per request (kept in ``session.info``): when it
+    matches fewer than its limit, their ids are the condition, so the counts and the page that follow are
+    look-ups by key, not the search again (and ``_few_cases`` reads the list's keys once). ``filters`` adds
+    the search form's other fields (``_searched``)."""
     conditions = []
     if stage:
-        conditions.append(Case.instance_id.in_(select(Instance.id).where(Instance.stage == stage)))
+        conditions.append(Case.stage == stage)
     if town:
         conditions.append(Case.town == town)
     if q:
-        found = _search(session, q) if session is not None else None
-        conditions.append(Case.well_id.in_(found if found is not None else _matching_wells(q)))
+        conditions.append(_by_ids(session, ("q", q), _matching(q), keyset.CAP))
     if filters is not None:
-        conditions += _searched(filters, now)
+        conditions += _searched(filters, now, session)
     return conditions
 
 
@@ -87,62 +92,106 @@ def case_conditions(session: Session, filters: CaseFilters, now: datetime) -> li
     return _case_conditions(filters.town, filters.q, filters.stage, session, filters, now)
 
 
-def _search(session: Session, q: str) -> list[int] | None:
-    searches = session.info.setdefault("case_list_searches", {})
-    if q not in searches:
-        ids = session.scalars(select(_matching_wells(q).subquery().c.id).limit(keyset.CAP)).all()
-        searches[q] = ids if len(ids) < keyset.CAP else None
-    return searches[q]
-
-
-def _matching_wells(q: str):
-    """The wells whose number, or whose water user's name, contains ``q``: two searches each an index can
-    serve (a trigram index on PostgreSQL), not one over the joined rows."""
+def _matching(q: str):
+    """The cases whose well number, or whose water user's name, contains ``q``: two conditions each an index
+    can serve (a trigram index on PostgreSQL)."""
     like = f"%{q.strip()}%"
-    return union(select(Well.id).where(Well.well_no.like(like)),
-                 select(Well.id).where(Well.owner_id.in_(select(WaterUser.id).where(WaterUser.name.like(like)))))
+    return or_(Case.well_no.like(like), Case.party_name.like(like))
 
 
-def _searched(f: CaseFilters, now: datetime | None) -> list:
-    """The search's other filters (cases/search.py) as conditions on ``well_case``, each an IN over an
-    indexed column: the instance's category, the open tasks (step, department, overdue, due dates: one task
-    meeting them all), the well (village, number, coordinates missing), the party (name or code), the documents' numbers. The
-    town, the stage and ``q`` are the caller's arguments."""
+def _by_ids(session: Session | None, key: tuple, condition, limit: int, source=None):
+    """``condition`` (on ``well_case``) as the ids of the cases it gives, read once per request, when they are
+    fewer than ``limit``; else the condition itself. ``source``: a query of those case ids (distinct) cheaper
+    than well_case's (``Case.id IN source``: read from the other table's index alone)."""
+    ids = _ids_of(session, key, source if source is not None else select(Case.id).where(condition), limit) \
+        if session is not None else None
+    return condition if ids is None else _among(session, Case.id, ids)
+
+
+def _ids_of(session: Session, key: tuple, source, limit: int) -> list[int] | None:
+    known = session.info.setdefault("case_list_ids", {})
+    if key not in known:
+        found = source.limit(limit).subquery()
+        if session.get_bind().dialect.name == "postgresql":  # one row, one array: not a row per id
+            ids = session.scalar(select(func.array_agg(found.c[0]))) or []
+        else:
+            ids = session.scalars(select(found.c[0])).all()
+        known[key] = sorted(ids) if len(ids) < limit else None
+    return known[key]
+
+
+def _among(session: Session | None, column, ids: list[int]):
+    """``column IN ids``; on PostgreSQL one array parameter (``= ANY``), not thousands of parameters each
+    bound and sent again for every statement of the page."""
+    if session is not None and session.get_bind().dialect.name == "postgresql":
+        return column == any_(cast(ids, ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def _id_keys(q: str | None, f: CaseFilters | None, now: datetime | None) -> list[tuple]:
+    """The keys under which this search's filters keep their ids for the request (``_by_ids``)."""
+    keys = [("q", q)] if q else []
+    if f is not None:
+        keys += [("party", f.party)] if f.party else []
+        keys += [("well_no", f.well_no)] if f.well_no else []
+        keys += [("document", f.document)] if f.document else []
+        keys += [("tasks", f.step, f.department, f.overdue, f.due, now)] if f.on_open_tasks else []
+    return keys
+
+
+def _open_tasks(f: CaseFilters, now: datetime | None):
+    """The case ids of the open tasks meeting all of the open-task fields (step, department, overdue, due
+    dates) together: one task meeting them all."""
+    tasks = select(OpenTask.case_id)
+    if f.step:
+        tasks = tasks.where(OpenTask.task_spec == f.step)
+    if f.department:
+        tasks = tasks.where(OpenTask.department == f.department)
+    if f.overdue:
+        tasks = tasks.where(OpenTask.due_at < now)
+    if f.due and f.due[0]:
+        tasks = tasks.where(OpenTask.due_at >= f.due[0])
+    if f.due and f.due[1]:
+        tasks = tasks.where(OpenTask.due_at < f.due[1])
+    return tasks
+
+
+def _searched(f: CaseFilters, now: datetime | None, session: Session | None = None) -> list:
+    """The search's other filters (cases/search.py) as conditions on ``well_case``: its summary columns
+    (category, village, well number, party name or code), its registration time, and an IN over an indexed
+    column for the open tasks (step, department, overdue, due dates: one task meeting them all), the
+    documents' numbers and the wells without coordinates. The town, the stage and ``q`` are the caller's
+    arguments.
+
+    The open tasks' cases are read by id when fewer than keyset.COLLECT (the overdue ones, a bureau's);
+    more (a step most cases are at) stay a semi-join, which the walk of the list in its order satisfies at
+    once. A party, a well number, a document: by id when fewer than keyset.CAP / COLLECT."""
     conditions = []
     if f.category:
-        conditions.append(Case.instance_id.in_(select(Instance.id).where(Instance.category == f.category)))
+        conditions.append(Case.category == f.category)
     if f.on_open_tasks:
-        tasks = select(OpenTask.case_id)
-        if f.step:
-            tasks = tasks.where(OpenTask.task_spec == f.step)
-        if f.department:
-            tasks = tasks.where(OpenTask.department == f.department)
-        if f.overdue:
-            tasks = tasks.where(OpenTask.due_at < now)
-        if f.due and f.due[0]:
-            tasks = tasks.where(OpenTask.due_at >= f.due[0])
-        if f.due and f.due[1]:
-            tasks = tasks.where(OpenTask.due_at < f.due[1])
-        conditions.append(Case.id.in_(tasks))
+        tasks = _open_tasks(f, now)
+        conditions.append(_by_ids(session, ("tasks", f.step, f.department, f.overdue, f.due, now),
+                                  Case.id.in_(tasks), keyset.COLLECT, source=tasks.distinct()))
     if f.registered and f.registered[0]:
         conditions.append(Case.created_at >= f.registered[0])
     if f.registered and f.registered[1]:
         conditions.append(Case.created_at < f.registered[1])
-    wells = []
     if f.village:
-        wells.append(Well.village == f.village)
+        conditions.append(Case.village == f.village)
     if f.well_no:
-        wells.append(Well.well_no.like(f"%{f.well_no}%"))
-    if f.unlocated:
-        wells.append(or_(Well.latitude.is_(None), Well.longitude.is_(None)))
+        conditions.append(_by_ids(session, ("well_no", f.well_no), Case.well_no.like(f"%{f.well_no}%"), keyset.CAP))
     if f.party:
-        # A full credit code / ID number is the party itself (unique index); anything else part of a name.
-        wells.append(Well.owner_id.in_(select(WaterUser.id).where(
-            or_(WaterUser.party_id == f.party.upper(), WaterUser.name.like(f"%{f.party}%")))))
-    if wells:
-        conditions.append(Case.well_id.in_(select(Well.id).where(*wells)))
+        # A full credit code / ID number is the party itself; anything else part of a name.
+        conditions.append(_by_ids(session, ("party", f.party), or_(
+            Case.party_id == f.party.upper(), Case.party_name.like(f"%{f.party}%")), keyset.CAP))
+    if f.unlocated:
+        conditions.append(Case.well_id.in_(select(Well.id).where(or_(Well.latitude.is_(None),
+                                                                     Well.longitude.is_(None)))))
     if f.document:
-        conditions.append(Case.id.in_(select(Document.case_id).where(Document.number.like(f"%{f.document}%"))))
+        documents = select(Document.case_id).where(Document.number.like(f"%{f.document}%"))
+        conditions.append(_by_ids(session, ("document", f.document), Case.id.in_(documents), keyset.COLLECT,
+                                  source=documents.distinct()))
     return conditions
 
 
@@ -167,16 +216,28 @@ def case_list(session: Session, town: str | None, q: str | None, page: int, size
               now: datetime | None = None):
     """Cases for the case list: (case, well, owner) rows, newest first, a page by its neighbour's cursor
     (keyset on the case id, the (town, id) index for a town); the total counted up to keyset.CAP."""
+    skip = 0 if (after or before) else (max(page, 1) - 1) * size
+    few = _few_cases(session, town, q, filters, now)
+    if few is not None:
+        # A few cases (a search's, the overdue ones…): their keys read once, counted, paged and grouped by
+        # stage here (``stage_counts``), and only the page's rows read with their well and owner.
+        ids, stages = few
+        keys = sorted((i for i, at in zip(ids, stages) if not stage or at == stage), reverse=True)
+        window = keyset.page_of_keys(keys, _NEWEST, size, after=after, before=before, skip=skip)
+        # By their ids alone: the ids already meet the conditions (and the planner, given both, read every case).
+        window.rows = session.execute(_cases(None, None).where(Case.id.in_(window.rows)).order_by(
+            Case.id.desc()).options(contains_eager(Case.well).contains_eager(Well.owner))).all() if window.rows else []
+        window.total = len(keys)
+        return window.rows, min(len(keys), keyset.CAP), max(page, 1), window
     conditions = _case_conditions(town, q, stage, session, filters, now)
     # The page's rows with their well and owner from the joins themselves (not joined a second time for the
     # relationships); the counts on well_case alone: every case has one well and the well one owner.
     query = _cases(town, q, stage, session, filters, now).options(contains_eager(Case.well).contains_eager(Well.owner))
     total = session.scalar(select(keyset.capped(*conditions, table=Case)))
-    window = keyset.fetch(session, query, [keyset.Segment((), ((Case.id, True),))], size, key=lambda row: row[0],
-                          after=after, before=before, skip=0 if (after or before) else (max(page, 1) - 1) * size,
-                          narrow=select(Case).where(*conditions), counted=total,
-                          # any filter but the town may select cases anywhere in the order (keyset.fetch)
-                          collect=keyset.COLLECT if len(conditions) > bool(town) else 0)
+    window = keyset.fetch(session, query, [_NEWEST], size, key=lambda row: row[0], after=after, before=before, skip=skip,
+                          # every filter is a column of well_case with an index ending in id (or a few ids):
+                          # walked in the list's order, never a semi-join the planner cannot estimate
+                          narrow=select(Case).where(*conditions), counted=total)
     return window.rows, total, max(page, 1), window
 
 
@@ -186,18 +247,53 @@ def stage_counts(session: Session, town: str | None, q: str | None, filters: Cas
     one statement: each stage counted up to keyset.CAP (999+) through the stage index, not a GROUP BY
     over every case. ``total``: how many cases these filters give, when the caller knows it (counted up
     to keyset.CAP, or all of them: ``keyset.Window.total``): fewer than keyset.COLLECT (a search, a
-    department's cases) are grouped by stage in one pass instead, with their conditions (a search's well
-    ids, a subquery) written once rather than once per stage."""
-    cases = select(Case.id).join(Instance, Instance.id == Case.instance_id).where(
-        *_case_conditions(town, q, session=session, filters=filters, now=now))
-    if total is not None and total < keyset.COLLECT:
-        found = dict(session.execute(cases.with_only_columns(Instance.stage, func.count(), maintain_column_froms=True)
-                                     .group_by(Instance.stage)).all())
+    department's cases) are grouped by stage in one pass instead, with their conditions written once rather
+    than once per stage; a few cases whose keys the list read (``_few_cases``) are grouped here."""
+    few = _few_cases(session, town, q, filters, now)
+    if few is not None:
+        found = Counter(few[1])
         return {code: found[code] for code in STAGES if found.get(code)}
-    counts = [select(func.count()).select_from(cases.where(Instance.stage == code).limit(keyset.CAP).subquery())
+    cases = select(Case.id).where(*_case_conditions(town, q, session=session, filters=filters, now=now))
+    if total is not None and total < keyset.COLLECT:
+        found = dict(session.execute(cases.with_only_columns(Case.stage, func.count()).group_by(Case.stage)).all())
+        return {code: found[code] for code in STAGES if found.get(code)}
+    counts = [select(func.count()).select_from(cases.where(Case.stage == code).limit(keyset.CAP).subquery())
               .scalar_subquery().label(code) for code in STAGES]
     row = session.execute(select(*counts)).one()
     return {code: n for code, n in zip(STAGES, row) if n}
+
+
+#: The case list's one order: newest first (keyset on the case id).
+_NEWEST = keyset.Segment((), ((Case.id, True),), lambda row: True)
+
+
+def _few_cases(session: Session, town: str | None, q: str | None, filters: CaseFilters | None,
+               now: datetime | None) -> tuple[list[int], list[str | None]] | None:
+    """The ids and the stages of every case the list's conditions but the stage give, when those conditions
+    include a set of ids read for this request (fewer than keyset.COLLECT cases): read once per request, for
+    the page and the stage chips alike, as two lists of plain values (``keyset.page_of_keys``: no rows for
+    the garbage collector). None: not known to be few."""
+    conditions = _case_conditions(town, q, session=session, filters=filters, now=now)
+    if not _few(session, q, filters, now):
+        return None
+    known = session.info.setdefault("case_list_few", {})
+    key = (town, q, filters, now)
+    if key not in known:
+        if session.get_bind().dialect.name == "postgresql":  # one row of two arrays
+            ids, stages = session.execute(select(func.array_agg(Case.id), func.array_agg(Case.stage))
+                                          .where(*conditions)).one()
+            known[key] = (ids or [], stages or [])
+        else:
+            rows = session.execute(select(Case.id, Case.stage).where(*conditions)).all()
+            known[key] = ([i for i, _stage in rows], [at for _id, at in rows])
+    return known[key]
+
+
+def _few(session: Session, q: str | None, filters: CaseFilters | None, now: datetime | None) -> bool:
+    """Whether the conditions include a set of ids read for this request (a search's matches, the cases of
+    the open tasks asked for…), so that the list has fewer than keyset.COLLECT cases."""
+    known = session.info.get("case_list_ids", {})
+    return any(known.get(key) is not None for key in _id_keys(q, filters, now))
 
 
 def waiting_cases(session, towns: list[str], villages: list[str]) -> list[Case]:

@@ -17,6 +17,7 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Callable
 
 from sqlalchemy import and_, func, literal, or_, select
@@ -184,6 +185,37 @@ def page_of_loaded(rows: list, segments: list[Segment], size: int, *, after: str
             window.after = _encode(keys[end - 1][0], segments[keys[end - 1][0]], ordered[end - 1])
         if begin > 0:
             window.before = _encode(keys[begin][0], segments[keys[begin][0]], ordered[begin])
+    return window
+
+
+def page_of_keys(keys: list, segment: Segment, size: int, *, after: str | None = None, before: str | None = None,
+                 skip: int = 0) -> Window:
+    """``page_of_loaded`` for a list of one segment ordered by one unique column, given as that column's values
+    already in the segment's order: the window's rows are the page's values. Plain values (thousands of ids)
+    make no objects for the garbage collector to follow — a request that keeps thousands of rows alive
+    across collections has them promoted, and a full collection of the process follows every few requests
+    (about 200 ms on a busy machine)."""
+    (column, desc), = segment.order
+    later = (lambda key, value: key < value) if desc else (lambda key, value: key > value)
+    backwards = before is not None and after is None
+    start = _decode(before if backwards else after, [segment])
+    if start is None:  # the first page, or an old link's page number
+        begin = skip if not backwards else 0
+        end = min(len(keys), begin + size)
+    else:
+        value = start[1][0]
+        if backwards:
+            end = next((i for i, key in enumerate(keys) if not later(value, key)), len(keys))
+            begin = max(0, end - size)
+        else:
+            begin = next((i for i, key in enumerate(keys) if later(key, value)), len(keys))
+            end = min(len(keys), begin + size)
+    window = Window(keys[begin:end])
+    if window.rows:
+        if end < len(keys):
+            window.after = _encode(0, segment, SimpleNamespace(**{column.key: keys[end - 1]}))
+        if begin > 0:
+            window.before = _encode(0, segment, SimpleNamespace(**{column.key: keys[begin]}))
     return window
 
 

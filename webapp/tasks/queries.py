@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from engine.tables import Instance, OpenTask, Timer
+from engine.tables import OpenTask, Timer
 from forms.assignment import PRIORITY_CHOICES
 
 from ..core import keyset
@@ -66,7 +66,7 @@ def inbox(session: Session, department: str, username: str, filters: InboxFilter
     if filters.town:
         conditions.append(OpenTask.town == filters.town)
     if filters.stage:
-        conditions.append(OpenTask.instance_id.in_(select(Instance.id).where(Instance.stage == filters.stage)))
+        conditions.append(OpenTask.stage == filters.stage)
     if filters.q:
         like = f"%{filters.q.strip()}%"
         conditions.append(or_(OpenTask.well_no.like(like), OpenTask.party_name.like(like)))
@@ -88,12 +88,11 @@ def inbox(session: Session, department: str, username: str, filters: InboxFilter
     else:
         total = min(keyset.CAP, sum(count for _spec, _title, count in step_counts))
     query = select(OpenTask).where(*conditions, *chosen, *([OpenTask.due_at < now] if filters.overdue else []))
-    # A stage (the instances') may select tasks anywhere in the order (keyset.fetch); a step or a town is a
-    # column of the task itself, checked as the index is walked (collecting their keys cost more than it
-    # saved when they are most of the inbox).
-    collect = keyset.COLLECT if filters.stage else 0
+    # A step, a town or a stage is a column of the task itself, checked as the index is walked (the stage
+    # has its own, (department, stage, created_at, id)); collecting their keys in any order cost more than
+    # it saved when they are most of the inbox.
     window = keyset.fetch(session, query, segments, size, key=lambda row: row, entity=OpenTask,
-                          after=after, before=before, skip=skip, collect=collect)
+                          after=after, before=before, skip=skip)
     return InboxPage(rows=window.rows, total=total, page=max(page, 1), after=window.after, before=window.before,
                      step_counts=step_counts, overdue_count=overdue_count,
                      spans=_spanning_deadlines(session, window.rows, spans or {}))
