@@ -83,7 +83,8 @@ def worker(tree: Path, backend: str, n: int, warmup: int, pg_url: str) -> dict:
         else:
             admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
             stack.callback(admin.dispose)
-            name = f"wells_bench_docs_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+            tag = os.environ.get("WELLS_BENCH_DB_TAG")  # as bench/support.py's ``tagged``
+            name = f"wells_{tag + '_' if tag else ''}bench_docs_{os.getpid()}_{uuid.uuid4().hex[:6]}"
             with admin.connect() as conn:
                 conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
 
