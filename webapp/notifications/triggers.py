@@ -23,11 +23,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import audit
+from engine import audit, persist
 from engine.tables import OpenTask
 
 from ..models import Case, User
@@ -117,9 +118,12 @@ def new_tasks(session: Session, created: list[dict], again: set[str] = frozenset
     actors = {e["task_guid"]: e["actor"] for e in single}
     keys = {e["task_guid"]: f"new:{e['task_guid']}" + (f":{e['created_at']:%Y%m%d%H%M%S%f}"
                                                         if e["task_guid"] in again else "") for e in single}
-    # populate_existing: the engine writes the index with Core; an ORM copy loaded earlier is not current.
-    tasks = {t.task_guid: t for t in session.scalars(select(OpenTask).where(OpenTask.task_guid.in_(actors))
-                                                      .execution_options(populate_existing=True))}
+    tasks = _written(session, single)
+    missing = [guid for guid in actors if guid not in tasks]
+    if missing:
+        # populate_existing: the engine writes the index with Core; an ORM copy loaded earlier is not current.
+        tasks.update((t.task_guid, t) for t in session.scalars(
+            select(OpenTask).where(OpenTask.task_guid.in_(missing)).execution_options(populate_existing=True)))
     staff: dict[str, list[User]] = {}  # a department's people, read once for its several new tasks
     for guid, task in tasks.items():
         case = session.get(Case, task.case_id)
@@ -135,6 +139,15 @@ def new_tasks(session: Session, created: list[dict], again: set[str] = frozenset
                             case_id=task.case_id)
         written += send(session, reminder, people, task.department)
     return written
+
+
+def _written(session: Session, created: list[dict]) -> dict:
+    """The new tasks' rows as the engine wrote them in this transaction (no statement), by guid, in the
+    order of ``created``; a task it did not keep them for is left out (read from the table)."""
+    rows = {}
+    for instance_id in dict.fromkeys(e["instance_id"] for e in created):
+        rows.update((row["task_guid"], row) for row in persist.written_open_tasks(session, instance_id) or ())
+    return {e["task_guid"]: SimpleNamespace(**rows[e["task_guid"]]) for e in created if e["task_guid"] in rows}
 
 
 def summarize(session: Session, folded: Folded) -> int:
