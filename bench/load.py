@@ -47,7 +47,7 @@ def client_loop(port: int, run_no: int, number: int, stop: float, tally: Counter
     n = 0
     while time.monotonic() < stop:
         n += 1
-        party = 1_000_000 + run_no * 2_000_000 + number * 100_000 + n  # unique across clients and runs
+        party = 1_000_000 + run_no * 1_000_000 + number * 100_000 + n  # unique across clients and runs (< 10,000,000: 7 digits in a credit code)
         form = {"user_kind": "enterprise", "user_name": f"乳山负载测试公司{party}", "party_id": support._credit_code(party),
                 "legal_rep": "甲", "user_address": "工业园1号", "phone": "0631-6651234", "industry": "",
                 "well_no": f"LD-{party:08d}", "town": town, "village": "东村", "well_address": "", "latitude": "",
