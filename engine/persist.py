@@ -181,7 +181,8 @@ class Changes:
                     "assignee": None if moved else row["assignee"],
                     "assigned_at": None if moved else row["assigned_at"]}))
         updated = dict(self.update_tasks)
-        kept = sorted((row for guid, row in existing.items() if guid in wanted), key=lambda r: (r["created_at"], r["id"]))
+        kept = sorted((row for guid, row in existing.items() if guid in wanted),
+                      key=lambda row: (row["created_at"], row["id"]))
         self.open_after = [{**row, **updated.get(row["id"], {})} for row in kept] + [
             {"id": None, **row} for row in self.insert_tasks]
         return new

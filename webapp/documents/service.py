@@ -2,9 +2,9 @@
 
 A document is issued by the step whose form is submitted (same transaction: if the step fails no
 number is taken; if the document fails the step is not completed). It is filled in the step and numbered
-when the step commits (``numbering``), so that its series is locked only for the commit. Regenerating (after a correction
-of the case data, say) adds a version under the same number and keeps every earlier one; the deadlines it
-prints for the party stay those of the first issue (``party_deadlines``).
+when the step commits (``numbering``), so that its series is locked only for the commit. Regenerating
+(after a correction of the case data, say) adds a version under the same number and keeps every earlier
+one; the deadlines it prints for the party stay those of the first issue (``party_deadlines``).
 """
 from __future__ import annotations
 
