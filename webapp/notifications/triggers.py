@@ -146,17 +146,20 @@ _PERSON = (User.id, User.username, User.active, User.email, User.mobile, User.no
            User.notify_robot)
 
 
-def _people(session: Session, *where) -> list:
-    return session.execute(select(*_PERSON).where(*where).order_by(User.username)).all()
+def _people(session: Session, *where, of_department: bool = False) -> list:
+    query = select(*_PERSON)
+    if of_department:
+        query = query.join(Department, Department.id == User.department_id)
+    return session.execute(query.where(*where).order_by(User.username)).all()
 
 
 def department_people(session: Session, code: str) -> list:
     """The people ``tasks.queries.department_users`` names (active users who work the department's inbox;
     the task force's seconded members too), as rows of what a reminder needs (tested to be the same)."""
-    works_here = User.department_id.in_(select(Department.id).where(Department.code == code).scalar_subquery())
+    works_here = Department.code == code
     if code == TASK_FORCE:
         works_here = or_(works_here, User.task_force_member.is_(True))
-    return _people(session, works_here, User.active.is_(True))
+    return _people(session, works_here, User.active.is_(True), of_department=True)
 
 
 def _written(session: Session, created: list[dict]) -> dict:
