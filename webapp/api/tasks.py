@@ -254,7 +254,8 @@ def complete_task(task: OpenTask, body: dict, version: int, record=None) -> dict
         if record is not None:
             if issued:  # an inbound event's recorded answer is written before the commit: it could not name it
                 raise RuntimeError(f"the step of an inbound event must not issue documents ({task.form_key})")
-            record(session, {"task_id": task_id, "case_number": case.number, "documents": []})
+            result = {"task_id": task_id, "case_number": case.number, "documents": []}
+            record(session, result)
         return issued
 
     done = unit_of_work.run(step)
