@@ -83,7 +83,8 @@ def worker(tree: Path, backend: str, n: int, warmup: int, pg_url: str) -> dict:
         else:
             admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
             stack.callback(admin.dispose)
-            name = f"wells_bench_docs_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+            tag = os.environ.get("WELLS_BENCH_DB_TAG")  # as bench/support.py's ``tagged``
+            name = f"wells_{tag + '_' if tag else ''}bench_docs_{os.getpid()}_{uuid.uuid4().hex[:6]}"
             with admin.connect() as conn:
                 conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
 
@@ -122,6 +123,9 @@ def worker(tree: Path, backend: str, n: int, warmup: int, pg_url: str) -> dict:
             assert response.status_code == 302, response.get_data(as_text=True)[:500]
             if i >= warmup:
                 completions.append(elapsed)
+            # The page after the redirect shows the flashed message, as a browser's would: unread, the
+            # messages pile up in the session cookie and every later request signs and parses them all.
+            client.get(response.headers["Location"])
 
         kind = KINDS["commitment"]
         with app.test_request_context():

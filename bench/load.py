@@ -8,7 +8,10 @@ samples in which a backend of this database waited on a lock (``wait_event_type 
 transaction locks, the chain heads included) and how many waited on average. The database starts with
 ``--cases`` open cases (bulk loader) and is the same for every worker count (the cases of one run stay).
 
-    .venv/bin/python bench/load.py [--workers 1,2,4] [--clients 8] [--seconds 60]
+    .venv/bin/python bench/load.py [--workers 1,2,4] [--clients 8] [--seconds 60] [--baseline DIR]
+
+With ``--baseline`` (a ``git worktree`` of an earlier commit) each worker count serves that tree, then this
+one, on the same database, so the two are compared under the same load.
 
 Prints a table and writes bench/results/load.json. The load generator runs on the same machine.
 """
@@ -44,7 +47,7 @@ def client_loop(port: int, run_no: int, number: int, stop: float, tally: Counter
     n = 0
     while time.monotonic() < stop:
         n += 1
-        party = 1_000_000 + run_no * 2_000_000 + number * 100_000 + n  # unique across clients and runs
+        party = 1_000_000 + run_no * 1_000_000 + number * 100_000 + n  # unique across clients and runs (< 10,000,000: 7 digits in a credit code)
         form = {"user_kind": "enterprise", "user_name": f"乳山负载测试公司{party}", "party_id": support._credit_code(party),
                 "legal_rep": "甲", "user_address": "工业园1号", "phone": "0631-6651234", "industry": "",
                 "well_no": f"LD-{party:08d}", "town": town, "village": "东村", "well_address": "", "latitude": "",
@@ -150,9 +153,14 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--cases", type=int, default=1000, help="open cases in the database before the runs")
+    parser.add_argument("--baseline", type=Path, help="a worktree of the commit to compare with: each worker "
+                        "count runs it, then this tree, on the same database")
     args = parser.parse_args()
 
-    results = {"clients": args.clients, "seconds": args.seconds, "cases": args.cases, "runs": {}}
+    trees = [("baseline", args.baseline.resolve()), ("this tree", support.ROOT)] if args.baseline else [
+        ("this tree", support.ROOT)]
+    results = {"clients": args.clients, "seconds": args.seconds, "cases": args.cases, "runs": {},
+               "baseline": str(args.baseline) if args.baseline else None}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         url = support.database_url("postgresql", support.unique("wells_bench_load"), folder)
@@ -160,12 +168,14 @@ def main() -> int:
             support.migrate(url)
             app = support.make_app(url, folder)
             support.load_rows(app, support.ledger_rows(args.cases))
-            for run_no, workers in enumerate(map(int, args.workers.split(","))):
-                with support.served(support.ROOT, support.app_config(url, folder), workers=workers,
+            runs = [(workers, label, tree) for workers in map(int, args.workers.split(",")) for label, tree in trees]
+            for run_no, (workers, label, tree) in enumerate(runs):
+                with support.served(tree, support.app_config(url, folder), workers=workers,
                                     log=folder / f"gunicorn-{workers}.log") as port:
                     figures = run(port, run_no, url, args.clients, args.seconds)
-                results["runs"][f"-w {workers}"] = figures
-                print(f"-w {workers}: {figures['starts_per_s']} starts/s, {figures['completions_per_s']} completions/s, "
+                name = f"-w {workers}" + (" (baseline)" if label == "baseline" else "")
+                results["runs"][name] = figures
+                print(f"{name}: {figures['starts_per_s']} starts/s, {figures['completions_per_s']} completions/s, "
                       f"{figures['errors']} errors; lock waits in {figures['lock_wait_share_of_samples']:.1%} of samples "
                       f"(mean {figures['mean_backends_waiting_on_locks']}, {figures['lock_waits_by_kind']}); "
                       f"CPU busy {figures['cpu_busy_share']:.0%}; load {figures['load_average_1m']}; "

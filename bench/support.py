@@ -38,8 +38,16 @@ PURPOSES = ["工业", "商业/服务业", "农业灌溉", "农村生活"]
 
 # -- databases ---------------------------------------------------------------------------------------
 
+def tagged(name: str) -> str:
+    """``wells_…`` as ``wells_<tag>_…`` with ``WELLS_BENCH_DB_TAG=<tag>``: engineers benchmarking on one server
+    each keep to their own databases (a database of the same name is dropped first)."""
+    tag = os.environ.get("WELLS_BENCH_DB_TAG")
+    return name.replace("wells_", f"wells_{tag}_", 1) if tag else name
+
+
 def database_url(backend: str, name: str, folder: Path) -> str:
     """A new, empty database: a SQLite file in ``folder`` or a PostgreSQL database on PG_URL."""
+    name = tagged(name)
     if backend == "sqlite":
         path = folder / f"{name}.db"
         path.unlink(missing_ok=True)

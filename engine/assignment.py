@@ -20,7 +20,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import audit, form_version, task_fate
+from . import audit, form_version, persist, task_fate
 from .actors import Actor
 from .errors import EngineError
 from .persist import InstanceRow
@@ -54,6 +54,7 @@ def _locked_task(engine: Engine, session: Session, task_guid: str, tail: str,
 
 def _set_row(session: Session, row: dict, **values) -> None:
     session.connection().execute(update(_open_task).where(_open_task.c.id == row["id"]).values(**values))
+    persist.forget_written(session, row["instance_id"])  # the rows a step of this transaction wrote are not current
 
 
 def _set(session: Session, instance: InstanceRow, row: dict, **values) -> None:

@@ -128,11 +128,31 @@ def update_instance_fields(session: Session, instance_id: int, **values) -> None
     session.connection().execute(update(_instance).where(_instance.c.id == instance_id).values(**values))
 
 
+#: ``session.info`` key: {instance id: (the transaction, its open-task rows as ``write`` left them)}, so that
+#: what reads them again in that transaction (the message naming the next step, the new tasks' reminders at
+#: the commit) need not: ``written_open_tasks``.
+_WRITTEN = "wells.engine.open_tasks_written"
+
+
+def written_open_tasks(session: Session, instance_id: int) -> list[dict] | None:
+    """The instance's open-task rows as this transaction wrote them (rows inserted by it have no ``id``
+    yet), in the order ``ORDER BY created_at, id`` reads them; None when it did not write them, or when
+    the savepoint that did was rolled back or released, or when a claim or an assignment changed them since
+    (``forget_written``): then read the table."""
+    transaction, rows = session.info.get(_WRITTEN, {}).get(instance_id, (None, None))
+    return rows if transaction is not None and transaction.is_active else None
+
+
+def forget_written(session: Session, instance_id: int) -> None:
+    session.info.get(_WRITTEN, {}).pop(instance_id, None)
+
+
 @dataclass
 class Changes:
     """Everything one engine operation writes, computed before anything is sent."""
 
     instance: InstanceRow
+    open_after: list[dict] | None = None  # the open-task rows once written (``plan_open_tasks``)
     delete_task_ids: list[int] = field(default_factory=list)
     insert_tasks: list[dict] = field(default_factory=list)
     update_tasks: list[tuple[int, dict]] = field(default_factory=list)
@@ -161,6 +181,11 @@ class Changes:
                     **{k: values[k] for k in DERIVED},
                     "assignee": None if moved else row["assignee"],
                     "assigned_at": None if moved else row["assigned_at"]}))
+        updated = dict(self.update_tasks)
+        kept = sorted((row for guid, row in existing.items() if guid in wanted),
+                      key=lambda row: (row["created_at"], row["id"]))
+        self.open_after = [{**row, **updated.get(row["id"], {})} for row in kept] + [
+            {"id": None, **row} for row in self.insert_tasks]
         return new
 
     def plan_timers(self, before: dict[str, datetime], after: dict[str, tuple[str, datetime, bool]],
@@ -184,6 +209,9 @@ def write(session: Session, changes: Changes, now: datetime) -> None:
     written when the transaction commits.
     """
     conn = session.connection()
+    if changes.open_after is not None:
+        transaction = session.get_nested_transaction() or session.get_transaction()
+        session.info.setdefault(_WRITTEN, {})[changes.instance.id] = (transaction, changes.open_after)
     if conn.dialect.name == "postgresql":
         conn.execute(_pg_write_statement(), _pg_write_params(changes, now))
         return

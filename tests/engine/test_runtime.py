@@ -306,3 +306,46 @@ def test_completion_rechecks_department_and_claim_under_the_lock(wf, session_fac
     with session_factory() as s, s.begin():  # the head may take a colleague's claimed task over
         wf.complete(s, task.task_guid, {}, TOWN_CLERK, departments=("xiacun",), may_take_over=True)
     assert case.steps() == ["inspect"]
+
+
+def test_the_open_tasks_a_step_wrote_are_kept_for_its_transaction_as_the_table_has_them(wf, session_factory):
+    """What the next step's message and the new tasks' reminders read instead of the table: the rows as the
+    step wrote them, in the table's order (created_at, id), each column equal; forgotten when a savepoint
+    that wrote them is rolled back, or a claim changes them."""
+    from engine import assignment, persist
+
+    columns = [c.name for c in OpenTask.__table__.c]
+
+    def table(s, instance_id):
+        return [dict(r._mapping) for r in s.execute(select(OpenTask.__table__).where(
+            OpenTask.instance_id == instance_id).order_by(OpenTask.created_at, OpenTask.id))]
+
+    def same(s, instance_id):
+        written, rows = persist.written_open_tasks(s, instance_id), table(s, instance_id)
+        assert [{k: v for k, v in w.items() if k != "id" or v is not None} for w in written] == [
+            {k: r[k] for k in columns if k != "id" or w["id"] is not None} for w, r in zip(written, rows)]
+        assert len(written) == len(rows)
+        return rows
+
+    case = Case(wf, session_factory)
+    (task,) = case.open_tasks()
+    with session_factory() as s, s.begin():
+        wf.complete(s, task.task_guid, {"signed_on": "2026-03-02", "signatory": "法定代表人"}, TOWN_CLERK)
+        assert [r["task_spec"] for r in same(s, case.instance_id)] == ["inspect"]
+    (task,) = case.open_tasks()
+    with session_factory() as s, s.begin():
+        wf.complete(s, task.task_guid, {**INSPECTION}, WATER)
+        rows = same(s, case.instance_id)
+        assert [r["task_spec"] for r in rows] == ["notice"]
+        savepoint = s.begin_nested()
+        wf.complete(s, rows[0]["task_guid"], {**NOTICE}, WATER)
+        savepoint.rollback()
+        assert persist.written_open_tasks(s, case.instance_id) is None
+    assert persist.written_open_tasks(s, case.instance_id) is None  # the transaction is over
+    with session_factory() as s, s.begin():
+        (notice,) = [t for t in case.open_tasks() if t.task_spec == "notice"]
+        wf.complete(s, notice.task_guid, {**NOTICE}, WATER)
+        rows = same(s, case.instance_id)
+        assert [r["task_spec"] for r in rows] == ["rectify_report"] and rows[0]["due_at"] is not None
+        assignment.claim(wf, s, rows[0]["task_guid"], WATER)
+        assert persist.written_open_tasks(s, case.instance_id) is None

@@ -77,6 +77,7 @@ def test_completing_through_the_api_is_completing_through_the_page(app, login, w
     assert answer.status_code == 200, answer.get_json()
     body = answer.get_json()
     assert body["case_number"] == _case_number(app, 2) and len(body["documents"]) == 2  # the notice and its 送达回证
+    assert body["documents"] == ["乳水责改〔2026〕2号", "乳水送达〔2026〕2号"]  # numbered at the commit
     assert [s["step"] for s in body["next_steps"]] == ["rectify_report"]
 
     by_page, by_api = _step_record(app, 1, page_guid), _step_record(app, 2, api_guid)

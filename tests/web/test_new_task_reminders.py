@@ -315,3 +315,23 @@ def test_the_observer_is_installed_on_every_session_of_the_app(robots):
         assert triggers.on_commit in db.session().info[audit.OBSERVERS]
         assert triggers.on_commit in robots.extensions["sa_sessionmaker"]().info[audit.OBSERVERS]
 
+
+
+def test_the_reminders_tell_the_people_who_work_each_inbox(app):
+    """``triggers.department_people`` (plain rows, for speed) names exactly ``department_users`` (a seconded
+    member of the task force, an inactive clerk and a moved one included)."""
+    from webapp.models import Department
+    from webapp.tasks.queries import department_users
+
+    with app.app_context():
+        session = db.session()
+        water = session.scalar(select(Department).where(Department.code == "water"))
+        xiacun = session.scalar(select(Department).where(Department.code == "xiacun"))
+        seconded = session.scalar(select(User).where(User.department_id == water.id))
+        seconded.task_force_member = True
+        session.scalar(select(User).where(User.department_id == xiacun.id)).active = False
+        db.commit()
+        for code, _name, _kind in DEPARTMENTS:
+            assert [u.username for u in triggers.department_people(session, code)] == [
+                u.username for u in department_users(session, code)], code
+        assert seconded.username in [u.username for u in triggers.department_people(session, "task_force")]

@@ -212,7 +212,9 @@ def test_each_step_issues_its_document_in_its_own_series_and_only_when_it_applie
     clerk = session.scalar(select(User).where(User.username == "water.clerk"))
 
     def issue(form_key, data):
-        return [d.number for d in service.issue_for_step(session, engine, case, form_key, None, data, clerk)]
+        issued = service.issue_for_step(session, engine, case, form_key, None, data, clerk)
+        db.commit()  # numbered at the commit
+        return [d.number for d in issued]
 
     assert issue("penalty_prior_notice", PRIOR) == ["乳水罚告〔2026〕1号"]
     assert issue("penalty_hearing_notice", HEARING) == ["乳水听告〔2026〕1号"]

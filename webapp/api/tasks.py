@@ -250,10 +250,13 @@ def complete_task(task: OpenTask, body: dict, version: int, record=None) -> dict
     def step():
         issued = step_service.complete_step(session, engine, case, task.form_key, task_id, data, agent, {},
                                             expected_version=form.instance_version.data)
-        result = {"task_id": task_id, "case_number": case.number, "documents": [d.number for d in issued]}
+        # A document's number is taken at the commit (documents.numbering): it is read after it, below.
         if record is not None:
+            if issued:  # an inbound event's recorded answer is written before the commit: it could not name it
+                raise RuntimeError(f"the step of an inbound event must not issue documents ({task.form_key})")
+            result = {"task_id": task_id, "case_number": case.number, "documents": []}
             record(session, result)
-        return result
+        return issued
 
     done = unit_of_work.run(step)
     if not done:
@@ -261,7 +264,8 @@ def complete_task(task: OpenTask, body: dict, version: int, record=None) -> dict
                 and open_task(session, task_id) is None:
             _gone(task_id)  # the override that won removed the task
         raise engine_refusal(done.error, task_id)
-    return {**done.value, "next_steps": next_steps(case)}
+    return {"task_id": task_id, "case_number": case.number, "documents": [d.number for d in done.value],
+            "next_steps": next_steps(case)}
 
 
 def next_steps(case: Case) -> list[dict]:

@@ -179,12 +179,45 @@ def _finish(tpl: DocxTemplate, xml: str) -> str:
     return tpl.resolve_listing(xml)
 
 
+@dataclass
+class Filled:
+    """A filled template before it is zipped: each part compressed, except those holding one of the
+    placeholders ``fill_parts`` was given, kept as XML until ``docx`` replaces them (a document's number,
+    taken when its transaction commits: ``numbering``)."""
+    members: list[tuple[str, _Packed | bytes]]
+
+    def docx(self, replace: dict[str, str] | None = None) -> bytes:
+        """The DOCX, every placeholder in ``replace`` replaced by its text in the parts that hold one."""
+        members = []
+        for name, part in self.members:
+            if isinstance(part, bytes):
+                for old, new in (replace or {}).items():
+                    part = part.replace(old.encode(), new.encode())
+                part = _pack(name, part)
+            members.append(part)
+        return _zip(members)
+
+
+def _held(name: str, blob: bytes, placeholders: tuple[str, ...]) -> _Packed | bytes:
+    return blob if any(p.encode() in blob for p in placeholders) else _pack(name, blob)
+
+
 def fill(path: Path, context: dict) -> bytes:
     """The DOCX of template ``path`` filled with ``context``. Raises what docxtpl raises (Jinja's
     ``TemplateError``, ``OSError``, ``ValueError``, ``KeyError``)."""
-    ready = prepared(path)
-    if ready is None:
+    if prepared(path) is None:
         return fill_with_docxtpl(path, context)
+    return fill_parts(path, context).docx()
+
+
+def fill_parts(path: Path, context: dict, placeholders: tuple[str, ...] = ()) -> Filled:
+    """``fill`` up to the zip: the parts that print one of ``placeholders`` stay XML (``Filled.docx``).
+    The placeholders are plain text a template prints as it is (``{{ number }}``)."""
+    ready = prepared(path)
+    if ready is None:  # docxtpl's way: its zip opened again, its parts held the same way
+        with zipfile.ZipFile(io.BytesIO(fill_with_docxtpl(path, context))) as filled:
+            return Filled([(info.filename, _held(info.filename, filled.read(info), placeholders))
+                           for info in filled.infolist()])
     tpl = DocxTemplate(path)  # only for docxtpl's helper methods: the file is not opened
     tpl.docx_ids_index = 1000
     replaced: dict[str, bytes] = {}
@@ -201,7 +234,7 @@ def fill(path: Path, context: dict) -> bytes:
     for name, template in ready.properties.items():
         setattr(properties, name, template.render(context))
     replaced[ready.core_member] = serialize_part_xml(core)
-    return _zip([packed or _pack(name, replaced[name]) for name, packed in ready.members])
+    return Filled([(name, packed or _held(name, replaced[name], placeholders)) for name, packed in ready.members])
 
 
 def fill_with_docxtpl(path: Path, context: dict) -> bytes:

@@ -1,19 +1,22 @@
-"""Issuing documents: number, fill, store, record — inside the caller's transaction.
+"""Issuing documents: fill, number, store, record — inside the caller's transaction.
 
 A document is issued by the step whose form is submitted (same transaction: if the step fails no
-number is taken; if the document fails the step is not completed). Regenerating (after a correction
-of the case data, say) adds a version under the same number and keeps every earlier one; the deadlines it
-prints for the party stay those of the first issue (``party_deadlines``).
+number is taken; if the document fails the step is not completed). It is filled in the step and numbered
+when the step commits (``numbering``), so that its series is locked only for the commit. Regenerating
+(after a correction of the case data, say) adds a version under the same number and keeps every earlier
+one; the deadlines it prints for the party stay those of the first issue (``party_deadlines``).
 """
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
+from functools import partial
 
 from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from engine import Engine, EngineError
+from engine import Engine, EngineError, audit
 from engine.tables import Event
 from rules.timezone import today_in_china
 
@@ -29,49 +32,87 @@ class DocumentError(EngineError):
 def render(kind: Kind, context: dict) -> bytes:
     """The filled template (prepared once per template file: ``docx_fill``; StrictUndefined, so that a
     misspelt field in an edited template fails loudly instead of leaving a blank)."""
-    try:
+    with _refusal(kind):
         return docx_fill.fill(kind.template, context)
+
+
+@contextmanager
+def _refusal(kind: Kind):
+    try:
+        yield
     except (TemplateError, OSError, ValueError, KeyError) as exc:
         raise DocumentError(f"“{kind.name}”模板（{kind.template.name}）无法填写：{exc}。"
                             "请管理员检查模板中的 {{ }} 字段，本次提交未保存。") from exc
 
 
+def _file_name(kind: Kind, number: str, version: int) -> str:
+    return f"{kind.name}{number}" + (f"（第{version}版）" if version > 1 else "") + ".docx"
+
+
+def _event_data(kind: Kind, number: str, version: int, sha256: str | None, deadlines: dict | None) -> dict:
+    return {"kind": kind.code, "number": number, "version": version, "sha256": sha256,
+            **({"deadlines": deadlines} if deadlines else {})}
+
+
 def _store(session: Session, engine: Engine, case: Case, kind: Kind, year: int, serial: int, version: int,
-           data: dict, task_guid: str | None, user: User, served: dict | None, number: str | None = None,
-           deadlines: dict | None = None) -> Document:
-    """``number``: a regenerated version keeps the number its document was issued with (an older
-    format included), so that the versions stay one group. ``deadlines``: the party's deadlines a new
-    version prints (``party_deadlines.for_new_version``); a first issue computes them."""
-    today = today_in_china()
-    number = number or kind.number(year, serial)
-    if deadlines is None:
-        deadlines = party_deadlines.compute(kind.code, data)
-    body = render(kind, content.build(kind, case, number, today, data, served, task_guid,
+           data: dict, task_guid: str | None, user: User, served: dict | None, number: str,
+           deadlines: dict) -> Document:
+    """A new version of a document whose number is known (``regenerate``). ``number``: the number its
+    document was issued with (an older format included), so that the versions stay one group.
+    ``deadlines``: the party's deadlines it prints (``party_deadlines.for_new_version``)."""
+    body = render(kind, content.build(kind, case, number, today_in_china(), data, served, task_guid,
                                       deadlines=party_deadlines.dates(deadlines)))
-    suffix = f"（第{version}版）" if version > 1 else ""
     doc = Document(case_id=case.id, kind=kind.code, year=year, serial=serial, number=number, version=version,
-                   task_guid=task_guid, file_name=f"{kind.name}{number}{suffix}.docx", content=body,
+                   task_guid=task_guid, file_name=_file_name(kind, number, version), content=body,
                    sha256=hashlib.sha256(body).hexdigest(), created_by=user.username, deadlines=deadlines or None)
     session.add(doc)
     session.flush()
     engine.record(session, "document_generated", actor=user.actor, case_id=case.id, task_guid=task_guid,
-                  title=f"{kind.name} {number}", data={"kind": kind.code, "number": number, "version": version,
-                                                      "sha256": doc.sha256,
-                                                      **({"deadlines": deadlines} if deadlines else {})})
+                  title=f"{kind.name} {number}", data=_event_data(kind, number, version, doc.sha256, deadlines))
     return doc
 
 
 def issue_for_step(session: Session, engine: Engine, case: Case, form_key: str, task_guid: str,
                    data: dict, user: User) -> list[Document]:
-    """Issue the documents of the step just completed with ``data``; returns them in issuing order."""
-    year = today_in_china().year
-    issued, served = [], None
+    """Issue the documents of the step just completed with ``data``; returns them in issuing order.
+
+    Each is filled now (a broken template refuses the step) with a placeholder for its number; the
+    number, the file and the row come at the commit (``numbering``: the series stays locked only
+    from there). Until then the documents are not in the session and their numbers are not known."""
+    today = today_in_china()
+    year, issued, served, tokens = today.year, [], None, ()
     for kind in issued_by(form_key, data):
-        serial = numbering.next_serial(session, kind.code, year)
-        doc = _store(session, engine, case, kind, year, serial, 1, data, task_guid, user, served)
-        served = served or {"kind_name": kind.name, "number": doc.number}
+        token = numbering.placeholder()
+        tokens += (token,)  # a 送达回证 prints its notice's number too
+        deadlines = party_deadlines.compute(kind.code, data)
+        context = content.build(kind, case, token, today, data, served, task_guid,
+                                deadlines=party_deadlines.dates(deadlines))
+        with _refusal(kind):
+            filled = docx_fill.fill_parts(kind.template, context, tokens)
+        doc = Document(case_id=case.id, kind=kind.code, year=year, version=1, task_guid=task_guid,
+                       created_by=user.username, deadlines=deadlines or None)
+        event = audit.event("document_generated", actor=user.actor, case_id=case.id, task_guid=task_guid,
+                            title=f"{kind.name} {token}", data=_event_data(kind, token, 1, None, deadlines))
+        audit.append(session, engine.audit_key, [event])
+        numbering.at_commit(session, token, partial(_number, kind, doc, filled, event, token))
+        served = served or {"kind_name": kind.name, "number": token}
         issued.append(doc)
     return issued
+
+
+def _number(kind: Kind, doc: Document, filled: docx_fill.Filled, event: dict, token: str, session: Session,
+            numbers: dict[str, str]) -> str:
+    """At the commit: the number taken, written into the document (and into the 送达回证 of a notice issued
+    with it: ``numbers``), its row added and its audit event completed."""
+    doc.serial = numbering.next_serial(session, kind.code, doc.year)
+    doc.number = numbers[token] = kind.number(doc.year, doc.serial)
+    doc.content = filled.docx(numbers)
+    doc.sha256 = hashlib.sha256(doc.content).hexdigest()
+    doc.file_name = _file_name(kind, doc.number, 1)
+    session.add(doc)
+    event["title"] = f"{kind.name} {doc.number}"
+    event["data"].update(number=doc.number, sha256=doc.sha256)
+    return doc.number
 
 
 def step_data(session: Session, task_guid: str | None) -> dict:

@@ -23,15 +23,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from engine import audit
+from engine import audit, persist
 from engine.tables import OpenTask
 
-from ..models import Case, User
-from ..tasks.queries import department_users
+from ..models import TASK_FORCE, Case, Department, User
 from .messages import Reminder, send
 from .wording import due_words, task_line
 
@@ -117,17 +117,20 @@ def new_tasks(session: Session, created: list[dict], again: set[str] = frozenset
     actors = {e["task_guid"]: e["actor"] for e in single}
     keys = {e["task_guid"]: f"new:{e['task_guid']}" + (f":{e['created_at']:%Y%m%d%H%M%S%f}"
                                                         if e["task_guid"] in again else "") for e in single}
-    # populate_existing: the engine writes the index with Core; an ORM copy loaded earlier is not current.
-    tasks = {t.task_guid: t for t in session.scalars(select(OpenTask).where(OpenTask.task_guid.in_(actors))
-                                                      .execution_options(populate_existing=True))}
+    tasks = _written(session, single)
+    missing = [guid for guid in actors if guid not in tasks]
+    if missing:
+        # populate_existing: the engine writes the index with Core; an ORM copy loaded earlier is not current.
+        tasks.update((t.task_guid, t) for t in session.scalars(
+            select(OpenTask).where(OpenTask.task_guid.in_(missing)).execution_options(populate_existing=True)))
     staff: dict[str, list[User]] = {}  # a department's people, read once for its several new tasks
     for guid, task in tasks.items():
         case = session.get(Case, task.case_id)
         if task.assignee:
-            people = list(session.scalars(select(User).where(User.username == task.assignee)))
+            people = _people(session, User.username == task.assignee)
         else:
             if task.department not in staff:
-                staff[task.department] = department_users(session, task.department)
+                staff[task.department] = department_people(session, task.department)
             people = staff[task.department]
         people = [u for u in people if u.username != actors[guid]]
         reminder = Reminder(key=keys[guid], subject=f"新任务：{task.title}",
@@ -137,13 +140,44 @@ def new_tasks(session: Session, created: list[dict], again: set[str] = frozenset
     return written
 
 
+# What ``messages.send`` reads of a person: plain rows, not ORM users (an ORM user costs several times a
+# row here, and a step's reminders are part of every completion and registration).
+_PERSON = (User.id, User.username, User.active, User.email, User.mobile, User.notify_email, User.notify_sms,
+           User.notify_robot)
+
+
+def _people(session: Session, *where, of_department: bool = False) -> list:
+    query = select(*_PERSON)
+    if of_department:
+        query = query.join(Department, Department.id == User.department_id)
+    return session.execute(query.where(*where).order_by(User.username)).all()
+
+
+def department_people(session: Session, code: str) -> list:
+    """The people ``tasks.queries.department_users`` names (active users who work the department's inbox;
+    the task force's seconded members too), as rows of what a reminder needs (tested to be the same)."""
+    works_here = Department.code == code
+    if code == TASK_FORCE:
+        works_here = or_(works_here, User.task_force_member.is_(True))
+    return _people(session, works_here, User.active.is_(True), of_department=True)
+
+
+def _written(session: Session, created: list[dict]) -> dict:
+    """The new tasks' rows as the engine wrote them in this transaction (no statement), by guid, in the
+    order of ``created``; a task it did not keep them for is left out (read from the table)."""
+    rows = {}
+    for instance_id in dict.fromkeys(e["instance_id"] for e in created):
+        rows.update((row["task_guid"], row) for row in persist.written_open_tasks(session, instance_id) or ())
+    return {e["task_guid"]: SimpleNamespace(**rows[e["task_guid"]]) for e in created if e["task_guid"] in rows}
+
+
 def summarize(session: Session, folded: Folded) -> int:
     """One summary per department of the new tasks collected in ``folded``."""
     written = 0
     for code, pile in sorted(folded.departments.items(), key=lambda item: item[0] or ""):
         if code is None:
             continue
-        people = [u for u in department_users(session, code) if u.username not in pile.actors]
+        people = [u for u in department_people(session, code) if u.username not in pile.actors]
         named = pile.titles.most_common(SUMMARY_TITLES)
         steps = "，".join(f"“{title}” {n} 项" for title, n in named)
         if len(pile.titles) > SUMMARY_TITLES:
@@ -164,7 +198,7 @@ def assignments(session: Session, assigned: list[dict]) -> int:
         task, assignee = tasks.get(event["task_guid"]), event["data"]["assignee"]
         if task is None or assignee == event["actor"]:
             continue
-        people = list(session.scalars(select(User).where(User.username == assignee)))
+        people = _people(session, User.username == assignee)
         # From the event: the ORM row loaded before the engine's Core update may still hold the old priority.
         urgent = "【紧急】" if event["data"].get("priority") else ""
         # The key carries the assignment's time: assigned again later, the person is told again.

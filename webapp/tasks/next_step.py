@@ -2,14 +2,15 @@
 documents the step issued ("“封井”已提交。下一步：封井验收（市水利局）。 乳整2026-00002 封井记录.docx").
 
 The task page reads what comes next at the end of the step's transaction (``next_text``), while the
-instance is still locked: the open tasks are the case's as the next reader finds them. Without it, they are
-read after the commit.
+instance is still locked: the open tasks are the case's as the next reader finds them, and as the step wrote
+them (the engine keeps them on the session). Without it, they are read after the commit.
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import persist
 from engine.tables import Instance, OpenTask
 
 from .. import directory
@@ -18,9 +19,12 @@ from ..models import Case, Document
 
 
 def what_next(session: Session, case: Case) -> str:
-    """"下一步：…（部门）" from the case's open tasks; else why there is none."""
-    tasks = session.execute(select(OpenTask.title, OpenTask.department).where(OpenTask.case_id == case.id)
-                            .order_by(OpenTask.created_at, OpenTask.id)).all()
+    """"下一步：…（部门）" from the case's open tasks; else why there is none. After a step, the open tasks
+    are those the step's transaction wrote (``persist.written_open_tasks``: no statement)."""
+    written = persist.written_open_tasks(session, case.instance_id)
+    tasks = [(row["title"], row["department"]) for row in written] if written is not None else session.execute(
+        select(OpenTask.title, OpenTask.department).where(OpenTask.case_id == case.id)
+        .order_by(OpenTask.created_at, OpenTask.id)).all()
     if tasks:
         return "下一步：" + "；".join(f"{title}（{directory.name(department)}）" for title, department in tasks) + "。"
     status = session.scalar(select(Instance.status).where(Instance.case_id == case.id))

@@ -36,14 +36,16 @@ from .steps import CaseInfo
 @login_required
 def show(task_guid: str):
     session = db.session()
-    task = session.scalar(select(OpenTask).where(OpenTask.task_guid == task_guid))
+    # The task and its case (with the well and the owner the form reads) in one statement.
+    task, case = session.execute(select(OpenTask, Case).outerjoin(Case, Case.id == OpenTask.case_id)
+                                 .where(OpenTask.task_guid == task_guid)).first() or (None, None)
     if task is None:
         return task_answers.gone(task_guid)
     if not can_act_on(current_user, task) and _moved_away(task):
         # Moved by the office out of this user's department (while the form was open): say so, not 403.
         return render_template("tasks/gone.html", message=people.explained(_moved(task.task_guid, task.department))), 409
     require(can_view_task(current_user, task), case_id=task.case_id)
-    case = session.get(Case, task.case_id) or abort(404)
+    case = case or abort(404)
     form = form_for(task.form_key).for_case(CaseInfo(session, case))
     status = 200
     if form.is_submitted():
