@@ -19,6 +19,12 @@ ALL = {"start": "2026-02-01", "end": "2026-03-10"}
 
 
 @pytest.fixture
+def app(make_app):
+    """The app as deployed: snapshots kept 300 s (the other tests count on every view)."""
+    return make_app(DASHBOARD_MAX_AGE="300")
+
+
+@pytest.fixture
 def campaign(app, login, fixed_clock):
     return build_campaign(app, login, fixed_clock)
 
