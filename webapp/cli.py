@@ -1,4 +1,5 @@
-"""Command-line tasks: ``flask db upgrade``, ``flask seed``, ``flask timers run [--once]``,
+"""Command-line tasks: ``flask db upgrade``, ``flask seed``, ``flask timers run [--once]`` (which also keeps the
+dashboard's figures fresh), ``flask dashboard refresh``,
 ``flask calendar import FILE [--year Y]``, ``flask files sweep``, ``flask audit …``."""
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ db_cli = AppGroup("db", help="数据库结构（Alembic 迁移）")
 timers_cli = AppGroup("timers", help="到期计时器")
 audit_cli = AppGroup("audit", help="审计记录")
 files_cli = AppGroup("files", help="上传文件")
+dashboard_cli = AppGroup("dashboard", help="整治进展统计数据")
 SWEEP_EVERY = 3600  # seconds between file sweeps of the timer worker
 
 
@@ -119,12 +121,25 @@ def run_timers(once: bool):
         if time.monotonic() >= next_checkpoint:
             next_checkpoint = time.monotonic() + every
             _periodic_checkpoint(factory)
+        _refresh_dashboard()
         time.sleep(current_app.config["TIMER_INTERVAL"])
 
 
 def _clock() -> str:
     """The time on the worker's lines in China time, whatever the server's own zone (often UTC)."""
     return utcnow().astimezone(CHINA).strftime("%H:%M:%S")
+
+
+def _refresh_dashboard() -> None:
+    """The dashboard's figures computed before a view would have to (dashboard/snapshots.py), when they are
+    half WELLS_DASHBOARD_MAX_AGE old; a failure is reported, the loop goes on."""
+    from .dashboard import snapshots
+
+    try:
+        if snapshots.refresh(current_app._get_current_object()):
+            click.echo(f"{_clock()} 已更新整治进展统计数据。")
+    except Exception as exc:  # noqa: BLE001 — the timers matter more than the dashboard's figures
+        click.echo(f"{_clock()} 整治进展统计数据更新失败：{exc}", err=True)
 
 
 def _periodic_checkpoint(factory) -> None:
@@ -166,6 +181,17 @@ def _sweep_files() -> None:
         swept = sweep(session, Path(current_app.config["UPLOAD_DIR"]))
     click.echo(f"{_clock()} 清理上传文件：无记录的附件文件 {swept.orphans} 个，"
                f"过期的台账错误报告 {swept.reports} 个。")
+
+
+@dashboard_cli.command("refresh")
+def refresh_dashboard():
+    """Compute the dashboard's figures of the default period now and keep them (as the timer worker does)."""
+    from .dashboard import snapshots
+
+    if not snapshots.refresh(current_app._get_current_object(), now_please=True):
+        click.echo("WELLS_DASHBOARD_MAX_AGE=0：整治进展每次打开时现算，不保存统计数据。")
+        return
+    click.echo(f"{_clock()} 已更新整治进展统计数据。")
 
 
 @files_cli.command("sweep")
@@ -276,6 +302,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(calendar_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(files_cli)
+    app.cli.add_command(dashboard_cli)
     app.cli.add_command(diagrams_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(timers_cli)

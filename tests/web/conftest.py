@@ -29,7 +29,10 @@ def make_app(database_url, tmp_path):
                   "AUDIT_CHECKPOINT_DIR": str(tmp_path / "audit-checkpoints"),
                   # The tests move the clock by days between one clerk's requests: a session ending
                   # after 30 idle minutes would log them out. The idle tests set the real figure.
-                  "IDLE_MINUTES": str(60 * 24 * 3650)}
+                  "IDLE_MINUTES": str(60 * 24 * 3650),
+                  # The clock stands still between a test's requests: a kept dashboard would never be
+                  # counted again. Its snapshots have tests of their own (test_dashboard_snapshot.py).
+                  "DASHBOARD_MAX_AGE": "0"}
         config.update(overrides)
         app = create_app(config)
         with app.app_context():

@@ -8,6 +8,7 @@ import hmac
 
 from flask import Blueprint
 from flask_login import LoginManager
+from sqlalchemy import bindparam, select
 
 from ..core import db
 from ..models import User
@@ -18,6 +19,10 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
 login_manager.login_message_category = "warning"
 
+# The first statement of every request, built once (a statement built per call costs more Python than
+# the database spends answering it); the department comes with the account (User.department is joined).
+_ACCOUNT = select(User).where(User.id == bindparam("user_id"))
+
 
 @login_manager.user_loader
 def load_user(session_id: str):
@@ -26,7 +31,7 @@ def load_user(session_id: str):
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session().get(User, int(user_id))
+    user = db.session().execute(_ACCOUNT, {"user_id": int(user_id)}).scalar_one_or_none()
     if user is None or not user.active or not hmac.compare_digest(token, user.session_token):
         return None
     return user

@@ -37,6 +37,7 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "TIMER_INTERVAL": ("30", "seconds between sweeps of `flask timers run`"),
     "IDLE_MINUTES": ("30", "minutes without a request after which a session ends (a warning shows a minute before)"),
     "NOTIFY_HOUR": ("8", "China-time hour from which `flask notify sweep` writes the day's reminders and digests (working days only)"),
+    "DASHBOARD_MAX_AGE": ("300", "seconds the dashboard shows its figures before computing them again (a snapshot in the database, shared by every worker and host; the timer worker refreshes it before it is that old); 0 = computed on every view"),
     "PATROL_DAYS": ("90", "days between patrols of a sealed well (巡查周期), fixed for a case when it is registered"),
     "MAP_TILE_URL": ("", "tile URL template of the wells map's base layer: {z} {x} {y}, optionally {s} (e.g. 天地图 vec_w with its key); empty = no tile server: the map draws the towns from the wells' own coordinates"),
     "MAP_LABEL_URL": ("", "optional second tile layer drawn over the base layer, same form (天地图's place names, cva_w)"),
@@ -90,6 +91,18 @@ def _login_limits(values: dict, relaxed: bool) -> None:
             parse(str(values[name]))
         except ValueError:
             raise ConfigError(f"{PREFIX}{name} must read like `5 per 15 minutes` (got {values[name]!r}).") from None
+
+
+def _dashboard_max_age(value) -> int:
+    """Seconds (0: no snapshot, every view computes); at most a day: a snapshot says “数据截至 HH:MM”, no date."""
+    try:
+        seconds = int(value)
+    except (TypeError, ValueError):
+        seconds = -1
+    if not 0 <= seconds <= 86400:
+        raise ConfigError(f"{PREFIX}DASHBOARD_MAX_AGE must be a whole number of seconds from 0 (compute on every "
+                          f"view) to 86400 (got {value!r}).")
+    return seconds
 
 
 def _hour(value) -> int:
@@ -205,6 +218,7 @@ def from_environment(overrides: dict | None = None) -> dict:
         "PROXIES": int(values["PROXIES"]),
         "TIMER_INTERVAL": float(values["TIMER_INTERVAL"]),
         "PATROL_DAYS": _positive_int("PATROL_DAYS", values["PATROL_DAYS"]),
+        "DASHBOARD_MAX_AGE": _dashboard_max_age(values["DASHBOARD_MAX_AGE"]),
         "IDLE_MINUTES": _idle_minutes(values["IDLE_MINUTES"]),
         "NOTIFY_HOUR": _hour(values["NOTIFY_HOUR"]),
         **_map_tiles(values),

@@ -7,7 +7,7 @@ as JSON and the DOCX as sent, as a new version; nothing published is ever change
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g
@@ -44,9 +44,10 @@ def campaign_phases() -> tuple[phases.Phase, ...]:
     return phases.from_settings(current_app.config, phases.year_of(first.astimezone(zone()).date()) if first else None)
 
 
-def live_figures(session: Session, period: figures.Period) -> dict:
-    """The figures of a period now: what the dashboard shows and what a report prints and stores."""
-    return figures.compute(session, period, utcnow(), zone(), campaign_phases())
+def live_figures(session: Session, period: figures.Period, now: datetime | None = None) -> dict:
+    """The figures of a period now: what a report prints and stores, and what the dashboard shows (through
+    snapshots.py, which keeps them a while and passes the time it stores with them)."""
+    return figures.compute(session, period, now or utcnow(), zone(), campaign_phases())
 
 
 # -- periods --------------------------------------------------------------------------------------

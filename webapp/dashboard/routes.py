@@ -1,4 +1,5 @@
-"""Routes of the dashboard and the reports: thin (figures.py counts, reports.py publishes), one commit each."""
+"""Routes of the dashboard and the reports: thin (figures.py counts, snapshots.py keeps the dashboard's, reports.py
+publishes), one commit each."""
 from __future__ import annotations
 
 import io
@@ -13,7 +14,7 @@ from ..core import db
 from ..map import symbols as map_symbols
 from ..map import view as well_map
 from ..permissions import require, sees_everything
-from . import bp, charts, phases, reports
+from . import bp, charts, phases, reports, snapshots
 from .forms import KINDS, PeriodForm, PublishForm, ReportForm
 from .tables import CampaignReport
 
@@ -50,11 +51,13 @@ def _common() -> dict:
             "kinds": KINDS}
 
 
-def _map() -> dict:
-    """The dashboard's map: every case (the office sees them all), now, whatever the period."""
+def _map(known: dict | None = None) -> dict:
+    """The dashboard's map: every case (the office sees them all), whatever the period; its box and the
+    cases without coordinates as the snapshot has them (``known``), else read now."""
     session = db.session()
-    return {"well_map": well_map.settings(session, [], {}), "map_legend": map_symbols.legend(),
-            "map_unlocated": well_map.unlocated(session, []), "map_list_url": well_map.list_url({}),
+    known = known if known is not None else well_map.counts(session, [])
+    return {"well_map": well_map.settings(session, [], {}, known), "map_legend": map_symbols.legend(),
+            "map_unlocated": known["unlocated"], "map_list_url": well_map.list_url({}),
             "map_unlocated_url": well_map.list_url({}, unlocated="y")}
 
 
@@ -63,9 +66,11 @@ def index():
     form = PeriodForm(_args(None), today=reports.today())
     if not form.validate():
         return render_template("dashboard/index.html", form=form, figures=None, **_common(), **_map()), 422
-    figs = reports.live_figures(db.session(), form.period())
-    return render_template("dashboard/index.html", form=form, figures=figs, charts=charts.dashboard_charts(figs),
-                           **_common(), **_map())
+    shown = snapshots.figures_for(db.session(), form.period(), now_please=request.args.get("refresh") == "1")
+    page = render_template("dashboard/index.html", form=form, figures=shown.figures, shown=shown,
+                           charts=snapshots.charts_of(shown), **_common(), **_map(shown.wells_map))
+    db.commit()  # a computation is stored for the next views (and other workers): nothing else is written
+    return page
 
 
 @bp.get("/charts.css")

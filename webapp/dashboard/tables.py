@@ -1,4 +1,4 @@
-"""The published reports' table (revision 0003).
+"""The published reports' table (revision 0003) and the dashboard's snapshots (revision 0027).
 
 Declared on ``webapp.models.Base`` and imported at the end of ``webapp/models.py``, so that every user
 of that metadata — the Alembic environment, the tests' truncation, the app — knows the table. This
@@ -44,3 +44,23 @@ class CampaignReport(Base):
     published_by: Mapped[str] = mapped_column(String(64))
     published_by_department: Mapped[str] = mapped_column(String(32))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DashboardSnapshot(Base):
+    """The dashboard's figures of one period as ``figures.compute`` returned them, and when (issue 14):
+    shown instead of computing them again while younger than WELLS_DASHBOARD_MAX_AGE (snapshots.py).
+
+    One row per period, replaced by a newer computation (never by an older one); shared by every web
+    worker and host through the database. Not a record: the published reports are (``CampaignReport``).
+    """
+
+    __tablename__ = "dashboard_snapshot"
+    __table_args__ = (UniqueConstraint("period_start", "period_end", name="uq_dashboard_snapshot_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    figures: Mapped[dict] = mapped_column(JSON)
+    wells_map: Mapped[dict] = mapped_column(JSON)  # the map's box and cases without coordinates (map/view.counts)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    compute_ms: Mapped[int] = mapped_column(Integer)  # how long the computation took: what a snapshot saves

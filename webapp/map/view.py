@@ -13,12 +13,13 @@ from . import queries, symbols
 _ID = 987654321
 
 
-def settings(session: Session, conditions: list, keep: dict) -> dict:
+def settings(session: Session, conditions: list, keep: dict, known: dict | None = None) -> dict:
     """The map of the cases meeting ``conditions`` (the case list's, for the current user), searched by ``keep``
-    (the search's own parameters, sent again with every request for points)."""
+    (the search's own parameters, sent again with every request for points); ``known``: ``counts()`` of these
+    cases taken earlier (the dashboard's snapshot), instead of reading them now."""
     tiles = current_app.config["MAP_TILES"]
-    bounds = queries.extent(session, conditions) or [RUSHAN_BOUNDS.lat_min, RUSHAN_BOUNDS.lon_min,
-                                                      RUSHAN_BOUNDS.lat_max, RUSHAN_BOUNDS.lon_max]
+    box = known["extent"] if known is not None else queries.extent(session, conditions)
+    bounds = box or [RUSHAN_BOUNDS.lat_min, RUSHAN_BOUNDS.lon_min, RUSHAN_BOUNDS.lat_max, RUSHAN_BOUNDS.lon_max]
     return {
         "points": url_for("map.points", **keep),
         "outlines": None if tiles else url_for("map.outlines"),
@@ -33,6 +34,12 @@ def settings(session: Session, conditions: list, keep: dict) -> dict:
 
 def unlocated(session: Session, conditions: list) -> int:
     return queries.unlocated(session, conditions)
+
+
+def counts(session: Session, conditions: list) -> dict:
+    """What the map's page reads over all the cases it shows: their box and how many have no coordinates
+    (two scans of the cases: what the dashboard keeps in its snapshot, JSON-ready)."""
+    return {"extent": queries.extent(session, conditions), "unlocated": queries.unlocated(session, conditions)}
 
 
 def list_url(keep: dict, **more) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import bindparam, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.tables import OpenTask, Timer
@@ -175,12 +175,17 @@ def _segments(sort: str, now: datetime) -> list[keyset.Segment]:
             Segment((or_(t.due_at >= now, t.due_at.is_(None)),), newest, lambda r: r.due_at is None or r.due_at >= now)]
 
 
+# Built once (every page's navigation runs it: building the statement cost as much Python as running it).
+_BADGES = select(
+    keyset.capped(OpenTask.department == bindparam("department"), OpenTask.assignee == bindparam("username"),
+                  table=OpenTask),
+    keyset.capped(OpenTask.department == bindparam("department"), OpenTask.assignee.is_(None), table=OpenTask))
+
+
 def badge_counts(session: Session, department: str, username: str) -> dict[str, int]:
     """For the navigation: tasks assigned to me, and unassigned tasks of my department, each counted up to
     keyset.CAP (999+) in the (department, assignee) index."""
-    mine, pool = session.execute(select(
-        keyset.capped(OpenTask.department == department, OpenTask.assignee == username, table=OpenTask),
-        keyset.capped(OpenTask.department == department, OpenTask.assignee.is_(None), table=OpenTask))).one()
+    mine, pool = session.execute(_BADGES, {"department": department, "username": username}).one()
     return {"mine": mine, "pool": pool}
 
 
