@@ -1,7 +1,7 @@
 """the dashboard's figures kept per period for a while (dashboard_snapshot), shared by every web worker and host
 
 Revision ID: 20261206_0027
-Revises: 20261206_0025
+Revises: 20261206_0026
 Create Date: 2026-12-06 12:00:00
 
 Issue 14, the dashboard at a province's 1,000,000 cases: computing its figures reads every case and open
@@ -14,7 +14,7 @@ from alembic import op
 import engine.tables
 
 revision = '20261206_0027'
-down_revision = '20261206_0025'
+down_revision = '20261206_0026'
 branch_labels = None
 depends_on = None
 
