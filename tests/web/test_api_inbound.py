@@ -78,3 +78,14 @@ def test_the_network_arrival_moves_the_waiting_cases_once(app, login):
     scoped = make_account(app, name="town_gis", scopes=["coverage:announce"], towns=["baishatan"])
     assert client.post("/api/v1/events-in/network-arrived", json={**event, "event_id": "X-1"},
                        headers=bearer(scoped)).status_code == 403
+
+
+def test_no_inbound_step_issues_a_document():
+    """An inbound event's answer is recorded before the commit, and a document's number is only taken at
+    the commit (documents.numbering): so no step an inbound event completes may issue one, with any
+    answers (api.tasks.complete_task refuses it at run time; this keeps it from ever being deployed)."""
+    from webapp.api.inbound import STEP_EVENTS
+    from webapp.documents.catalogue import KINDS
+
+    issuing = {kind.form_key for kind in KINDS.values()}
+    assert all(form_key not in issuing for form_key, _department in STEP_EVENTS.values())
