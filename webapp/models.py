@@ -47,6 +47,9 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))  # office | bureau | task_force | town
+    # Counted up by a trigger on every change of code, name or kind (migration 20261206_0028): the directory's
+    # revision, under which each worker keeps the names in memory (webapp/directory).
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_town(self) -> bool:

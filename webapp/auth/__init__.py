@@ -10,8 +10,10 @@ from flask import Blueprint
 from flask_login import LoginManager
 from sqlalchemy import bindparam, select
 
+from .. import directory, working_calendar
 from ..core import db
 from ..models import User
+from ..working_calendar import service as calendar_service
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -20,8 +22,10 @@ login_manager.login_message = "请先登录。"
 login_manager.login_message_category = "warning"
 
 # The first statement of every request, built once (a statement built per call costs more Python than
-# the database spends answering it); the department comes with the account (User.department is joined).
-_ACCOUNT = select(User).where(User.id == bindparam("user_id"))
+# the database spends answering it); the department comes with the account (User.department is joined),
+# and so do the revisions of what each worker keeps in memory — the departments' names and the office's
+# calendar — so that no page spends a statement of its own to know its copy is current.
+_ACCOUNT = select(User, directory.REVISION, calendar_service.REVISION).where(User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
@@ -31,7 +35,12 @@ def load_user(session_id: str):
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session().execute(_ACCOUNT, {"user_id": int(user_id)}).scalar_one_or_none()
-    if user is None or not user.active or not hmac.compare_digest(token, user.session_token):
+    row = db.session().execute(_ACCOUNT, {"user_id": int(user_id)}).one_or_none()
+    if row is None:
+        return None
+    user, directory_revision, calendar_revision = row
+    directory.seen(directory_revision)
+    working_calendar.seen(calendar_revision)
+    if not user.active or not hmac.compare_digest(token, user.session_token):
         return None
     return user

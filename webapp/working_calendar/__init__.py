@@ -6,13 +6,18 @@ Routes are on the admin blueprint (``webapp/admin/working_calendar.py``); the ta
 """
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 
 from rules.timezone import today_in_china
 
 SAFE = ("GET", "HEAD", "OPTIONS")
 READS_MAX_AGE = 1.0  # seconds
+
+
+def seen(revision: int | None) -> None:
+    """The stored years' revision as this request's first statement read it (``service.REVISION``)."""
+    g.calendar_revision = revision or 0
 
 
 def init_app(app: Flask) -> None:
@@ -22,10 +27,12 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _calendar_current():
-        # A write computes deadlines: one indexed query, so a year entered through another worker is used
-        # from now on. A page only shows them: at most one look a second per worker.
+        # A write computes deadlines: a year entered through another worker is used from now on. With an
+        # account the stored revision came with it (``seen``, the hooks of auth run first); without one, one
+        # indexed query, and a page that only shows deadlines looks at most once a second per worker.
         if request.endpoint and not request.endpoint.endswith("static"):
-            service.ensure_current(db.session(), max_age=0 if request.method not in SAFE else READS_MAX_AGE)
+            service.ensure_current(db.session(), max_age=0 if request.method not in SAFE else READS_MAX_AGE,
+                                   revision=g.get("calendar_revision"))
 
     @app.context_processor
     def _calendar_banner():

@@ -2,8 +2,9 @@
 administration's provisional deadlines and one audit event), all in the caller's transaction.
 
 Every worker keeps the revision it installed; ``ensure_current`` compares it with the stored maximum
-(one indexed query, once per request and once per timer sweep) and reloads only when a year changed,
-so a year entered through one worker is used by every other one from its next request.
+(``REVISION``: read with the account in a request's first statement, or one indexed query of its own — a
+request without an account, the timer sweep) and reloads only when a year changed, so a year entered
+through one worker is used by every other one from its next request.
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ SOURCE_LABELS = {"office": "已录入", "package": "程序内置", "rule": "未�
 _lock = threading.Lock()
 _installed_revision: int | None = None
 _checked_at = float("-inf")  # time.monotonic() of the last look at the stored revision
+#: The stored years' revision, as a column of another statement (``auth.load_user``).
+REVISION = select(func.max(CalendarYear.revision)).scalar_subquery().label("calendar_revision")
 
 
 def load_years(session: Session) -> list[calendar.OfficeYear]:
@@ -40,17 +43,19 @@ def office_year(row: CalendarYear) -> calendar.OfficeYear:
                                {d.day: d.name for d in row.days if d.kind == WORKDAY})
 
 
-def ensure_current(session: Session, max_age: float = 0.0) -> None:
+def ensure_current(session: Session, max_age: float = 0.0, revision: int | None = None) -> None:
     """Install the stored years into this process if they changed since it last looked.
 
-    ``max_age``: a request that only reads (a page) skips the query when this process looked less than
-    that many seconds ago — a year entered through another worker reaches its pages within that time;
+    ``revision``: the stored revision when the caller read it already (with the account): no query.
+    ``max_age``: otherwise, a request that only reads (a page) skips the query when this process looked less
+    than that many seconds ago — a year entered through another worker reaches its pages within that time;
     writes (which compute deadlines) and the timer sweep always look (issue 14: one query less per page)."""
     global _installed_revision, _checked_at
     now = time.monotonic()
-    if max_age and _installed_revision is not None and now - _checked_at < max_age:
-        return
-    revision = session.scalar(select(func.max(CalendarYear.revision))) or 0
+    if revision is None:
+        if max_age and _installed_revision is not None and now - _checked_at < max_age:
+            return
+        revision = session.scalar(select(func.max(CalendarYear.revision))) or 0
     _checked_at = now
     if revision == _installed_revision:
         return
