@@ -23,6 +23,7 @@ from wtforms.fields import (
     TextAreaField,
 )
 from wtforms.fields.choices import Choice
+from markupsafe import Markup, escape
 from wtforms.validators import StopValidation
 
 from .choices import YES_NO, select_choices
@@ -107,6 +108,22 @@ class ZhDateField(DateField):
         raise ValueError(field_message(self, "{label}格式不对，请按“年-月-日”填写，如 2022-07-21"))
 
 
+class QuickSelect(widgets.Select):
+    """WTForms' ``<select>``, an option without extra attributes written directly instead of through
+    ``html_params`` (the same HTML: attributes in its sorted order, the value escaped as it escapes it). The
+    case list's search form has about ninety options: through the generic path they were a tenth of the
+    page's time (issue 14)."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        value = escape(value).replace(Markup('"'), Markup("&quot;"))
+        label = escape(choice.label or choice.value)
+        return Markup(f'<option {"selected " if choice.selected else ""}value="{value}">{label}</option>')
+
+
 class ZhSelectField(SelectField):
     """A drop-down with a "请选择" first option, so nothing is chosen by accident.
 
@@ -114,6 +131,8 @@ class ZhSelectField(SelectField):
     a caller may pass integer ids (e.g. department ids) as choice values;
     :meth:`choice_value` returns the original value of the chosen option.
     """
+
+    widget = QuickSelect()
 
     def __init__(self, label=None, validators=None, choices=None, *, required=True,
                  placeholder: str | None = "请选择", required_message="请选择{label}", **kwargs):

@@ -166,3 +166,10 @@ def instances(app) -> list[tuple[Case, Instance]]:
     with app.app_context():
         session = db.session()
         return [(case, session.get(Instance, case.instance_id)) for case in session.scalars(select(Case))]
+
+
+def dashboard_page(client, **query) -> str:
+    """The dashboard's HTML (of a period: ``start``/``end``, or ``refresh``), asserting a 200."""
+    response = client.get("/dashboard/", query_string=query)
+    assert response.status_code == 200, response.get_data(as_text=True)[:1000]
+    return response.get_data(as_text=True)

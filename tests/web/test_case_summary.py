@@ -214,7 +214,7 @@ def test_every_field_and_their_combinations_give_what_the_originals_give(app, lo
             session.info.clear()  # a request of its own
             rows, total, _page, _window = case_list(session, f.town, f.q, 1, 100, stage=f.stage, filters=f, now=now)
             expected = _expected(session, f, now)
-            assert [case.id for case, _well, _owner in rows] == expected, f
+            assert [case.id for case in rows] == expected, f
             assert total == len(expected), f
             counts = stage_counts(session, f.town, f.q, f, now, total=None)
             assert counts == dict(Counter(session.get(Case, i).stage for i in _expected(session, f, now, False))), f
@@ -224,7 +224,7 @@ def test_every_field_and_their_combinations_give_what_the_originals_give(app, lo
                 session.info.clear()
                 rows, _total, _page, window = case_list(session, f.town, f.q, 1, 2, stage=f.stage, filters=f,
                                                         now=now, after=after)
-                pages.append([case.id for case, _well, _owner in rows])
+                pages.append([case.id for case in rows])
                 before, after = window.before, window.after
                 if after is None:
                     break
@@ -232,7 +232,7 @@ def test_every_field_and_their_combinations_give_what_the_originals_give(app, lo
             if len(pages) > 1:
                 session.info.clear()
                 rows, *_rest = case_list(session, f.town, f.q, 1, 2, stage=f.stage, filters=f, now=now, before=before)
-                assert [case.id for case, _well, _owner in rows] == pages[-2], f
+                assert [case.id for case in rows] == pages[-2], f
                 session.info.clear()
                 rows, *_rest = case_list(session, f.town, f.q, 2, 2, stage=f.stage, filters=f, now=now)
-                assert [case.id for case, _well, _owner in rows] == pages[1], f
+                assert [case.id for case in rows] == pages[1], f

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from dashboard_support import build_campaign, instances, table, totals
+from dashboard_support import build_campaign, dashboard_page, instances, table, totals
 from lxml import html as lxml_html
 from sqlalchemy import select
 from web_support import refusals
@@ -23,12 +23,6 @@ ALL = {"start": "2026-02-01", "end": "2026-03-10"}
 @pytest.fixture
 def campaign(app, login, fixed_clock):
     return build_campaign(app, login, fixed_clock)
-
-
-def _page(client, **period) -> str:
-    response = client.get("/dashboard/", query_string=period)
-    assert response.status_code == 200, response.get_data(as_text=True)[:1000]
-    return response.get_data(as_text=True)
 
 
 def _utc(day: date) -> datetime:
@@ -80,7 +74,7 @@ def direct_counts(app, start: date, end: date, now: datetime) -> dict:
 
 
 def test_dashboard_numbers_equal_direct_counts(app, login, campaign, fixed_clock):
-    page = _page(login("leading_office.supervisor"), **ALL)
+    page = dashboard_page(login("leading_office.supervisor"), **ALL)
     now = datetime.now(timezone.utc)
     direct = direct_counts(app, date(2026, 2, 1), date(2026, 3, 10), now)
 
@@ -122,16 +116,16 @@ def test_dashboard_numbers_equal_direct_counts(app, login, campaign, fixed_clock
 
 def test_period_counts_what_happened_before_its_end_and_within_it(app, login, campaign):
     office = login("leading_office.clerk")  # every account of the office, not only supervisors
-    february = _page(office, start="2026-02-01", end="2026-02-28")
+    february = dashboard_page(office, start="2026-02-01", end="2026-02-28")
     assert {k: totals(february)[k] for k in ("registered", "closed", "sealed", "permitted", "exempt")} == \
         {"registered": "3", "closed": "0", "sealed": "1", "permitted": "1", "exempt": "1"}
-    week = _page(office, start="2026-03-02", end="2026-03-08")
+    week = dashboard_page(office, start="2026-03-02", end="2026-03-08")
     town_total = table(week, "table-towns", "town")["all"]
     assert (town_total["town-registered"], town_total["town-new"], town_total["town-closed"]) == ("8", "5", "0")
     assert "本期新登记 5" in week and "本期 0，办结率 0%" in week
     for day in ("2026-02-01", "2026-03-10"):
         direct = direct_counts(app, date.fromisoformat(day), date.fromisoformat(day), datetime.now(timezone.utc))
-        one_day = table(_page(office, start=day, end=day), "table-towns", "town")
+        one_day = table(dashboard_page(office, start=day, end=day), "table-towns", "town")
         assert one_day["all"]["town-new"] == str(sum(t["new"] for t in direct["towns"].values()))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from dashboard_support import build_campaign, china, register, table, totals
+from dashboard_support import build_campaign, china, dashboard_page, register, table, totals
 from sqlalchemy import func, select
 
 from engine.tables import utcnow
@@ -29,12 +29,6 @@ def campaign(app, login, fixed_clock):
     return build_campaign(app, login, fixed_clock)
 
 
-def _page(client, **args) -> str:
-    response = client.get("/dashboard/", query_string=args)
-    assert response.status_code == 200, response.get_data(as_text=True)[:1000]
-    return response.get_data(as_text=True)
-
-
 def _rows(app) -> list[DashboardSnapshot]:
     with app.app_context():
         return list(db.session().scalars(select(DashboardSnapshot).order_by(DashboardSnapshot.id)))
@@ -49,7 +43,7 @@ def _computed_now(app, period: figures.Period, now: datetime) -> tuple[dict, dic
 
 def test_a_snapshot_is_what_a_computation_at_its_time_gives(app, login, campaign):
     office = login("leading_office.supervisor")
-    first = _page(office, **ALL)
+    first = dashboard_page(office, **ALL)
     [row] = _rows(app)
     assert (row.period_start, row.period_end) == (date(2026, 2, 1), date(2026, 3, 10))
     assert row.taken_at == utcnow()  # the clock stands still in the tests
@@ -57,7 +51,7 @@ def test_a_snapshot_is_what_a_computation_at_its_time_gives(app, login, campaign
     assert row.figures == figs and row.wells_map == counts
     assert row.figures["totals"]["registered"] == 9 and row.compute_ms >= 0
     # The page shows the snapshot's numbers, the same as the page that computed them.
-    again = _page(office, **ALL)
+    again = dashboard_page(office, **ALL)
     assert totals(again) == totals(first) and table(again, "table-towns", "town") == table(first, "table-towns", "town")
     assert "数据截至 10:00（北京时间，每 5 分钟更新）" in again and 'data-testid="refresh"' in again
     assert 'data-testid="refresh"' not in first  # computed by that very request: nothing to refresh
@@ -65,30 +59,30 @@ def test_a_snapshot_is_what_a_computation_at_its_time_gives(app, login, campaign
 
 def test_a_snapshot_is_shown_until_it_is_older_than_the_setting(app, login, campaign, fixed_clock):
     office = login("leading_office.supervisor")
-    assert totals(_page(office, **ALL))["registered"] == "9"
+    assert totals(dashboard_page(office, **ALL))["registered"] == "9"
     fixed_clock.move_to(china(3, 10, 10) + timedelta(minutes=4))
     water = login("water.clerk")
     register(water, 10, "xiacun")
     # Within 300 s: the snapshot of 10:00 (the case registered at 10:04 is not in it), and it says so.
-    page = _page(office, **ALL)
+    page = dashboard_page(office, **ALL)
     assert totals(page)["registered"] == "9" and "数据截至 10:00" in page
     # 立即更新 computes them now, whatever the snapshot's age, and stores them for the next views.
-    page = _page(office, **ALL, refresh="1")
+    page = dashboard_page(office, **ALL, refresh="1")
     assert totals(page)["registered"] == "10" and "数据截至 10:04" in page
     assert [r.taken_at for r in _rows(app)] == [utcnow()]
     register(water, 11, "xiacun")
     fixed_clock.move_to(china(3, 10, 10) + timedelta(minutes=9, seconds=1))  # 300 s after 10:04
-    page = _page(office, **ALL)
+    page = dashboard_page(office, **ALL)
     assert totals(page)["registered"] == "11" and "数据截至 10:09" in page
     assert len(_rows(app)) == 1  # one row per period, replaced
 
 
 def test_each_period_has_its_own_snapshot(app, login, campaign):
     office = login("leading_office.supervisor")
-    february = _page(office, start="2026-02-01", end="2026-02-28")
-    whole = _page(office, **ALL)
-    assert totals(_page(office, start="2026-02-01", end="2026-02-28")) == totals(february)
-    assert totals(_page(office, **ALL)) == totals(whole)
+    february = dashboard_page(office, start="2026-02-01", end="2026-02-28")
+    whole = dashboard_page(office, **ALL)
+    assert totals(dashboard_page(office, start="2026-02-01", end="2026-02-28")) == totals(february)
+    assert totals(dashboard_page(office, **ALL)) == totals(whole)
     assert totals(february)["registered"] == "3" and totals(whole)["registered"] == "9"
     assert {(r.period_start, r.period_end) for r in _rows(app)} == {
         (date(2026, 2, 1), date(2026, 2, 28)), (date(2026, 2, 1), date(2026, 3, 10))}
@@ -97,11 +91,11 @@ def test_each_period_has_its_own_snapshot(app, login, campaign):
 def test_max_age_zero_computes_every_view_and_keeps_nothing(app, make_app, login, campaign):
     live = make_app(DASHBOARD_MAX_AGE="0")
     office = login("leading_office.supervisor", on=live)
-    page = _page(office, **ALL)
+    page = dashboard_page(office, **ALL)
     assert totals(page)["registered"] == "9" and "数据截至 10:00（北京时间）" in page
     assert 'data-testid="refresh"' not in page
     register(login("water.clerk"), 10, "xiacun")
-    assert totals(_page(office, **ALL))["registered"] == "10"
+    assert totals(dashboard_page(office, **ALL))["registered"] == "10"
     assert _rows(live) == []
     assert snapshots.refresh(live) is False and _rows(live) == []
 
@@ -121,7 +115,7 @@ def test_the_timer_worker_keeps_the_default_period_fresh(app, login, campaign, f
     assert snapshots.refresh(app) is True
     assert _rows(app)[0].taken_at == row.taken_at + timedelta(seconds=150)
     # The page of the default period shows it without computing.
-    page = _page(login("leading_office.supervisor"))
+    page = dashboard_page(login("leading_office.supervisor"))
     assert "数据截至 10:02" in page and 'data-testid="refresh"' in page
 
 
@@ -152,7 +146,7 @@ def test_an_older_computation_never_replaces_a_newer_one(app, login, campaign):
 
 def test_old_snapshots_are_deleted_by_the_worker(app, login, campaign, fixed_clock):
     office = login("leading_office.supervisor")
-    _page(office, start="2026-02-01", end="2026-02-28")
+    dashboard_page(office, start="2026-02-01", end="2026-02-28")
     fixed_clock.move_to(china(3, 11, 10) + timedelta(minutes=1))  # more than a day later
     assert snapshots.refresh(app) is True
     with app.test_request_context("/dashboard/"):
@@ -162,7 +156,7 @@ def test_old_snapshots_are_deleted_by_the_worker(app, login, campaign, fixed_clo
 
 def test_only_the_leading_group_office_sees_the_figures_kept(app, login, campaign):
     snapshots.refresh(app)
-    _page(login("leading_office.supervisor"), **ALL)
+    dashboard_page(login("leading_office.supervisor"), **ALL)
     for username in ("xiacun.clerk", "nanhuang.clerk", "water.head", "task_force.clerk"):
         client = login(username)
         for args in ({}, ALL, {**ALL, "refresh": "1"}):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Integer, any_, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session, contains_eager, defer
+from sqlalchemy.orm import Session, defer
 
 from engine import audit
 from engine.stage import STAGES
@@ -214,30 +214,29 @@ def case_export(session: Session, town: str | None, q: str | None, limit: int, s
 def case_list(session: Session, town: str | None, q: str | None, page: int, size: int, stage: str | None = None,
               after: str | None = None, before: str | None = None, filters: CaseFilters | None = None,
               now: datetime | None = None):
-    """Cases for the case list: (case, well, owner) rows, newest first, a page by its neighbour's cursor
-    (keyset on the case id, the (town, id) index for a town); the total counted up to keyset.CAP."""
+    """Cases for the case list, newest first, a page by its neighbour's cursor (keyset on the case id, the
+    (town, id) index for a town); the total counted up to keyset.CAP. The rows are ``well_case`` alone: what
+    the list shows of the well and its owner (number, village, name) is the case's summary, so no join and
+    a third of the columns (issue 14)."""
     skip = 0 if (after or before) else (max(page, 1) - 1) * size
     few = _few_cases(session, town, q, filters, now)
     if few is not None:
         # A few cases (a search's, the overdue ones…): their keys read once, counted, paged and grouped by
-        # stage here (``stage_counts``), and only the page's rows read with their well and owner.
+        # stage here (``stage_counts``), and only the page's rows read.
         ids, stages = few
         keys = sorted((i for i, at in zip(ids, stages) if not stage or at == stage), reverse=True)
         window = keyset.page_of_keys(keys, _NEWEST, size, after=after, before=before, skip=skip)
         # By their ids alone: the ids already meet the conditions (and the planner, given both, read every case).
-        window.rows = session.execute(_cases(None, None).where(Case.id.in_(window.rows)).order_by(
-            Case.id.desc()).options(contains_eager(Case.well).contains_eager(Well.owner))).all() if window.rows else []
+        window.rows = list(session.scalars(select(Case).where(Case.id.in_(window.rows)).order_by(
+            Case.id.desc()))) if window.rows else []
         window.total = len(keys)
         return window.rows, min(len(keys), keyset.CAP), max(page, 1), window
     conditions = _case_conditions(town, q, stage, session, filters, now)
-    # The page's rows with their well and owner from the joins themselves (not joined a second time for the
-    # relationships); the counts on well_case alone: every case has one well and the well one owner.
-    query = _cases(town, q, stage, session, filters, now).options(contains_eager(Case.well).contains_eager(Well.owner))
     total = session.scalar(select(keyset.capped(*conditions, table=Case)))
-    window = keyset.fetch(session, query, [_NEWEST], size, key=lambda row: row[0], after=after, before=before, skip=skip,
-                          # every filter is a column of well_case with an index ending in id (or a few ids):
-                          # walked in the list's order, never a semi-join the planner cannot estimate
-                          narrow=select(Case).where(*conditions), counted=total)
+    # Every filter is a column of well_case with an index ending in id (or a few ids): walked in the list's
+    # order, never a semi-join the planner cannot estimate.
+    window = keyset.fetch(session, select(Case).where(*conditions), [_NEWEST], size, key=lambda case: case,
+                          entity=Case, after=after, before=before, skip=skip, counted=total)
     return window.rows, total, max(page, 1), window
 
 

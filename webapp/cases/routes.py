@@ -68,7 +68,7 @@ def index():
                                           current_app.config["PAGE_SIZE"], stage=filters.stage, filters=filters,
                                           now=now, after=request.args.get("after") or None,
                                           before=request.args.get("before") or None)
-    instances = instances_by_id(session, [c.instance_id for c, _, _ in rows])
+    instances = instances_by_id(session, [c.instance_id for c in rows])
     keep = dict(parse_qsl(query_string(request.args))) if status == 200 else {}
     if _own_town():
         keep.pop("town", None)
