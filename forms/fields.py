@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 
+from markupsafe import Markup, escape
 from wtforms import widgets
 from wtforms.fields import (
     DateField,
@@ -23,7 +24,6 @@ from wtforms.fields import (
     TextAreaField,
 )
 from wtforms.fields.choices import Choice
-from markupsafe import Markup, escape
 from wtforms.validators import StopValidation
 
 from .choices import YES_NO, select_choices
