@@ -83,6 +83,9 @@ class User(UserMixin, Base):
     notify_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     notify_sms: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     notify_robot: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Counted up by a trigger on every change of the row (migration 20261206_0029): the accounts' revision,
+    # under which each worker keeps them in memory (webapp/directory/people.py).
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     department: Mapped[Department] = relationship(lazy="joined")
 

@@ -11,7 +11,8 @@ from flask_login import LoginManager
 from sqlalchemy import bindparam, select
 
 from .. import directory, working_calendar
-from ..core import db
+from ..core import db, kept
+from ..directory import people
 from ..models import User
 from ..working_calendar import service as calendar_service
 
@@ -23,9 +24,10 @@ login_manager.login_message_category = "warning"
 
 # The first statement of every request, built once (a statement built per call costs more Python than
 # the database spends answering it); the department comes with the account (User.department is joined),
-# and so do the revisions of what each worker keeps in memory — the departments' names and the office's
-# calendar — so that no page spends a statement of its own to know its copy is current.
-_ACCOUNT = select(User, directory.REVISION, calendar_service.REVISION).where(User.id == bindparam("user_id"))
+# and so do the revisions of what each worker keeps in memory — the departments' names, the accounts and
+# the office's calendar — so that no page spends a statement of its own to know its copy is current.
+_ACCOUNT = select(User, directory.REVISION, people.REVISION, calendar_service.REVISION).where(
+    User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
@@ -38,8 +40,9 @@ def load_user(session_id: str):
     row = db.session().execute(_ACCOUNT, {"user_id": int(user_id)}).one_or_none()
     if row is None:
         return None
-    user, directory_revision, calendar_revision = row
-    directory.seen(directory_revision)
+    user, directory_revision, people_revision, calendar_revision = row
+    kept.seen(directory.KEPT, directory_revision)
+    kept.seen(people.KEPT, people_revision)
     working_calendar.seen(calendar_revision)
     if not user.active or not hmac.compare_digest(token, user.session_token):
         return None

@@ -1,48 +1,36 @@
 """Departments as the database holds them: names an administrator may have changed, and choice lists.
 
 ``departments.py`` has the plan's units, used to seed an empty database. Each worker keeps the table's rows
-in memory (per app: one app is one database) under the directory's revision, ``REVISION``: the number of
-departments plus the sum of their revisions, which a trigger counts up on every change (migration
-20261206_0028). The revision comes with the account in the request's first statement (``auth.load_user``
-calls ``seen``), so a page reads the table only when it changed: a renamed unit shows under its new name
-everywhere at once, through every worker, and a page costs no statement for it. A request without an
-account (the log-in page, the REST API) reads the table as before, once per request (kept on ``flask.g``).
+(``core.kept``) under the directory's revision, ``REVISION``: the number of departments plus the sum of
+their revisions, which a trigger counts up on every change (migration 20261206_0028), read with the account
+in the request's first statement. So a renamed unit shows under its new name everywhere at once, through
+every worker, and a page costs no statement for it.
 """
 from __future__ import annotations
 
-from flask import current_app, g, has_request_context
+from flask import g, has_request_context
 from sqlalchemy import func, select
 
-from ..core import db
+from ..core import db, kept
 from ..models import Department
 from .departments import DEPARTMENTS, NAMES
 
+KEPT = "directory"
 #: The directory's revision, as a column of another statement (departments are never deleted: it only grows).
 REVISION = (select(func.count() + func.coalesce(func.sum(Department.revision), 0))
             .select_from(Department).scalar_subquery().label("directory_revision"))
-_CACHE = "wells_directory"  # app.extensions: (revision, rows)
 
 
-def seen(revision: int | None) -> None:
-    """The directory's revision as this request's first statement read it (``REVISION``)."""
-    g.directory_revision = revision
+def _read() -> tuple[int, tuple[tuple[str, str, str], ...]]:
+    read = db.session().execute(
+        select(Department.code, Department.name, Department.kind, Department.revision).order_by(Department.id)).all()
+    return len(read) + sum(r.revision for r in read), tuple((code, name, kind) for code, name, kind, _ in read)
 
 
 def _rows() -> tuple[tuple[str, str, str], ...]:
     if not has_request_context():  # CLI jobs and the like: the plan's names
         return tuple(DEPARTMENTS)
-    if "departments" not in g:
-        revision = g.get("directory_revision")
-        kept = current_app.extensions.get(_CACHE)
-        if revision is not None and kept is not None and kept[0] == revision:
-            g.departments = kept[1]
-        else:
-            read = db.session().execute(
-                select(Department.code, Department.name, Department.kind, Department.revision).order_by(Department.id)).all()
-            g.departments = tuple((code, name, kind) for code, name, kind, _ in read) or tuple(DEPARTMENTS)
-            if read:  # kept under the revision of the rows read, which the next request compares with its own
-                current_app.extensions[_CACHE] = (len(read) + sum(r.revision for r in read), g.departments)
-    return g.departments
+    return kept.value(KEPT, _read) or tuple(DEPARTMENTS)
 
 
 def names() -> dict[str, str]:
@@ -71,7 +59,6 @@ def choices(kind: str | None = None, exclude: str | None = None) -> list[tuple[s
 
 
 def forget() -> None:
-    """After a rename in this request: read the table again (the revision read with the account is older)."""
-    g.pop("departments", None)
+    """After a rename in this request: read the table again."""
+    kept.forget(KEPT)
     g.pop("department_names", None)
-    g.pop("directory_revision", None)

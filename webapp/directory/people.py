@@ -1,21 +1,49 @@
 """People by name: the audit trail, the open-task index and the engine's messages know users by their
 log-in name (``approval.inspector``) and systems as ``api:<name>``; pages show "姓名（部门）".
 
-One query per request for the user accounts (a city's few hundred rows, kept on ``flask.g`` like the
-departments), and one more only when a page names a system account.
+The accounts (a city's few hundred rows) are kept by each worker under their revision, read with the account
+in the request's first statement (``core.kept``: the number of accounts plus the sum of
+``user_account.revision``, which a trigger counts up on every change, migration 20261206_0029), so a page
+naming people costs no statement; the new tasks' reminders take their recipients from the same copy
+(``notifications.triggers.department_people``). One more query only when a page names a system account.
 """
 from __future__ import annotations
 
 import re
 
 from flask import g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from ..core import db
+from ..core import db, kept
 from ..models import Department, User
 
 SYSTEM = "system"
 API_PREFIX = "api:"
+KEPT = "people"
+#: The accounts' revision, as a column of another statement (accounts are never deleted: it only grows).
+REVISION = (select(func.count() + func.coalesce(func.sum(User.revision), 0))
+            .select_from(User).scalar_subquery().label("people_revision"))
+# What a page names (display name, department) and what a reminder needs (active, channels, addresses).
+_ACCOUNT = (User.id, User.username, User.display_name, Department.code.label("department"), User.active,
+            User.task_force_member, User.email, User.mobile, User.notify_email, User.notify_sms,
+            User.notify_robot, User.revision)
+
+
+def _read() -> tuple[int, tuple]:
+    rows = db.session().execute(select(*_ACCOUNT).join(User.department).order_by(User.username)).all()
+    return len(rows) + sum(r.revision for r in rows), tuple(rows)
+
+
+def accounts() -> tuple:
+    """Every account (rows of ``_ACCOUNT``, by log-in name): the worker's copy, current for this request."""
+    return kept.value(KEPT, _read)
+
+
+def accounts_through(session) -> tuple | None:
+    """``accounts()`` when ``session`` is this request's own (the copy is read through it), else None."""
+    if not has_request_context() or db.session() is not session:
+        return None
+    return accounts()
 
 
 def _users() -> dict[str, tuple[str, str]]:
@@ -23,8 +51,7 @@ def _users() -> dict[str, tuple[str, str]]:
     if not has_request_context():
         return {}
     if "people" not in g:
-        g.people = {login: (shown, dept) for login, shown, dept in db.session().execute(
-            select(User.username, User.display_name, Department.code).join(User.department))}
+        g.people = {r.username: (r.display_name, r.department) for r in accounts()}
     return g.people
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from engine import audit, persist
 from engine.tables import OpenTask
 
+from ..directory import people
 from ..models import TASK_FORCE, Case, Department, User
 from .messages import Reminder, send
 from .wording import due_words, task_line
@@ -155,7 +156,11 @@ def _people(session: Session, *where, of_department: bool = False) -> list:
 
 def department_people(session: Session, code: str) -> list:
     """The people ``tasks.queries.department_users`` names (active users who work the department's inbox;
-    the task force's seconded members too), as rows of what a reminder needs (tested to be the same)."""
+    the task force's seconded members too), as rows of what a reminder needs (tested to be the same). In a
+    request, from the worker's copy of the accounts (``directory.people``: no statement)."""
+    everyone = people.accounts_through(session)
+    if everyone is not None:
+        return [r for r in everyone if r.active and (r.department == code or (code == TASK_FORCE and r.task_force_member))]
     works_here = Department.code == code
     if code == TASK_FORCE:
         works_here = or_(works_here, User.task_force_member.is_(True))
