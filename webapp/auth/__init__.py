@@ -43,7 +43,7 @@ def load_user(session_id: str):
     user, directory_revision, people_revision, calendar_revision = row
     kept.seen(directory.KEPT, directory_revision)
     kept.seen(people.KEPT, people_revision)
-    working_calendar.seen(calendar_revision)
+    kept.seen(working_calendar.KEPT, calendar_revision or 0)  # 0: no year stored yet
     if not user.active or not hmac.compare_digest(token, user.session_token):
         return None
     return user

@@ -9,7 +9,7 @@ every worker, and a page costs no statement for it.
 from __future__ import annotations
 
 from flask import g, has_request_context
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..core import db, kept
 from ..models import Department
@@ -17,14 +17,13 @@ from .departments import DEPARTMENTS, NAMES
 
 KEPT = "directory"
 #: The directory's revision, as a column of another statement (departments are never deleted: it only grows).
-REVISION = (select(func.count() + func.coalesce(func.sum(Department.revision), 0))
-            .select_from(Department).scalar_subquery().label("directory_revision"))
+REVISION = kept.revision_column(Department, "directory_revision")
 
 
 def _read() -> tuple[int, tuple[tuple[str, str, str], ...]]:
     read = db.session().execute(
         select(Department.code, Department.name, Department.kind, Department.revision).order_by(Department.id)).all()
-    return len(read) + sum(r.revision for r in read), tuple((code, name, kind) for code, name, kind, _ in read)
+    return kept.revision_of(read), tuple((code, name, kind) for code, name, kind, _ in read)
 
 
 def _rows() -> tuple[tuple[str, str, str], ...]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from flask import g, has_request_context
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..core import db, kept
 from ..models import Department, User
@@ -21,8 +21,7 @@ SYSTEM = "system"
 API_PREFIX = "api:"
 KEPT = "people"
 #: The accounts' revision, as a column of another statement (accounts are never deleted: it only grows).
-REVISION = (select(func.count() + func.coalesce(func.sum(User.revision), 0))
-            .select_from(User).scalar_subquery().label("people_revision"))
+REVISION = kept.revision_column(User, "people_revision")
 # What a page names (display name, department) and what a reminder needs (active, channels, addresses).
 _ACCOUNT = (User.id, User.username, User.display_name, Department.code.label("department"), User.active,
             User.task_force_member, User.email, User.mobile, User.notify_email, User.notify_sms,
@@ -31,7 +30,7 @@ _ACCOUNT = (User.id, User.username, User.display_name, Department.code.label("de
 
 def _read() -> tuple[int, tuple]:
     rows = db.session().execute(select(*_ACCOUNT).join(User.department).order_by(User.username)).all()
-    return len(rows) + sum(r.revision for r in rows), tuple(rows)
+    return kept.revision_of(rows), tuple(rows)
 
 
 def accounts() -> tuple:

@@ -6,22 +6,20 @@ Routes are on the admin blueprint (``webapp/admin/working_calendar.py``); the ta
 """
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_login import current_user
 
 from rules.timezone import today_in_china
 
 SAFE = ("GET", "HEAD", "OPTIONS")
 READS_MAX_AGE = 1.0  # seconds
-
-
-def seen(revision: int | None) -> None:
-    """The stored years' revision as this request's first statement read it (``service.REVISION``)."""
-    g.calendar_revision = revision or 0
+#: The stored years' revision travels as ``core.kept``'s do (``auth.load_user`` reads ``service.REVISION``
+#: with the account); the years themselves are installed process-wide (``rules.calendar``), not kept per app.
+KEPT = "calendar"
 
 
 def init_app(app: Flask) -> None:
-    from ..core import db
+    from ..core import db, kept
     from ..permissions import is_supervisor
     from . import service
 
@@ -32,7 +30,7 @@ def init_app(app: Flask) -> None:
         # indexed query, and a page that only shows deadlines looks at most once a second per worker.
         if request.endpoint and not request.endpoint.endswith("static"):
             service.ensure_current(db.session(), max_age=0 if request.method not in SAFE else READS_MAX_AGE,
-                                   revision=g.get("calendar_revision"))
+                                   revision=kept.revision(KEPT))
 
     @app.context_processor
     def _calendar_banner():
