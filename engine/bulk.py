@@ -31,15 +31,14 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from lxml import etree
-from sqlalchemy import insert, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, persist
+from .path_reads import reached_reads
+from .set_insert import insert_many
 from .tables import Instance, OpenTask, Timer, utcnow
 
 if TYPE_CHECKING:
@@ -201,8 +200,8 @@ class _Exemplar:
 
             return cls({}, None, [], [], [], [], reads=frozenset(marked & names_read_by_diagrams(engine.current)))
         marked = {key for where, key in first.markers.values() if where == "data"}
-        first.reads = frozenset(marked & (_reached_reads(engine.current, first.instance.state)
-                                          | _reached_reads(engine.current, second.instance.state)))
+        first.reads = frozenset(marked & (reached_reads(engine.current, first.instance.state)
+                                          | reached_reads(engine.current, second.instance.state)))
         first.usable = not first.reads and first.comparable() == second.comparable()
         if first.usable:
             first.compile()
@@ -280,68 +279,6 @@ class _Exemplar:
         return row
 
 
-# -- what the start's path reads --------------------------------------------------------------------
-
-# Task states of a task the workflow never reached (MAYBE, LIKELY, FUTURE): its code has not run.
-_NOT_REACHED = (1, 2, 4)
-# The flow elements code belongs to (a flow's condition belongs to its source, a DMN to its business rule task).
-_FLOW_NODES = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
-               "task", "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask", "sendTask",
-               "receiveTask", "callActivity", "subProcess", "exclusiveGateway", "inclusiveGateway",
-               "parallelGateway", "eventBasedGateway", "complexGateway"}
-
-
-def _reached_reads(loaded, state_text: str) -> set[str]:
-    """The names read by the code of every element the workflow reached (its sub-workflows' too)."""
-    reads = _element_reads(tuple(sorted(loaded.files.items())))
-    names: set[str] = set()
-    state = json.loads(state_text)
-    for tasks in [state["tasks"], *(sub.get("tasks", {}) for sub in state.get("subprocesses", {}).values())]:
-        for task in tasks.values():
-            if task["state"] not in _NOT_REACHED:
-                names |= reads.get(task["task_spec"], frozenset())
-    return names
-
-
-@lru_cache(maxsize=8)
-def _element_reads(files: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
-    """Element id → the names its code reads (``overrides``' code tags), from the diagram files."""
-    from .overrides import CODE_TAGS
-
-    own: dict[str, set[str]] = {}
-    decisions: dict[str, set[str]] = {}
-    rule_tasks: dict[str, str] = {}
-    for _name, text_ in files:
-        root = etree.fromstring(text_.encode("utf-8"))
-        for element in root.iter():
-            if not isinstance(element.tag, str):
-                continue
-            local = etree.QName(element).localname
-            if local == "businessRuleTask":
-                ref = next((v for k, v in element.attrib.items() if k.endswith("decisionRef")), None)
-                if ref:
-                    rule_tasks[element.get("id")] = ref
-            if local not in CODE_TAGS or not element.text:
-                continue
-            names = set(re.findall(r"[A-Za-z_]\w*", element.text))
-            owner = element.getparent()
-            while owner is not None:
-                kind = etree.QName(owner).localname
-                if kind == "sequenceFlow":
-                    own.setdefault(owner.get("sourceRef"), set()).update(names)
-                    break
-                if kind == "decision":
-                    decisions.setdefault(owner.get("id"), set()).update(names)
-                    break
-                if kind in _FLOW_NODES:
-                    own.setdefault(owner.get("id"), set()).update(names)
-                    break
-                owner = owner.getparent()
-    for task_id, decision in rule_tasks.items():
-        own.setdefault(task_id, set()).update(decisions.get(decision, set()))
-    return {element: frozenset(names) for element, names in own.items()}
-
-
 def _uuid4() -> str:
     """A random (version 4) UUID as text, as ``str(uuid.uuid4())`` gives it, for a fraction of its cost."""
     raw = bytearray(os.urandom(16))
@@ -403,44 +340,3 @@ def _compile(value, tokens: list[str], whole: dict) -> Callable:
         builds = [_compile(item, tokens, whole) for item in value]
         return lambda names: [build(names) for build in builds]
     return lambda names: value
-
-
-# -- set-based inserts -------------------------------------------------------------------------------
-
-def insert_many(conn: Connection, table, rows: list[dict], returning: tuple[str, ...] = ()) -> list:
-    """Insert rows (dicts with the same keys) in one statement; with ``returning``, those columns of each
-    inserted row (in no particular order: map them by a key).
-
-    PostgreSQL: one ``INSERT … SELECT … FROM json_to_recordset(:rows)`` (one parameter, so neither the
-    driver nor the server parses a statement with thousands of placeholders, as multi-row VALUES would);
-    SQLite: executemany."""
-    if not rows:
-        return []
-    names = [c for c in rows[0] if c in table.c]
-    if conn.dialect.name != "postgresql":
-        statement = insert(table)
-        if returning:
-            statement = statement.returning(*[table.c[n] for n in returning])
-            return [tuple(r) for r in conn.execute(statement, [{n: row[n] for n in names} for row in rows])]
-        conn.execute(statement, [{n: row[n] for n in names} for row in rows])
-        return []
-    columns = ", ".join(names)
-    sql = (f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM json_to_recordset(CAST(:rows AS json)) "
-           f"AS x({_record(table, names)})")
-    if returning:
-        sql += " RETURNING " + ", ".join(returning)
-    result = conn.execute(text(sql), {"rows": _json([{n: row[n] for n in names} for row in rows])})
-    return [tuple(r) for r in result] if returning else []
-
-
-def _record(table, names) -> str:
-    """The column definitions of ``json_to_recordset``: each column's PostgreSQL type, from the table."""
-    from sqlalchemy.dialects import postgresql
-
-    dialect = postgresql.dialect()
-    return ", ".join(f"{name} {table.c[name].type.compile(dialect=dialect)}" for name in names)
-
-
-def _json(rows: list[dict]) -> str:
-    # Text, not jsonb, on the way: the events must read back exactly as they were sealed (engine/audit).
-    return json.dumps(rows, ensure_ascii=False, default=lambda v: v.isoformat())

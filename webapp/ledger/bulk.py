@@ -34,7 +34,8 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Engine
-from engine.bulk import NewInstance, insert_many
+from engine.bulk import NewInstance
+from engine.set_insert import insert_many
 from engine.tables import utcnow
 
 from ..cases.service import case_start
