@@ -35,6 +35,13 @@ def test_dashboard_fits_a_phone_and_draws_its_charts(serve_case, browser):
     # The page does not scroll sideways (wide tables scroll inside their own box).
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert page.locator('[data-testid="kpis"]').is_visible()
+    # …and keeps its headings and figures whole: 已办结 on one line, not a character a line.
+    broken = page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid=table-towns] th, [data-testid=table-towns] td.text-end')].filter(cell => {
+          const range = document.createRange(); range.selectNodeContents(cell);
+          return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;  // lines of its text
+        }).map(cell => cell.innerText)""")
+    assert broken == []
     assert blocked == []
     page.screenshot(path=str(SHOTS / "dashboard-phone.png"), full_page=True)
     context.close()
