@@ -195,20 +195,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(tree: Path, config: dict, workers: int = 1, threads: int = 1, log: Path | None = None):
-    """``gunicorn wsgi:app`` of ``tree`` on a free port; yields the port, stops it afterwards."""
+def served(tree: Path, config: dict, workers: int = 1, threads: int = 1, log: Path | None = None,
+           app: str = "wsgi:app"):
+    """``gunicorn wsgi:app`` (or ``app``) of ``tree`` on a free port; yields the port, stops it afterwards."""
     port = free_port()
     out = open(log, "ab") if log else subprocess.DEVNULL
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}",
-         "--timeout", "120", "--graceful-timeout", "5", "wsgi:app"],
+         "--timeout", "120", "--graceful-timeout", "5", app],
         cwd=tree, env={**environment(config), "PYTHONPATH": str(tree)}, stdout=out, stderr=out)
     try:
         deadline = time.monotonic() + 60
         while True:  # the port opens before a worker has loaded the app: ready when a page answers
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                connection.request("GET", "/login")
+                connection.request("GET", "/login" if app == "wsgi:app" else "/bare")
                 if connection.getresponse().status == 200:
                     connection.close()
                     break
