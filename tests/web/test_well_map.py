@@ -293,11 +293,15 @@ def test_demo_wells_lie_in_every_town_at_several_stages(make_app, login):
     from engine.tables import Instance
     from forms.identifiers import within_city
     from webapp.core import db
-    from webapp.map.demo import TOWN_POINTS
+    from webapp.directory import villages
+    from webapp.map.demo import TOWN_POINTS, VILLAGES
     from webapp.models import Case, Well
 
     assert "WELLS_DEMO=1" in make_app().test_cli_runner().invoke(args=["demo", "wells"]).output  # not a demo: nothing
     app = make_app(DEMO="1")
+    with app.app_context():  # one town has a 村居名单: its wells take their villages from it (the registration checks)
+        villages.replace(db.session(), "xiacun", ["甲村", "乙村"])
+        db.commit()
     result = app.test_cli_runner().invoke(args=["demo", "wells", "--per-town", "9"])
     assert "已登记演示自备井 153 口" in result.output, result.output
     with app.app_context():
@@ -305,6 +309,9 @@ def test_demo_wells_lie_in_every_town_at_several_stages(make_app, login):
         stages = dict(session.execute(select(Instance.stage, func.count()).group_by(Instance.stage)).all())
         assert stages == {"inspection": 34, "rectifying": 34, "sealed": 17, "permitted": 17, "exempt": 17,
                           "penalty": 17, "cancelled": 17}
+        places = session.execute(select(Well.town, Well.village)).all()
+        assert {village for town, village in places if town == "xiacun"} == {"甲村", "乙村"}
+        assert {village for town, village in places if town != "xiacun"} == set(VILLAGES)  # every well has one
         wells = session.execute(select(Well.town, Well.latitude, Well.longitude)).all()
         assert {town for town, _, _ in wells} == set(TOWN_POINTS)
         located = [(lat, lon) for _, lat, lon in wells if lat is not None]

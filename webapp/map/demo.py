@@ -23,6 +23,7 @@ from rules.timezone import today_in_china
 
 from ..cases.service import RegistrationRefused, register_case
 from ..core import workflow
+from ..directory import villages
 from ..models import Case, User
 
 demo_cli = AppGroup("demo", help="演示数据")
@@ -37,6 +38,9 @@ TOWN_POINTS = {
     "wuji": (37.080, 121.622), "yazi": (37.100, 121.470),
 }
 
+# Illustrative villages for a town without a 村居名单; a town with one (an administrator's) gets its names, since
+# the registration checks a well's village against it.
+VILLAGES = ("东村", "西村", "南村", "北村", "河东社区")
 INSPECT = {"inspectors": "执法证 3701001、3701002", "has_meter": False, "tax_registered": False, "obstructed": False,
            "hidden_well": False, "findings": "现场检查记录（演示）。"}
 COVERED = {"in_coverage": True, "has_permit": False, "purpose": "industrial", "urban_village": False}
@@ -103,7 +107,7 @@ def wells(per_town: int):
         users = {u.username: u for u in session.scalars(select(User))}
         if "water.clerk" not in users:
             raise click.ClickException("请先运行 flask seed --demo 创建演示账号。")
-        n = 0
+        n, known = 0, villages.lists(session)
         for town, (lat0, lon0) in TOWN_POINTS.items():
             for i in range(per_town):
                 n += 1
@@ -111,7 +115,8 @@ def wells(per_town: int):
                 user = {"kind": "enterprise", "name": f"乳山演示{n:03d}有限公司", "party_id": _credit_code(n),
                         "legal_rep": "法定代表人", "address": "演示地址", "phone": "0631-6650000", "industry": "食品",
                         "town": town}
-                well = {"well_no": f"YS-{n:04d}", "town": town, "village": "", "address": None,
+                names = known.get(town) or VILLAGES
+                well = {"well_no": f"YS-{n:04d}", "town": town, "village": names[i % len(names)], "address": None,
                         "latitude": round(lat0 + rng.uniform(-0.035, 0.035), 6) if located else None,
                         "longitude": round(lon0 + rng.uniform(-0.045, 0.045), 6) if located else None,
                         "depth_m": 60.0, "year_drilled": 2010, "purpose": "industrial", "annual_volume_m3": 5000.0,
